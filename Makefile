@@ -1,0 +1,35 @@
+# Two commands: `make run` (install on first use, ingest knowledge/, serve) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test chromium bench clean
+
+$(STAMP): pyproject.toml deploy/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	-$(BIN)/advisor ingest
+	$(BIN)/advisor serve
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/answer_bench.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Collaboration Advisor: quotes the policy that answers a researcher's question."""

@@ -1,0 +1,166 @@
+"""Ranked passages -> an Answer with verbatim quotes, or an honest "not covered"."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from .embeddings import Embedder
+from .errors import QuestionError
+from .i18n import t
+from .models import OFFICIAL, Answer, DocumentMeta, Quote
+from .retrieve import Hit, Retriever
+from .settings import Settings
+from .store import KnowledgeStore, Snapshot
+from .text import collapse_space, detect_language
+
+AUTHORITY_BONUS = 0.04  # among passages that answer about equally well, the official text comes first
+_LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    stamp: object
+    snapshot: Snapshot
+    retriever: Retriever
+
+
+class Advisor:
+    """The core: answers a question from the serving knowledge version, switching versions as they are published."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: KnowledgeStore | None = None,
+                 snapshot: Snapshot | None = None, watch_interval: float = 1.0) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store or KnowledgeStore(settings.store_dir)
+        self.watch_interval = watch_interval
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._loaded = _Loaded(None, snapshot, Retriever(snapshot, embedder)) if snapshot else None
+        self._pinned = snapshot is not None
+
+    # Knowledge versions ---------------------------------------------------------
+    def refresh(self, force: bool = False) -> _Loaded:
+        """Load the published version if it changed; readers keep the old one until the new one is whole."""
+        loaded = self._loaded
+        if self._pinned and loaded:
+            return loaded
+        now = time.monotonic()
+        if loaded and not force and now - self._checked < self.watch_interval:
+            return loaded
+        self._checked = now
+        stamp = self.store.pointer_stamp()
+        if loaded and stamp == loaded.stamp:
+            return loaded
+        with self._lock:
+            if self._loaded and self._loaded.stamp == stamp:
+                return self._loaded
+            snapshot = self.store.load()
+            _check_model(snapshot, self.embedder)
+            self._loaded = _Loaded(stamp, snapshot, Retriever(snapshot, self.embedder))
+            return self._loaded
+
+    @property
+    def version(self) -> str | None:
+        return self._loaded.snapshot.info.id if self._loaded else None
+
+    def sources(self) -> list[DocumentMeta]:
+        return list(self.refresh().snapshot.info.documents)
+
+    def passage(self, passage_id: str):
+        return self.refresh().snapshot.passages.get(passage_id)
+
+    # Answering ---------------------------------------------------------------------
+    def ask(self, question: str, language: str | None = None) -> Answer:
+        """Answer with verbatim quotes, or say the guidance is silent.
+
+        Args:
+            question: the researcher's words, any of English, French or Dutch.
+            language: "en", "fr" or "nl"; detected from the question when None.
+        Raises:
+            QuestionError: empty or over-long question (its message is in the asker's language).
+        """
+        text = collapse_space(question or "")
+        language = language if language in ("en", "fr", "nl") else detect_language(text)
+        if not text:
+            raise QuestionError(t(language, "empty"))
+        if len(text) > self.settings.max_question_chars:
+            raise QuestionError(t(language, "too_long", length=len(text), limit=self.settings.max_question_chars))
+        loaded = self.refresh()
+        hits = loaded.retriever.search(text, language, limit=max(8, self.settings.max_quotes * 3))
+        chosen = self._choose(hits, loaded.snapshot)
+        quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
+        return self._compose(text, language, quotes, loaded.snapshot.info.id)
+
+    def _choose(self, hits: list[Hit], snapshot: Snapshot) -> list[Hit]:
+        if not hits or hits[0].score < self.settings.min_relevance:
+            return []
+        floor = max(self.settings.min_relevance, hits[0].score - self.settings.quote_margin)
+        answering = [h for h in hits if h.score >= floor]
+
+        def rank(hit: Hit) -> float:
+            official = snapshot.documents[hit.passage.document].authority == OFFICIAL
+            return hit.score + (AUTHORITY_BONUS if official else 0.0)
+
+        return sorted(answering, key=rank, reverse=True)[: self.settings.max_quotes]
+
+    def _quote(self, hit: Hit, snapshot: Snapshot, language: str) -> Quote | None:
+        passage, limit = hit.passage, self.settings.max_quote_chars
+        spans = passage.sentences or ((0, len(passage.text)),)
+        key = min(hit.sentence, len(spans) - 1)
+        start, end = spans[key]
+        if len(passage.text) <= limit:
+            start, end = 0, len(passage.text)
+        else:
+            if key > 0 and _LEADS_ON.match(passage.text[start:end]) and end - spans[key - 1][0] <= limit:
+                start = spans[key - 1][0]
+            nxt = key + 1
+            while nxt < len(spans) and spans[nxt][1] - start <= limit:
+                end = spans[nxt][1]
+                nxt += 1
+        text = passage.text[start:end]
+        if not text or text not in passage.text:  # the promise of this tool: never show words the source lacks
+            return None
+        k0, k1 = spans[key]
+        meta = snapshot.documents[passage.document]
+        translation = passage.translations.get(language) if language != meta.language else None
+        return Quote(
+            text=text, document=meta.path, title=meta.title, issuer=meta.issuer, date=meta.date, url=meta.url,
+            passage_id=passage.id, score=hit.score, authority=meta.authority,
+            highlight=(k0 - start, k1 - start) if len(spans) > 1 and start <= k0 and k1 <= end else None,
+            translation=translation, translation_language=language if translation else None,
+        )
+
+    def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str) -> Answer:
+        contact = self.settings.contact_for(language) or t(language, "contact")
+        if not quotes:
+            intro = t(language, "not_covered")
+            footer = t(language, "ask_contact", contact=contact)
+            return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
+        intro = t(language, "intro_one" if len(quotes) == 1 else "intro_many")
+        footer = t(language, "footer", contact=contact)
+        parts = [intro]
+        for q in quotes:
+            parts.append(f"“{q.text}”\n— {source_line(q, language)}")
+            if q.translation:
+                parts.append(f"{t(language, 'translation')}: {q.translation}")
+        parts.append(footer)
+        return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
+
+
+def source_line(quote: Quote, language: str) -> str:
+    """Title, issuer, date, authority and link of a quote, in one line."""
+    bits = [quote.title, quote.issuer, quote.date, t(language, quote.authority)]
+    line = ", ".join(b for b in bits if b)
+    return f"{line}. {quote.url}" if quote.url else f"{line}."
+
+
+def _check_model(snapshot: Snapshot, embedder: Embedder) -> None:
+    from .errors import StoreError
+
+    if snapshot.info.model != embedder.model_id:
+        raise StoreError(
+            f"Knowledge version {snapshot.info.id} was built with the embedding model {snapshot.info.model!r}, "
+            f"but the configured model is {embedder.model_id!r}: run `advisor ingest --force` to rebuild it."
+        )

@@ -1,0 +1,1 @@
+"""Channels: thin adapters between users and the advisor core."""

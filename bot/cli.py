@@ -1,0 +1,233 @@
+"""The `advisor` command: ingest, ask, chat, eval, serve, versions, rollback, audit."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .errors import AdvisorError
+from .settings import Settings
+
+log = logging.getLogger("advisor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advisor", description="Quotes the policy that answers a researcher's question.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--store", type=Path, help="knowledge store directory (default: ADVISOR_STORE_DIR or var/store)")
+        return p
+
+    p = command("ingest", "Index documents into a new knowledge version and publish it if its checks pass.")
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: ADVISOR_KNOWLEDGE_DIR or knowledge/)")
+    p.add_argument("--force", action="store_true", help="rebuild and publish even if nothing changed or a check regressed")
+    p.add_argument("--no-checks", action="store_true", help="publish without running the regression checks")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another ingestion to finish")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = command("ask", "Answer one question (or one a line from standard input with '-').")
+    p.add_argument("question", help="the question, or '-' to read one a line from standard input")
+    p.add_argument("--lang", choices=["en", "fr", "nl"], help="the asker's language (default: detected)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per answer")
+
+    p = command("chat", "Ask questions in the terminal.")
+    p.add_argument("--lang", choices=["en", "fr", "nl"])
+
+    p = command("eval", "Score retrieval on a question set (see shared/eval/README.md for the format).")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+
+    command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
+    p = command("sources", "List the documents of the serving version.")
+    p.add_argument("--json", action="store_true")
+    p = command("versions", "List the knowledge versions; the serving one is marked.")
+    p.add_argument("--json", action="store_true")
+    p = command("rollback", "Publish an earlier version (default: the one before the serving version).")
+    p.add_argument("version", nargs="?")
+    p = command("audit", "Print the audit log of ingestions, publishes and rollbacks.")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None, environ: dict | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = Settings(**({"store_dir": args.store} if args.store else {}))
+        return COMMANDS[args.command](settings, args)
+    except AdvisorError as exc:
+        print(f"advisor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def make_embedder(settings: Settings):
+    from .embeddings import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+
+
+def make_advisor(settings: Settings):
+    from .answer import Advisor
+
+    return Advisor(settings, make_embedder(settings))
+
+
+def run_ingest(settings: Settings, args) -> int:
+    from ingest.build import ingest
+    from ingest.gate import checks_gate
+
+    embedder = make_embedder(settings)
+    report = ingest(
+        settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
+        gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
+    )
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.summary())
+    return 0 if (report.published or report.version is None and not report.failed) else 1
+
+
+def run_ask(settings: Settings, args) -> int:
+    from .errors import QuestionError
+
+    advisor = make_advisor(settings)
+    questions = sys.stdin if args.question == "-" else [args.question]
+    status = 0
+    for line in questions:
+        question = line.rstrip("\n")
+        if args.question == "-" and not question.strip():
+            continue
+        try:
+            answer = advisor.ask(question, args.lang)
+        except QuestionError as exc:
+            status = 1
+            if args.json:
+                print(json.dumps({"question": question, "answered": False, "quotes": [], "text": str(exc), "error": str(exc)}, ensure_ascii=False))
+            else:
+                print(exc)
+            continue
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.text, flush=True)
+    return status
+
+
+def run_chat(settings: Settings, args) -> int:
+    from .errors import QuestionError
+
+    advisor = make_advisor(settings)
+    advisor.refresh()
+    print("Collaboration Advisor: ask about working with Russian colleagues (English, français, Nederlands).")
+    print("An empty line or Ctrl-D quits.\n")
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            print("\n" + advisor.ask(question, args.lang).text + "\n")
+        except QuestionError as exc:
+            print(f"\n{exc}\n")
+
+
+def run_eval(settings: Settings, args) -> int:
+    from .evaluate import format_summary, read_cases, run, summarize
+
+    cases = read_cases(args.file)
+    advisor = make_advisor(settings)
+    advisor.refresh()
+    advisor.embedder.embed(["warm-up"])  # latency figures are for a warm model
+    summary = summarize(run(advisor, cases))
+    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+    return 0
+
+
+def run_serve(settings: Settings, args) -> int:
+    from .serve import serve
+
+    return serve(settings)
+
+
+def run_sources(settings: Settings, args) -> int:
+    from .store import KnowledgeStore
+
+    manifest = KnowledgeStore(settings.store_dir).current_manifest()
+    if manifest is None:
+        raise AdvisorError("No knowledge has been published yet: run `advisor ingest` first.")
+    if args.json:
+        print(json.dumps([d.to_dict() for d in manifest.documents], ensure_ascii=False, indent=1))
+    for d in [] if args.json else manifest.documents:
+        print(f"- {d.title} ({d.issuer}, {d.date}; {d.authority}) {d.url}")
+    return 0
+
+
+def run_versions(settings: Settings, args) -> int:
+    from .store import KnowledgeStore
+
+    store = KnowledgeStore(settings.store_dir)
+    current = store.current_id()
+    rows = [store.manifest(v) for v in store.version_ids()]
+    if args.json:
+        print(json.dumps([{"id": r.id, "created": r.created, "created_by": r.created_by, "documents": len(r.documents),
+                           "passages": r.passages, "forced": r.forced, "serving": r.id == current} for r in rows], indent=1))
+        return 0
+    if not rows:
+        print("No knowledge versions yet: run `advisor ingest`.")
+    for r in rows:
+        mark = "*" if r.id == current else " "
+        print(f"{mark} {r.id}  {r.created}  by {r.created_by}  {len(r.documents)} documents, {r.passages} passages"
+              + ("  (forced)" if r.forced else ""))
+    return 0
+
+
+def run_rollback(settings: Settings, args) -> int:
+    from .store import KnowledgeStore, who
+
+    store = KnowledgeStore(settings.store_dir)
+    target = rollback(store, args.version, who())
+    print(f"Now serving knowledge version {target}.")
+    return 0
+
+
+def rollback(store, version: str | None, actor: str) -> str:
+    """Publish `version`, or the version before the serving one; record it in the audit log."""
+    with store.lock(wait_seconds=5):
+        current, ids = store.current_id(), store.version_ids()
+        if version is None:
+            older = [v for v in ids if current is None or v < current]
+            if not older:
+                raise AdvisorError("There is no earlier knowledge version to roll back to.")
+            version = older[-1]
+        store.publish(version)
+        store.audit("rollback", actor, version=version, previous=current)
+    return version
+
+
+def run_audit(settings: Settings, args) -> int:
+    from .store import KnowledgeStore
+
+    for entry in KnowledgeStore(settings.store_dir).audit_entries():
+        if args.json:
+            print(json.dumps(entry, ensure_ascii=False))
+            continue
+        details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("time", "action", "actor") and v not in (None, [], "", {}))
+        print(f"{entry['time']}  {entry['action']:<8} {entry['actor']:<20} {details}")
+    return 0
+
+
+COMMANDS = {
+    "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve,
+    "sources": run_sources, "versions": run_versions, "rollback": run_rollback, "audit": run_audit,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Errors whose messages are safe to show a user."""
+
+
+class AdvisorError(Exception):
+    """Base class: the message says what went wrong in plain words."""
+
+
+class QuestionError(AdvisorError):
+    """The question cannot be answered as asked (empty, too long)."""
+
+
+class KnowledgeNotReady(AdvisorError):
+    """No knowledge version has been published yet."""
+
+
+class StoreError(AdvisorError):
+    """The knowledge store cannot be read or written."""
+
+
+class IngestBusy(AdvisorError):
+    """Another ingestion holds the store's lock."""
+
+
+class DocumentError(AdvisorError):
+    """One file could not be read; the message names the file and the reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ModelUnavailable(AdvisorError):
+    """The embedding model cannot be loaded."""

@@ -1,0 +1,53 @@
+"""The advisor's own sentences around the quotes, in English, French and Dutch."""
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "intro_one": "This is what the guidance says:",
+        "intro_many": "These passages of the guidance answer your question:",
+        "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
+        "ask_contact": "Please ask {contact}.",
+        "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
+        "official": "official text",
+        "summary": "summary compiled from public sources, not an official text",
+        "translation": "Unofficial translation",
+        "empty": "Please type a question, for example: “Can I keep working with my Russian co-author?”",
+        "too_long": "Your question is {length} characters long; please keep it under {limit} characters.",
+        "contact": "your university's research office or international relations office "
+                   "(for sanctions and export control, its export-control or knowledge-security contact)",
+    },
+    "fr": {
+        "intro_one": "Voici ce que disent les textes :",
+        "intro_many": "Ces passages des textes répondent à votre question :",
+        "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
+        "ask_contact": "Adressez-vous à {contact}.",
+        "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
+        "official": "texte officiel",
+        "summary": "résumé établi à partir de sources publiques, pas un texte officiel",
+        "translation": "Traduction non officielle",
+        "empty": "Posez une question, par exemple : « Puis-je poursuivre ma collaboration avec un collègue russe ? »",
+        "too_long": "Votre question compte {length} caractères ; limitez-la à {limit} caractères.",
+        "contact": "l'administration de la recherche ou le service des relations internationales de votre université "
+                   "(pour les sanctions et le contrôle des exportations, son contact « contrôle des exportations » "
+                   "ou « sécurité de la connaissance »)",
+    },
+    "nl": {
+        "intro_one": "Dit zeggen de richtlijnen:",
+        "intro_many": "Deze passages uit de richtlijnen beantwoorden uw vraag:",
+        "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
+        "ask_contact": "Neem contact op met {contact}.",
+        "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",
+        "official": "officiële tekst",
+        "summary": "samenvatting op basis van openbare bronnen, geen officiële tekst",
+        "translation": "Niet-officiële vertaling",
+        "empty": "Stel een vraag, bijvoorbeeld: “Mag ik blijven samenwerken met mijn Russische coauteur?”",
+        "too_long": "Uw vraag telt {length} tekens; houd ze onder {limit} tekens.",
+        "contact": "de onderzoekscoördinatie of de dienst internationale relaties van uw universiteit "
+                   "(voor sancties en exportcontrole: het aanspreekpunt exportcontrole of kennisveiligheid)",
+    },
+}
+
+
+def t(language: str, key: str, **values) -> str:
+    table = STRINGS.get(language, STRINGS["en"])
+    return table[key].format(**values)

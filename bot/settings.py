@@ -1,0 +1,84 @@
+"""All configuration, read once at start-up from ADVISOR_* variables and `.env`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    """Settings for every part of the advisor; build once and pass down."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_file=".env", extra="ignore")
+
+    # Knowledge and store
+    store_dir: Path = Path("var/store")
+    knowledge_dir: Path = Path("knowledge")
+    keep_versions: int = Field(3, ge=1)
+    checks_file: str = "checks.jsonl"  # relative to the knowledge directory
+
+    # Embeddings: a sentence-transformers model name, a local path, or the bundled model.
+    embedding_model: str = BUNDLED_MODEL
+    embedding_batch_size: int = Field(64, ge=1)
+
+    # Retrieval
+    min_relevance: float = 0.30  # below this nothing is quoted: the guidance is silent
+    max_quotes: int = Field(3, ge=1, le=10)
+    quote_margin: float = 0.12  # further quotes must score within this of the first
+    max_quote_chars: int = 350
+    max_question_chars: int = 1000
+
+    # Whom to ask when the guidance is silent; empty uses the built-in line of each language.
+    contact: str = ""
+    contact_fr: str = ""
+    contact_nl: str = ""
+
+    # Telegram
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None  # e.g. http://127.0.0.1:8081/bot for a local Bot API server
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_webhook_port: int = 8443
+    telegram_admins: str = ""  # comma-separated numeric user ids
+    telegram_allowed_users: str = ""  # empty: everyone may ask
+    telegram_max_upload_bytes: int = 10 * 1024 * 1024
+    rate_limit_per_minute: int = Field(20, ge=1)
+
+    # Web
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    cors_origins: str = ""  # comma-separated origins allowed to call the API
+    admin_token: str | None = None
+    web_rate_limit_per_minute: int = Field(120, ge=1)
+    max_body_bytes: int = 16 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+    @field_validator("telegram_admins", "telegram_allowed_users")
+    @classmethod
+    def _ids_are_numbers(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if not part.lstrip("-").isdigit():
+                raise ValueError(f"Telegram user ids must be numbers, got {part!r}")
+        return value
+
+    def contact_for(self, language: str) -> str:
+        return {"fr": self.contact_fr, "nl": self.contact_nl}.get(language, "") or self.contact
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return _ids(self.telegram_admins)
+
+    @property
+    def allowed_user_ids(self) -> frozenset[int]:
+        return _ids(self.telegram_allowed_users)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def _ids(value: str) -> frozenset[int]:
+    return frozenset(int(p) for p in value.split(",") if p.strip())

@@ -1,0 +1,128 @@
+"""Language-aware text handling shared by ingestion and retrieval: sentences, terms, language."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+STEMMER_NAMES = {"en": "english", "fr": "french", "nl": "dutch"}
+
+# Function words and question words: they say how a question is asked, not what it is about.
+STOPWORDS = {
+    "en": set("""
+        a about above after again against all also am an and any are aren't as at be because been
+        before being below between both but by can can't cannot could couldn't did didn't do does
+        doesn't doing don't down during each few for from further get gets got had hadn't has hasn't
+        have haven't having he her here hers herself him himself his how i i'm i've if in into is
+        isn't it it's its itself just let me might more most must my myself need no nor not now of
+        off on once only or other ought our ours ourselves out over own please same shall she should
+        shouldn't so some such than that that's the their theirs them themselves then there these
+        they this those through to too under until up us very was wasn't we we're were weren't what
+        what's when where which while who whom whose why will with won't would wouldn't you your
+        yours yourself yourselves still allowed allow may anyone anything someone something tell
+        know want like one ok okay yes
+    """.split()),
+    "fr": set("""
+        a à ai aie aient ait as au aucun aussi autre aux avec avez avoir avons c ça ce ceci cela
+        celle celles celui ces cet cette ceux chez comme comment d dans de des donc dont du elle
+        elles en encore est et été êtes être eu eux fait faire il ils j je jusqu l la le les leur
+        leurs lui m ma mais me même mes moi mon n ne ni nos notre nous on ont ou où par pas peu
+        peut peuvent peux plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa
+        sans se ses si son sont sous suis sur t ta te tes toi ton toujours tous tout toute toutes
+        très tu un une vos votre vous y puis puis-je dois doit doivent faut ai-je est-ce encore
+        droit quoi quel
+    """.split()),
+    "nl": set("""
+        aan al alle als altijd andere ben bij daar dan dat de der deze die dit doch doen door dus
+        een eens en er ge geen geweest haar had heb hebben heeft hem het hier hij hoe hun iemand
+        iets ik in is ja je jij jou jouw kan kon kunnen maar me meer men met mij mijn moet moeten
+        na naar niet niets nog nu of om omdat ons onze ook op over reeds te tegen toch toen tot u
+        uit uw van veel voor waar wanneer want waren was wat we wel welk welke werd wie wij wil
+        willen word worden wordt zal ze zelf zich zij zijn zo zonder zou zouden mag mogen nog
+        steeds hoe waarom
+    """.split()),
+}
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "art", "arts", "no", "nr", "dr", "prof", "mr", "mrs", "ms", "st", "vs",
+    "cf", "ca", "approx", "dept", "fig", "p", "pp", "vol", "reg", "resp", "incl", "u.s", "jan",
+    "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+}
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, for matching that ignores both."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def collapse_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[str]:
+    return [m.group(0).replace("’", "'") for m in _WORD.finditer(text.lower())]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of a paragraph; the spans cover all of its text."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        last_word = re.search(r"(\S+)$", text[start:match.start() + 1])
+        token = last_word.group(1).rstrip(".").lower() if last_word else ""
+        if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token):
+            continue
+        end = match.end()
+        sentence = text[start:end].rstrip()
+        if sentence:
+            spans.append((start, start + len(sentence)))
+        start = end
+    tail = text[start:].rstrip()
+    if tail.strip():
+        lead = len(tail) - len(tail.lstrip())
+        spans.append((start + lead, start + len(tail)))
+    return spans
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(STEMMER_NAMES.get(language, "english"))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, language: str) -> str:
+    return fold(_stemmer(language).stemWord(word))
+
+
+def content_words(text: str, language: str) -> list[str]:
+    """The words of a text that say what it is about: stop words and single letters removed."""
+    stop = STOPWORDS.get(language, STOPWORDS["en"])
+    return [w for w in words(text) if w not in stop and fold(w) not in stop and (len(w) > 1 or w.isdigit())]
+
+
+def terms(text: str, language: str) -> list[str]:
+    """The content words of a text, stemmed in its language."""
+    return [stem(w, language) for w in content_words(text, language)]
+
+
+_LANGUAGE_HINTS = {
+    "fr": re.compile(r"[éèêàçùâîôû]|\b(?:l|d|qu|j|n|s|c)'", re.IGNORECASE),
+    "nl": re.compile(r"ij|\b(?:het|een|niet|mijn|ook|nog|zijn|wij|jullie)\b", re.IGNORECASE),
+}
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """Best guess among English, French and Dutch, from function words; short texts fall back to default."""
+    tokens = words(text)
+    if not tokens:
+        return default
+    scores = {lang: sum(1 for t in tokens if t in stop) for lang, stop in STOPWORDS.items()}
+    for lang, pattern in _LANGUAGE_HINTS.items():
+        scores[lang] += 0.5 * len(pattern.findall(text))
+    best = max(scores, key=lambda lang: (scores[lang], lang == default))
+    return best if scores[best] > 0 else default

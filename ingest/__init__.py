@@ -1,0 +1,1 @@
+"""Ingestion: files -> documents -> passages -> a published knowledge version."""
