@@ -190,26 +190,13 @@ def run_versions(settings: Settings, args) -> int:
 
 
 def run_rollback(settings: Settings, args) -> int:
-    from .store import KnowledgeStore, who
+    from ingest.service import KnowledgeAdmin
 
-    store = KnowledgeStore(settings.store_dir)
-    target = rollback(store, args.version, who())
+    from .store import who
+
+    target = KnowledgeAdmin(settings, make_embedder(settings)).rollback(args.version, who())
     print(f"Now serving knowledge version {target}.")
     return 0
-
-
-def rollback(store, version: str | None, actor: str) -> str:
-    """Publish `version`, or the version before the serving one; record it in the audit log."""
-    with store.lock(wait_seconds=5):
-        current, ids = store.current_id(), store.version_ids()
-        if version is None:
-            older = [v for v in ids if current is None or v < current]
-            if not older:
-                raise AdvisorError("There is no earlier knowledge version to roll back to.")
-            version = older[-1]
-        store.publish(version)
-        store.audit("rollback", actor, version=version, previous=current)
-    return version
 
 
 def run_audit(settings: Settings, args) -> int:

@@ -67,6 +67,16 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class AttachedQuestions:
+    """Questions researchers ask, in their own words, attached to the paragraphs that answer them."""
+
+    path: str
+    original: str
+    blocks: tuple[TranslatedBlock, ...]  # text: one question a line
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
 class Passage:
     """A paragraph of a document, quoted verbatim; `sentences` are (start, end) offsets in `text`."""
 
@@ -77,6 +87,7 @@ class Passage:
     position: int
     sentences: tuple[tuple[int, int], ...]
     translations: dict[str, str] = field(default_factory=dict, compare=False)  # language -> text
+    questions: list[str] = field(default_factory=list, compare=False)  # researchers' phrasings it answers
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,7 @@ class VersionInfo:
     created_by: str
     model: str
     documents: tuple[DocumentMeta, ...]
-    translations: dict[str, str]  # path -> content hash
+    translations: dict[str, str]  # path -> content hash (translations and attached questions)
     passages: int
     synonyms: str = ""
     passage_ids: tuple[str, ...] = ()

@@ -93,21 +93,27 @@ class Retriever:
                 span = (unit.metadata["start"], unit.metadata["end"])
                 self.sentence_unit[(p, self.passages[p].sentences.index(span))] = k
         doc_language = [snapshot.documents[p.document].language for p in self.passages]
-        languages = sorted(set(doc_language) | {lang for p in self.passages for lang in p.translations})
+        asked: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for unit in snapshot.units:
+            if unit.kind == "question":
+                asked[(index[unit.passage_id], unit.language)].append(unit.text)
+        languages = sorted(set(doc_language) | {lang for p in self.passages for lang in p.translations}
+                           | {lang for _, lang in asked})
         self.fields: dict[str, _Field] = {}
         for lang in (lang for lang in languages if lang in STEMMER_NAMES):
             texts, sentences = [], []
-            for p, own in zip(self.passages, doc_language):
+            for i, (p, own) in enumerate(zip(self.passages, doc_language)):
+                questions = " ".join(asked.get((i, lang), ()))
                 if own == lang:
-                    texts.append(f"{p.heading} {p.text}")
+                    texts.append(f"{p.heading} {p.text} {questions}")
                     sentences.append([p.text[s:e] for s, e in p.sentences])
                 elif p.translations.get(lang):
                     text = p.translations[lang]
                     parts = [text[s:e] for s, e in sentence_spans(text)]
-                    texts.append(text)
+                    texts.append(f"{text} {questions}")
                     sentences.append(parts if len(parts) == len(p.sentences) else [])
                 else:
-                    texts.append("")
+                    texts.append(questions)
                     sentences.append([])
             self.fields[lang] = _Field(lang, texts, sentences)
 

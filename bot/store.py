@@ -38,7 +38,7 @@ class Unit:
 
     id: str
     passage_id: str
-    kind: str  # "passage" | "sentence" | "translation"
+    kind: str  # "passage" | "sentence" | "translation" | "question"
     language: str
     text: str
     metadata: dict = field(default_factory=dict, compare=False)
@@ -255,6 +255,7 @@ def _snapshot(info: VersionInfo, rows: dict) -> Snapshot:
     units: list[Unit] = []
     passage_rows: dict[str, tuple[str, dict]] = {}
     translations: dict[str, dict[str, str]] = {}
+    questions: dict[str, list[str]] = {}
     notes: dict[tuple[str, str], str] = {}
     for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"]):
         unit = Unit(uid, meta["passage_id"], meta["kind"], meta["language"], text, dict(meta))
@@ -263,11 +264,13 @@ def _snapshot(info: VersionInfo, rows: dict) -> Snapshot:
             passage_rows[unit.passage_id] = (text, meta)
         elif unit.kind == "translation":
             translations.setdefault(unit.passage_id, {})[unit.language] = text
+        elif unit.kind == "question":
+            questions.setdefault(unit.passage_id, []).append(text)
     passages = {}
     for pid, (text, meta) in passage_rows.items():
         spans = tuple(tuple(s) for s in json.loads(meta["sentences"]))
         passages[pid] = Passage(pid, meta["document"], text, meta.get("heading", ""), int(meta["position"]), spans,
-                                translations.get(pid, {}))
+                                translations.get(pid, {}), questions.get(pid, []))
     for unit in units:
         if unit.kind == "translation" and unit.passage_id in passages:
             notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")

@@ -13,11 +13,12 @@ import numpy as np
 
 from bot.embeddings import Embedder
 from bot.errors import DocumentError
-from bot.models import Document, DocumentMeta, Passage, Translation, VersionInfo
+from bot.models import AttachedQuestions, Document, DocumentMeta, Passage, Translation, VersionInfo
 from bot.settings import Settings
 from bot.store import KnowledgeStore, Unit, now_iso, who
+from bot.text import detect_language
 
-from .chunk import attach_translations, chunk
+from .chunk import attach, chunk
 from .load import RESERVED, SUPPORTED, content_hash, load
 
 PIPELINE_VERSION = "1"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
@@ -190,7 +191,7 @@ def ingest(
             return report
 
         documents: list[Document] = []
-        translations: list[Translation] = []
+        translations: list[Translation | AttachedQuestions] = []
         for path, name in files:
             if name.lower() in RESERVED or name.endswith(".meta.yaml"):
                 continue
@@ -202,7 +203,7 @@ def ingest(
             except DocumentError as exc:
                 report.failed.append((exc.path, exc.reason))
                 continue
-            (translations if isinstance(loaded, Translation) else documents).append(loaded)
+            (documents if isinstance(loaded, Document) else translations).append(loaded)
 
         metas = {d.meta.path: d.meta for d in documents}
         passages: list[Passage] = []
@@ -220,9 +221,10 @@ def ingest(
             if translation.original not in by_document:
                 report.failed.append((translation.path, f"translates {translation.original!r}, which is not among the documents"))
                 continue
-            _, problems = attach_translations(by_document[translation.original], translation)
+            problems = attach(by_document[translation.original], translation)
             report.failed.extend((p.path, p.reason) for p in problems)
-            notes[(translation.original, translation.language)] = translation.note
+            if isinstance(translation, Translation):
+                notes[(translation.original, translation.language)] = translation.note
 
         if not passages:
             report.reason = "No document could be read, so nothing was published."
@@ -286,6 +288,8 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
                 units.append(Unit(f"{p.id}:s{i}", p.id, "sentence", language, p.text[s:e], {"start": s, "end": e}))
         for lang, text in sorted(p.translations.items()):
             units.append(Unit(f"{p.id}:t{lang}", p.id, "translation", lang, text, {"note": notes.get((p.document, lang), "")}))
+        for i, question in enumerate(p.questions):
+            units.append(Unit(f"{p.id}:q{i}", p.id, "question", detect_language(question, language), question))
     return units
 
 

@@ -5,7 +5,7 @@ import hashlib
 import re
 
 from bot.errors import DocumentError
-from bot.models import Document, Passage, Translation
+from bot.models import AttachedQuestions, Document, Passage, Translation
 from bot.text import collapse_space, fold, sentence_spans
 
 MAX_PASSAGE_CHARS = 700
@@ -90,17 +90,17 @@ def _split_long(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def attach_translations(passages: list[Passage], translation: Translation) -> tuple[list[Passage], list[DocumentError]]:
-    """Link each translated paragraph to the one original passage its anchor opens; report the rest."""
+def attach(passages: list[Passage], extra: Translation | AttachedQuestions) -> list[DocumentError]:
+    """Link each anchored block to the one original passage its anchor opens; report the rest by name."""
     problems = []
-    by_id = {p.id: p for p in passages}
-    for block in translation.blocks:
+    for block in extra.blocks:
         anchor = fold(collapse_space(block.anchor))
         matches = [p for p in passages if fold(p.text).startswith(anchor)]
         if len(matches) != 1:
             what = "no longer exists in" if not matches else f"matches {len(matches)} paragraphs of"
-            problems.append(DocumentError(translation.path, f"the original paragraph beginning {block.anchor!r} {what} {translation.original}"))
-            continue
-        target = by_id[matches[0].id]
-        target.translations[translation.language] = block.text
-    return passages, problems
+            problems.append(DocumentError(extra.path, f"the original paragraph beginning {block.anchor!r} {what} {extra.original}"))
+        elif isinstance(extra, Translation):
+            matches[0].translations[extra.language] = block.text
+        else:
+            matches[0].questions.extend(q for q in block.text.split("\n") if q not in matches[0].questions)
+    return problems

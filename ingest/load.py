@@ -11,7 +11,9 @@ from pathlib import Path
 import yaml
 
 from bot.errors import DocumentError
-from bot.models import LANGUAGES, OFFICIAL, SUMMARY, Block, Document, DocumentMeta, TranslatedBlock, Translation
+from bot.models import (
+    LANGUAGES, OFFICIAL, SUMMARY, AttachedQuestions, Block, Document, DocumentMeta, TranslatedBlock, Translation,
+)
 from bot.text import collapse_space
 
 SUPPORTED = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
@@ -28,7 +30,7 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load(path: Path, name: str) -> Document | Translation:
+def load(path: Path, name: str) -> Document | Translation | AttachedQuestions:
     """Load one file; `name` is its path relative to the knowledge directory (its identity)."""
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
@@ -157,11 +159,14 @@ def _load_markdown(path: Path, name: str, data: bytes) -> Document | Translation
         text = text[match.end():]
     elif text.startswith("---"):
         raise DocumentError(name, "malformed front matter: the opening '---' has no closing '---'")
-    unknown = set(fields) - META_FIELDS - {"translation_of", "note"}
+    unknown = set(fields) - META_FIELDS - {"translation_of", "questions_for", "note"}
     if unknown:
         raise DocumentError(name, f"unknown front matter field(s): {', '.join(sorted(unknown))}")
     if "translation_of" in fields:
         return _translation(name, fields, text, data)
+    if "questions_for" in fields:
+        blocks = _anchored_blocks(name, text, lines=True)
+        return AttachedQuestions(name, str(fields["questions_for"]).strip(), blocks, content_hash(data))
     blocks = _paragraph_blocks(_COMMENT.sub("", text), markdown=True)
     first_heading = next((b.text for b in blocks if b.heading_level), "")
     return Document(_meta(name, fields, first_heading, data), tuple(blocks))
@@ -171,24 +176,34 @@ def _translation(name: str, fields: dict, text: str, data: bytes) -> Translation
     language = str(fields.get("language") or "").strip().lower()
     if language not in LANGUAGES:
         raise DocumentError(name, f"unknown language code {language!r} (use one of: {', '.join(LANGUAGES)})")
-    pieces = _ANCHOR.split(text)
-    if len(pieces) < 3:
-        raise DocumentError(name, "a translation needs '<!-- original: opening words -->' before each paragraph")
-    blocks = []
-    for anchor, body in zip(pieces[1::2], pieces[2::2]):
-        body_text = " ".join(b.text for b in _paragraph_blocks(_COMMENT.sub("", body), markdown=True) if not b.heading_level)
-        if not body_text:
-            raise DocumentError(name, f"the paragraph for original {anchor!r} is empty")
-        blocks.append(TranslatedBlock(collapse_space(anchor), body_text))
     return Translation(
         path=name,
         original=str(fields["translation_of"]).strip(),
         language=language,
         title=_text(fields.get("title")),
         note=_text(fields.get("note")) or "Unofficial translation; only the original text is authoritative.",
-        blocks=tuple(blocks),
+        blocks=_anchored_blocks(name, text, lines=False),
         content_hash=content_hash(data),
     )
+
+
+def _anchored_blocks(name: str, text: str, lines: bool) -> tuple[TranslatedBlock, ...]:
+    """The text after each `<!-- original: opening words -->`, as one paragraph or one entry a line."""
+    pieces = _ANCHOR.split(text)
+    if len(pieces) < 3:
+        raise DocumentError(name, "expected '<!-- original: opening words -->' before each paragraph it refers to")
+    blocks = []
+    for anchor, body in zip(pieces[1::2], pieces[2::2]):
+        body = _COMMENT.sub("", body)
+        if lines:
+            entries = [_LIST_ITEM.sub("", line).strip() for line in body.splitlines()]
+            body_text = "\n".join(collapse_space(e) for e in entries if e and not e.startswith("#"))
+        else:
+            body_text = " ".join(b.text for b in _paragraph_blocks(body, markdown=True) if not b.heading_level)
+        if not body_text:
+            raise DocumentError(name, f"nothing follows the anchor for original {anchor!r}")
+        blocks.append(TranslatedBlock(collapse_space(anchor), body_text))
+    return tuple(blocks)
 
 
 def _load_text(path: Path, name: str, data: bytes) -> Document:

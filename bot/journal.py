@@ -1,0 +1,86 @@
+"""What was asked, what was answered, feedback and change-notice subscribers: one SQLite file in the store."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from .models import Answer
+from .store import now_iso
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY, time TEXT, channel TEXT, user TEXT, question TEXT, language TEXT,
+    answered INTEGER, version TEXT, quotes TEXT);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY, time TEXT, channel TEXT, user TEXT, question_id INTEGER, rating INTEGER,
+    question TEXT, version TEXT, quotes TEXT);
+CREATE TABLE IF NOT EXISTS subscribers (chat_id INTEGER PRIMARY KEY, language TEXT, since TEXT);
+"""
+
+
+class Journal:
+    """Thread-safe; every channel writes here so admins see one picture."""
+
+    def __init__(self, path: Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    def record_question(self, channel: str, user: str, answer: Answer) -> int:
+        quotes = json.dumps([{"passage_id": q.passage_id, "document": q.document} for q in answer.quotes])
+        cur = self._run(
+            "INSERT INTO questions (time, channel, user, question, language, answered, version, quotes) VALUES (?,?,?,?,?,?,?,?)",
+            (now_iso(), channel, user, answer.question, answer.language, int(answer.answered), answer.version, quotes),
+        )
+        return int(cur.lastrowid)
+
+    def record_feedback(self, question_id: int, rating: int, channel: str, user: str) -> bool:
+        """Store +1 or -1 for an answered question, with the question, version and quotes it concerned."""
+        row = self._run("SELECT question, version, quotes FROM questions WHERE id = ?", (question_id,)).fetchone()
+        if row is None:
+            return False
+        self._run(
+            "INSERT INTO feedback (time, channel, user, question_id, rating, question, version, quotes) VALUES (?,?,?,?,?,?,?,?)",
+            (now_iso(), channel, user, question_id, 1 if rating > 0 else -1, *row),
+        )
+        return True
+
+    def stats(self) -> dict:
+        q = self._run("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions").fetchone()
+        f = self._run("SELECT COALESCE(SUM(rating > 0), 0), COALESCE(SUM(rating < 0), 0) FROM feedback").fetchone()
+        by_channel = dict(self._run("SELECT channel, COUNT(*) FROM questions GROUP BY channel").fetchall())
+        return {"questions": q[0], "answered": q[1], "not_covered": q[0] - q[1],
+                "helpful": f[0], "not_helpful": f[1], "by_channel": by_channel,
+                "subscribers": self._run("SELECT COUNT(*) FROM subscribers").fetchone()[0]}
+
+    def gaps(self, limit: int = 20) -> list[dict]:
+        """Recent questions the guidance did not cover: what to write next."""
+        rows = self._run(
+            "SELECT time, channel, question, language FROM questions WHERE answered = 0 ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [{"time": r[0], "channel": r[1], "question": r[2], "language": r[3]} for r in rows]
+
+    def recent_feedback(self, limit: int = 20) -> list[dict]:
+        rows = self._run("SELECT time, channel, rating, question, version FROM feedback ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [{"time": r[0], "channel": r[1], "rating": r[2], "question": r[3], "version": r[4]} for r in rows]
+
+    def subscribe(self, chat_id: int, language: str) -> bool:
+        cur = self._run("INSERT OR IGNORE INTO subscribers VALUES (?,?,?)", (chat_id, language, now_iso()))
+        return cur.rowcount > 0
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        return self._run("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,)).rowcount > 0
+
+    def subscribers(self) -> list[tuple[int, str]]:
+        return [(r[0], r[1]) for r in self._run("SELECT chat_id, language FROM subscribers").fetchall()]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,97 @@
+"""`advisor serve`: one engine, loaded once, behind the web API and widget and the Telegram bot."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from .answer import Advisor
+from .embeddings import BatchingEmbedder, SentenceTransformerEmbedder
+from .errors import AdvisorError
+from .journal import Journal
+from .models import VersionInfo
+from .settings import Settings
+
+log = logging.getLogger("advisor.serve")
+
+VersionListener = Callable[[VersionInfo | None, VersionInfo], Awaitable[None]]
+
+
+class Services:
+    """What every channel is handed: the advisor, the journal, the admin service and version listeners."""
+
+    def __init__(self, settings: Settings) -> None:
+        from ingest.service import KnowledgeAdmin
+
+        self.settings = settings
+        self.embedder = BatchingEmbedder(SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size))
+        self.advisor = Advisor(settings, self.embedder)
+        self.journal = Journal(settings.store_dir / "activity.sqlite")
+        self.admin = KnowledgeAdmin(settings, self.embedder, on_change=lambda: self.advisor.refresh(force=True))
+        self.version_listeners: list[VersionListener] = []
+        self.ready = False
+
+    def load(self) -> None:
+        """Load the serving version and warm the model, so the first question is as fast as the rest."""
+        self.advisor.refresh(force=True)
+        self.embedder.embed(["warm-up"])
+        self.ready = True
+
+    async def watch_versions(self, stop: asyncio.Event, interval: float = 2.0) -> None:
+        """Pick up versions published by any process, and tell the listeners what changed."""
+        seen = self.advisor.store.current_manifest() if self.ready else None
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+                break
+            except asyncio.TimeoutError:
+                pass
+            try:
+                await asyncio.to_thread(self.advisor.refresh, True)
+                current = self.advisor.store.current_manifest()
+            except AdvisorError as exc:
+                log.warning("knowledge watcher: %s", exc)
+                continue
+            if current and (seen is None or current.id != seen.id):
+                log.info("now serving knowledge version %s", current.id)
+                for listener in self.version_listeners:
+                    try:
+                        await listener(seen, current)
+                    except Exception:
+                        log.exception("version listener failed")
+                seen = current
+
+
+async def run(settings: Settings) -> None:
+    import uvicorn
+
+    from .channels.web import create_app
+
+    services = Services(settings)
+    stop = asyncio.Event()
+    app = create_app(services)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="info",
+                                           proxy_headers=False, lifespan="on"))
+    try:
+        await asyncio.to_thread(services.load)
+    except AdvisorError as exc:
+        log.error("%s The web server starts anyway and reports not ready until knowledge is published.", exc)
+    tasks = [asyncio.create_task(server.serve(), name="web"), asyncio.create_task(services.watch_versions(stop), name="watch")]
+    if settings.telegram_token:
+        from .channels.telegram import run_telegram
+
+        tasks.append(asyncio.create_task(run_telegram(services, stop), name="telegram"))
+    else:
+        log.info("Telegram is off: ADVISOR_TELEGRAM_TOKEN is not set.")
+    log.info("Web chat at http://%s:%s/ (API docs at /docs)", settings.web_host, settings.web_port)
+    try:
+        await tasks[0]  # the web server ends on Ctrl-C / SIGTERM
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks[1:], return_exceptions=True)
+        services.journal.close()
+
+
+def serve(settings: Settings) -> int:
+    asyncio.run(run(settings))
+    return 0

@@ -1,0 +1,404 @@
+"""The Telegram channel: handlers driven through process_update offline, and the real bot polling a stand-in."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+
+import pytest
+from telegram import Update
+
+from bot.answer import Advisor
+from bot.channels.telegram import (
+    MESSAGE_LIMIT,
+    build_application,
+    change_notice,
+    render_answer,
+    run_telegram,
+    split_html,
+    version_listener,
+)
+from bot.i18n import t
+from bot.models import Answer, DocumentMeta, Quote, VersionInfo
+from bot.serve import Services
+from ingest.service import KnowledgeAdmin
+from tests.botapi_standin import (
+    ADMIN,
+    ANA,
+    BOT_USER,
+    GROUP,
+    TOKEN,
+    BotApiStandIn,
+    HtmlProblem,
+    OfflineRequest,
+    Sent,
+    parse_telegram_html,
+)
+from tests.conftest import KNOWLEDGE, free_port, make_settings
+
+QUESTION = "Can I keep working with my Russian co-author?"
+ADMINS = str(ADMIN["id"])
+
+
+def make_services(settings, embedder) -> Services:
+    """The services `advisor serve` builds, sharing the session's loaded model."""
+    services = Services(settings)
+    services.embedder = embedder
+    services.advisor = Advisor(settings, embedder)
+    services.admin = KnowledgeAdmin(settings, embedder, on_change=lambda: services.advisor.refresh(force=True))
+    services.load()
+    return services
+
+
+class Conversation:
+    """A user talking to the bot through Application.process_update; the stand-in records what they see."""
+
+    def __init__(self, application, standin: BotApiStandIn) -> None:
+        self.application, self.standin = application, standin
+
+    async def _process(self, update: dict) -> list[Sent]:
+        await self.application.process_update(Update.de_json(self.standin.update_json(update), self.application.bot))
+        return self.standin.sent[update["_sent_before"]:]
+
+    async def send(self, text: str | None = None, **fields) -> list[Sent]:
+        return await self._process(self.standin.user_sends(text, **fields))
+
+    async def press(self, message: Sent, label: str, **fields) -> list[Sent]:
+        return await self._process(self.standin.user_presses(message, label, **fields))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket connection fails the test: handler tests run offline."""
+
+    def refuse(sock, address, *args):
+        pytest.fail(f"a handler test tried to connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+@pytest.fixture
+async def offline(tmp_path, store_copy, embedder, no_network):
+    """Build an offline bot for given settings; yields a factory returning (Conversation, services)."""
+    opened = []
+
+    async def open_bot(**overrides):
+        settings = make_settings(tmp_path, store_dir=store_copy, telegram_token=TOKEN, telegram_admins=ADMINS,
+                                 **overrides)
+        services = make_services(settings, embedder)
+        standin = BotApiStandIn()
+        application = build_application(services, request=OfflineRequest(standin))
+        await application.initialize()
+        opened.append((application, services, standin))
+        return Conversation(application, standin), services
+
+    yield open_bot
+    for application, services, standin in opened:
+        await application.shutdown()
+        services.journal.close()
+        assert standin.problems == [], standin.problems
+
+
+def assert_valid(messages: list[Sent]) -> None:
+    for m in messages:
+        parse_telegram_html(m.html)
+        assert len(m.text) <= MESSAGE_LIMIT
+
+
+# Formatting: plain functions ----------------------------------------------------------------------------
+
+def _quote(text: str, **fields) -> Quote:
+    values = dict(document="d.md", title="Title <&>", issuer="Issuer & co", date="2022-03-10",
+                  url="https://example.org/?a=1&b=<2>", passage_id="p1", score=0.8, authority="official")
+    return Quote(text=text, **(values | fields))
+
+
+def test_answer_html_quotes_bolds_the_key_sentence_and_escapes_everything():
+    text = "First <sentence> & more. The key sentence is here. Last one."
+    key = (text.index("The key"), text.index(" Last"))
+    quote = _quote(text, highlight=key, translation="Traduction <b>non</b> échappée", translation_language="fr")
+    answer = Answer("q", "fr", True, (quote,), "", t("fr", "intro_one"), t("fr", "footer", contact="x"), "v1")
+    [html] = render_answer(answer)
+    plain = parse_telegram_html(html)
+    assert "<blockquote>First &lt;sentence&gt; &amp; more. <b>The key sentence is here.</b> Last one.</blockquote>" in html
+    assert '<a href="https://example.org/?a=1&amp;b=&lt;2&gt;">Title &lt;&amp;&gt;</a>' in html
+    assert "Traduction non officielle :" in plain and "Traduction <b>non</b> échappée" in plain
+    assert plain.startswith("Voici ce que disent les textes")
+
+
+def test_long_replies_split_under_the_limit_without_breaking_html():
+    sentence = "Researchers & partners <must> check the rules before they share results. "
+    quotes = tuple(_quote(sentence * 14, passage_id=f"p{i}", highlight=(0, len(sentence))) for i in range(8))
+    answer = Answer("q", "en", True, quotes, "", "Intro", "Footer", "v1")
+    chunks = render_answer(answer)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len(chunk.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT
+        parse_telegram_html(chunk)
+    # One paragraph far over the limit is cut between words; its open tags close and reopen.
+    huge = "<blockquote><b>" + "word &amp; " * 1500 + "</b></blockquote>"
+    pieces = split_html(huge, limit=1000)
+    assert len(pieces) > 10 and all(len(p) <= 1000 for p in pieces)
+    assert all(p.startswith("<blockquote><b>") and p.endswith("</b></blockquote>") for p in pieces)
+    assert "".join(parse_telegram_html(p) for p in pieces).count("&") == 1500
+
+
+def test_the_stand_in_refuses_what_telegram_refuses():
+    for bad in ("<script>x</script>", "a < b", "<b>open", "<b><i>x</b></i>", "AT&T", "<a>x</a>",
+                "<blockquote><blockquote>x</blockquote></blockquote>"):
+        with pytest.raises(HtmlProblem):
+            parse_telegram_html(bad)
+
+
+def _version(id: str, **hashes: str) -> VersionInfo:
+    docs = tuple(DocumentMeta(path=f"{name}.md", title=name.title(), content_hash=h) for name, h in hashes.items())
+    return VersionInfo(id, "", "", "m", docs, {}, 1)
+
+
+def test_change_notice_names_added_and_changed_documents_and_is_silent_otherwise():
+    old = _version("v1", alpha="1", beta="2", gone="3")
+    assert change_notice(old, _version("v2", alpha="1", beta="2"), "en") is None
+    notice = change_notice(old, _version("v2", alpha="1", beta="9", gamma="4"), "nl")
+    assert "versie v2" in notice and "Nieuw: <b>Gamma</b>" in notice and "Gewijzigd: <b>Beta</b>" in notice
+    assert "Alpha" not in notice
+
+
+# Handlers through process_update, offline ---------------------------------------------------------------
+
+async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(offline):
+    chat, services = await offline()
+    [reply] = await chat.send(QUESTION)
+    assert_valid([reply])
+    assert chat.standin.methods("sendChatAction")[0]["action"] == "typing"
+    assert reply.text.startswith(t("en", "intro_many")) and "not legal advice" in reply.text
+    assert reply.html.count("<blockquote>") == 3 and "<b>" in reply.html and '<a href="https://' in reply.html
+    assert [label for row in reply.buttons for label, _ in row] == [
+        "📄 Full passage 1", "📄 Full passage 2", "📄 Full passage 3", "👍 Helpful", "👎 Not helpful"]
+
+    [passage] = await chat.press(reply, "📄 Full passage 2")
+    passage_id = reply.button("📄 Full passage 2")[1].split(":")[2]
+    assert services.advisor.passage(passage_id).text in passage.text
+    assert_valid([passage])
+
+    assert await chat.press(reply, "👎") == []
+    assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "Thank you — your feedback is recorded."
+    assert [label for row in reply.buttons for label, _ in row][-1] == "📄 Full passage 3"  # feedback row removed
+    figures = services.journal.stats()
+    assert (figures["questions"], figures["answered"], figures["not_helpful"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("language, asked", [
+    ("fr", "Puis-je continuer à travailler avec mon collègue russe sur notre projet commun ?"),
+    ("nl", "Mag ik blijven samenwerken met mijn Russische coauteur?"),
+])
+async def test_french_and_dutch_questions_get_their_framing_the_english_quote_and_the_translation(offline, language, asked):
+    chat, _ = await offline()
+    [reply] = await chat.send(asked, user=ANA | {"language_code": language})
+    assert_valid([reply])
+    assert reply.text.startswith(t(language, "intro_many"))
+    assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
+    assert t(language, "translation") in reply.text
+    assert reply.text.rstrip().endswith(t(language, "footer", contact=t(language, "contact")))
+    assert reply.buttons[-1][0][0] == {"fr": "👍 Utile", "nl": "👍 Nuttig"}[language]
+
+
+async def test_start_offers_examples_that_ask_when_pressed(offline):
+    chat, _ = await offline()
+    [welcome] = await chat.send("/start", user=ANA | {"language_code": "fr-BE"})
+    assert "pas un avis juridique" in welcome.text and len(welcome.buttons) == 3
+    replies = await chat.press(welcome, "Puis-je continuer")
+    assert replies[0].text.startswith("❓ Puis-je continuer") and "<blockquote>" in replies[0].html
+    assert_valid(replies)
+    for command, expected in (("/help", "/subscribe"), ("/sources", "CRef and VLIR"), ("/about", "Knowledge version: v0001")):
+        [reply] = await chat.send(command)
+        assert expected in reply.text
+        assert_valid([reply])
+    [sources] = chat.standin.messages()[-2:-1]
+    assert sources.html.count("<a href=") == 10
+
+
+async def test_bad_input_gets_a_short_clear_reply_and_never_echoes_markup(offline):
+    chat, services = await offline()
+    replies = {
+        "sticker": await chat.send(sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512,
+                                            "height": 512, "is_animated": False, "is_video": False}),
+        "photo": await chat.send(photo=[{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}]),
+        "voice": await chat.send(voice={"file_id": "v", "file_unique_id": "v", "duration": 3}),
+        "location": await chat.send(location={"latitude": 50.85, "longitude": 4.35}),
+        "edited": await chat.send("Can I keep working with him?", edited=True),
+        "empty": await chat.send("   "),
+        "too long": await chat.send("a" * 5000),
+        "unknown command": await chat.send("/frobnicate <b>now</b>"),
+        "markup": await chat.send("<script>alert(1)</script> **Can I** _keep working_ with my <b>Russian co-author</b>?"),
+    }
+    expected = {"sticker": "I can only read text", "photo": "I can only read text", "voice": "I can only read text",
+                "location": "I can only read text", "edited": "I answer new messages only",
+                "empty": "Please type a question", "too long": "Your question is 5000 characters long",
+                "unknown command": "I don't know the command /frobnicate", "markup": "These passages"}
+    for kind, messages in replies.items():
+        assert len(messages) == 1, kind
+        assert messages[0].text.startswith(expected[kind]), (kind, messages[0].text)
+        assert "<script>" not in messages[0].html and "<b>now" not in messages[0].html
+        assert_valid(messages)
+    assert services.journal.stats()["questions"] == 1  # only the real question was asked
+
+
+async def test_in_groups_it_answers_only_when_mentioned_or_replied_to(offline):
+    chat, _ = await offline()
+    assert await chat.send("Anyone know if we can keep the Moscow project?", chat=GROUP) == []
+    assert await chat.send(photo=[{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 9}], chat=GROUP) == []
+    assert await chat.send("/start@some_other_bot", chat=GROUP) == []
+    [answer] = await chat.send(f"@{BOT_USER['username']} {QUESTION}", chat=GROUP)
+    assert answer.reply_to is not None and "<blockquote>" in answer.html
+    [again] = await chat.send("And can a Russian student still enrol at a Belgian university?", chat=GROUP, reply_to=answer)
+    assert "<blockquote>" in again.html
+
+
+async def test_admin_commands_are_refused_to_others_and_served_to_admins(offline, caplog):
+    chat, _ = await offline()
+    caplog.set_level(logging.INFO, logger="advisor.telegram")
+    for command in ("/stats", "/gaps", "/reingest"):
+        [refusal] = await chat.send(command)
+        assert refusal.text == "Sorry, only the advisor's administrators can do that."
+    [refusal] = await chat._process(chat.standin.user_uploads("new.md", b"# New", user=ANA))
+    assert refusal.text.startswith("Sorry, only")
+    assert "refused admin action reingest to Telegram user 1001" in caplog.text
+
+    await chat.send("What is the weather <b>today</b>?")
+    [stats] = await chat.send("/stats", user=ADMIN)
+    assert stats.text.startswith("Questions: 1 (answered 0, not covered 1)")
+    [gaps] = await chat.send("/gaps", user=ADMIN)
+    assert "What is the weather <b>today</b>?" in gaps.text
+    assert "&lt;b&gt;today" in gaps.html
+    [bad] = await chat._process(chat.standin.user_uploads("notes.exe", b"MZ", user=ADMIN))
+    assert bad.text == "I can add PDF, DOCX, Markdown or text files; notes.exe is none of these."
+    assert "admin action stats by Telegram user 42" in caplog.text
+
+
+async def test_rate_limit_allow_list_and_errors(offline, caplog):
+    chat, services = await offline(rate_limit_per_minute=1, telegram_allowed_users="1001")
+    await chat.send(QUESTION)
+    [limited] = await chat.send(QUESTION)
+    assert limited.text.startswith("You are asking faster than I can answer carefully. Please wait about")
+    [closed] = await chat.send(QUESTION, user={"id": 555, "is_bot": False, "first_name": "Eve", "language_code": "nl"})
+    assert closed.text.startswith("Deze adviseur is alleen open voor een besloten groep")
+
+    class BrokenAdvisor:
+        """Fails like an unexpected bug in the core would."""
+
+        def sources(self):
+            raise RuntimeError("disk on fire")
+
+    working, services.advisor = services.advisor, BrokenAdvisor()
+    [sorry] = await chat.send("/sources")
+    assert sorry.text == "Sorry, something went wrong on my side. Please try again in a moment."
+    failure = next(r for r in caplog.records if r.name == "advisor.telegram" and r.levelno == logging.ERROR)
+    assert failure.exc_info and "disk on fire" in str(failure.exc_info[1])
+    services.advisor = working
+    [still] = await chat.send("/sources")
+    assert "CRef and VLIR" in still.text
+
+
+async def test_change_notices_reach_subscribers_and_drop_blocked_chats(offline):
+    chat, services = await offline()
+    [done] = await chat.send("/subscribe", user=ANA | {"language_code": "fr"})
+    assert done.text.startswith("C'est fait")
+    [again] = await chat.send("/subscribe")
+    assert again.text.startswith("You are already subscribed")
+    services.journal.subscribe(999, "en")
+    chat.standin.blocked.add(999)  # that user has since blocked the bot
+    notify = version_listener(chat.application, services.journal)
+    old = _version("v1", alpha="1")
+    before = len(chat.standin.sent)
+    await notify(old, _version("v2", alpha="1"))
+    assert len(chat.standin.sent) == before  # nothing added or changed: no notice
+    await notify(old, _version("v2", alpha="2"))
+    notice = chat.standin.messages(ANA["id"])[-1]
+    assert notice.text.startswith("📢 Les textes que je cite ont été mis à jour (version v2).")
+    assert "Modifié : Alpha" in notice.text
+    assert [chat_id for chat_id, _ in services.journal.subscribers()] == [ANA["id"]]
+    chat.standin.problems.remove("Forbidden: bot was blocked by the user")
+    [bye] = await chat.send("/unsubscribe")
+    assert bye.text == "Done: no more change notices."
+
+
+# End to end: the real Application polling the stand-in over HTTP ------------------------------------------
+
+@pytest.fixture
+async def live(tmp_path, store_copy, embedder):
+    """Start `run_telegram` against a stand-in on 127.0.0.1 and the knowledge watcher; stop both afterwards."""
+    standin = BotApiStandIn()
+    url = standin.serve(free_port())
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "checks.jsonl").write_text(
+        '{"id": "k1", "lang": "en", "question": "Who decides whether my ties with Russian colleagues continue?", '
+        '"expect_any": ["leave it to the researchers of their universities to decide"], "kind": "answer"}\n')
+    settings = make_settings(tmp_path, store_dir=store_copy, knowledge_dir=knowledge, telegram_token=TOKEN,
+                             telegram_api_url=url, telegram_admins=ADMINS)
+    services = make_services(settings, embedder)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(run_telegram(services, stop)),
+             asyncio.create_task(services.watch_versions(stop, interval=0.2))]
+    await standin.until(lambda: standin.methods("getUpdates"))
+    yield standin, services
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=20)
+    standin.close()
+    services.journal.close()
+    assert standin.problems == [], standin.problems
+
+
+async def test_end_to_end_conversation_through_the_bot_api(live):
+    standin, services = live
+    menus = standin.methods("setMyCommands")
+    assert [m.get("language_code") for m in menus] == [None, "fr", "nl"]
+    assert [c["command"] for c in menus[1]["commands"]] == ["start", "help", "sources", "about", "subscribe", "unsubscribe"]
+
+    [welcome] = await standin.reply_to(standin.user_sends("/start"))
+    assert "not legal advice" in welcome.text
+    assert [row[0][0] for row in welcome.buttons][0] == QUESTION
+
+    [answer] = await standin.reply_to(standin.user_presses(welcome, QUESTION))
+    assert answer.text.startswith(f"❓ {QUESTION}\n\n{t('en', 'intro_many')}")
+    assert answer.html.count("<blockquote>") == 3 and "<b>" in answer.html
+    [passage] = await standin.reply_to(standin.user_presses(answer, "📄 Full passage 1"))
+    assert passage.html.count("<blockquote>") == 1
+
+    standin.user_presses(answer, "👍")
+    await standin.until(lambda: services.journal.stats()["helpful"] == 1)
+    await standin.until(lambda: answer.edits == 1)
+
+    standin.floods["sendMessage"] = 1  # Telegram says "retry after 1": the rate limiter waits and retries
+    [helped] = await standin.reply_to(standin.user_sends("/help"))
+    assert helped.text.startswith("Type your question")
+
+    [refused] = await standin.reply_to(standin.user_sends("/reingest"))
+    assert refused.text == "Sorry, only the advisor's administrators can do that."
+    working, report = await standin.reply_to(standin.user_sends("/reingest", user=ADMIN), count=2)
+    assert working.text.startswith("Working on it")
+    assert report.html.startswith("<pre>") and "Documents: 10" in report.text
+    assert all(m.chat_id in (ANA["id"], ADMIN["id"]) for m in standin.messages())
+
+
+async def test_subscribers_hear_of_a_document_an_admin_uploads(live):
+    standin, services = live
+    [subscribed] = await standin.reply_to(standin.user_sends("/subscribe"))
+    assert subscribed.text.startswith("Done: I will send you a short notice")
+    guidance = (
+        "---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
+        "url: https://example.org/travel\nlanguage: en\nauthority: summary\n---\n\n"
+        "Researchers who plan to attend a conference in Russia should first ask their university's "
+        "international relations office whether the trip is allowed and insured.\n"
+    ).encode()
+    working, report = await standin.reply_to(standin.user_uploads("conference-travel.md", guidance), count=2,
+                                             timeout=60)
+    assert report.text.startswith("Published knowledge version v0002"), report.text
+    assert "Added: conference-travel.md" in report.text
+    notice = await standin.until(lambda: [m for m in standin.messages(ANA["id"]) if m.text.startswith("📢")], 20)
+    assert notice[0].text == ("📢 The guidance I quote has been updated (version v0002).\n"
+                              "New: Travel to conferences in Russia\nAsk me about it, for example by naming the topic.")
+    [answer] = await standin.reply_to(standin.user_sends("May I travel to a conference in Russia?"))
+    assert "international relations office whether the trip is allowed" in answer.text

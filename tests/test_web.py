@@ -1,0 +1,367 @@
+"""The web API over a real store and the real model: answers, bad input, CORS, limits and admin."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import httpx
+import pytest
+
+import bot.serve
+from bot.channels.web import RateLimiter, admin_tokens, create_app
+from bot.serve import Services
+from bot.store import KnowledgeStore
+
+from conftest import KNOWLEDGE, make_settings
+
+ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id"}
+QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
+              "translation", "translation_language"}
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def make_services(store_copy, tmp_path, embedder, monkeypatch):
+    """The real Services over a copy of the built store, sharing the session's loaded model."""
+    monkeypatch.setattr(bot.serve, "SentenceTransformerEmbedder", lambda *args: embedder)
+    made = []
+
+    def make(**overrides) -> Services:
+        services = Services(make_settings(tmp_path, store_dir=store_copy, **overrides))
+        services.load()
+        made.append(services)
+        return services
+
+    yield make
+    for services in made:
+        services.journal.close()
+
+
+def client_for(services, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(services), client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(make_services):
+    async with client_for(make_services()) as c:
+        yield c
+
+
+def assert_plain_error(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
+    return body["error"]
+
+
+# Asking -----------------------------------------------------------------------------------------
+async def test_ask_returns_the_answer_object_with_a_question_id(client):
+    response = await client.post("/api/ask", json={"question": "Can I keep working with my Russian co-author?"})
+    assert response.status_code == 200
+    answer = response.json()
+    assert set(answer) == ANSWER_KEYS
+    assert answer["answered"] and answer["quotes"] and isinstance(answer["question_id"], int)
+    quote = answer["quotes"][0]
+    assert set(quote) == QUOTE_KEYS
+    assert quote["title"] and quote["url"].startswith("http") and quote["authority"] in ("official", "summary")
+    if quote["highlight"]:
+        start, end = quote["highlight"]
+        assert 0 <= start < end <= len(quote["text"])
+
+
+async def test_ask_in_french_answers_in_french(client):
+    response = await client.post("/api/ask", json={"question": "Puis-je participer à une conférence en Russie ?", "lang": "fr"})
+    assert response.status_code == 200
+    assert response.json()["language"] == "fr"
+
+
+async def test_a_question_the_guidance_does_not_cover_gives_the_contact_line(client):
+    response = await client.post("/api/ask", json={"question": "What is the recipe for a chocolate cake?"})
+    answer = response.json()
+    assert response.status_code == 200 and not answer["answered"] and answer["quotes"] == []
+    assert "research office" in answer["footer"]
+
+
+@pytest.mark.parametrize("kwargs, status, says", [
+    ({"json": {"question": ""}}, 400, "question"),
+    ({"json": {"question": "   \n "}}, 400, "question"),
+    ({"json": {"question": "Can I travel? " * 100}}, 400, "characters"),
+    ({"json": {}}, 422, "question"),
+    ({"json": {"question": 42}}, 422, "question"),
+    ({"json": {"question": None}}, 422, "question"),
+    ({"json": {"question": "Can I travel?", "lang": "de"}}, 422, "lang"),
+    ({"json": ["Can I travel?"]}, 422, ""),
+    ({"content": b"null", "headers": {"Content-Type": "application/json"}}, 422, ""),
+    ({"content": b"", "headers": {"Content-Type": "application/json"}}, 422, "JSON"),
+    ({"content": b"{question: 'x'", "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+    ({"content": b"\xff\xfe\x00garbage", "headers": {"Content-Type": "application/json"}}, 400, ""),
+    ({"content": b'{"question": "Can I travel?"}', "headers": {"Content-Type": "text/plain"}}, 415, "application/json"),
+    ({"content": b'{"question": "Can I travel?"}'}, 415, "application/json"),
+    ({"data": {"question": "Can I travel?"}}, 415, "application/json"),
+    ({"json": {"question": "x" * 20_000}}, 413, "limit"),
+], ids=["empty", "blank", "over-long", "missing", "number", "null", "bad-lang", "array", "json-null", "no-body",
+        "not-json", "not-utf8", "text-plain", "no-content-type", "form", "oversized"])
+async def test_bad_input_gets_a_plain_4xx(client, kwargs, status, says):
+    message = assert_plain_error(await client.post("/api/ask", **kwargs), status)
+    assert says.lower() in message.lower()
+
+
+async def test_an_oversized_chunked_body_is_refused_while_streaming(client):
+    chunks_sent = 0
+
+    async def body():
+        nonlocal chunks_sent
+        for _ in range(1000):  # would be 1 MB; the limit is 16 KiB
+            chunks_sent += 1
+            yield b" " * 1024
+
+    response = await client.post("/api/ask", content=body(), headers={"Content-Type": "application/json"})
+    assert_plain_error(response, 413)
+    assert chunks_sent < 100
+
+
+async def test_unknown_paths_and_methods_answer_json(client):
+    assert_plain_error(await client.get("/api/nothing"), 404)
+    assert_plain_error(await client.get("/api/ask"), 405)
+
+
+async def test_sources_lists_the_serving_documents(client):
+    response = await client.get("/api/sources")
+    assert response.status_code == 200
+    titles = [d["title"] for d in response.json()]
+    assert len(titles) >= 5 and all(titles)
+
+
+# Feedback -------------------------------------------------------------------------------------
+async def test_feedback_is_stored_against_the_question(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        answer = (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).json()
+        response = await client.post("/api/feedback", json={"question_id": answer["question_id"], "rating": -1})
+        assert response.status_code == 200 and response.json() == {"ok": True}
+    stored = services.journal.recent_feedback()
+    assert stored[0]["rating"] == -1 and stored[0]["channel"] == "web"
+    assert stored[0]["question"] == "Can I attend a conference in Russia?"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"question_id": 99999, "rating": 1}, 404),
+    ({"question_id": 1, "rating": 0}, 422),
+    ({"question_id": 1, "rating": 5}, 422),
+    ({"question_id": "one", "rating": 1}, 422),
+    ({"question_id": 0, "rating": 1}, 422),
+    ({"rating": 1}, 422),
+])
+async def test_bad_feedback_gets_a_plain_4xx(client, body, status):
+    assert_plain_error(await client.post("/api/feedback", json=body), status)
+
+
+# Health ---------------------------------------------------------------------------------------
+async def test_ready_only_once_the_knowledge_is_loaded(make_services):
+    services = make_services()
+    services.ready = False
+    async with client_for(services) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/readyz")).status_code == 503
+        services.ready = True
+        ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["version"] == services.advisor.version
+
+
+async def test_openapi_describes_the_api(client):
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert {"/api/ask", "/api/sources", "/api/feedback", "/healthz", "/readyz"} <= set(paths)
+    assert (await client.get("/docs")).status_code == 200
+
+
+# Pages and headers ----------------------------------------------------------------------------------
+async def test_demo_page_embeds_the_widget_with_one_tag_and_a_strict_csp(client):
+    response = await client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    scripts = re.findall(r"<script\b[^>]*>", response.text)
+    assert scripts == ['<script src="/widget.js" data-title="Collaboration Advisor" data-lang="en" data-accent="#00539b" async>']
+    assert re.search(r"<script[^>]*>\s*[^<\s]", response.text) is None, "no inline script"
+    french = await client.get("/?lang=fr")
+    assert 'data-lang="fr"' in french.text and '<html lang="fr">' in french.text
+    assert 'data-lang="en"' in (await client.get("/?lang=<script>")).text
+
+
+async def test_widget_is_small_self_contained_and_never_uses_html_sinks(client):
+    response = await client.get("/widget.js")
+    assert response.status_code == 200 and "javascript" in response.headers["content-type"]
+    code = response.text
+    assert len(response.content) <= 30 * 1024
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in code
+    assert not re.search(r"https?://(?!HOST)", code.split("*/", 1)[1]), "no external URLs"
+
+
+# CORS ---------------------------------------------------------------------------------------------
+async def test_cors_allows_only_the_configured_origins(make_services):
+    services = make_services(cors_origins="https://intranet.example.org, https://staff.example.org")
+    async with client_for(services) as client:
+        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        allowed = await client.options("/api/ask", headers={"Origin": "https://staff.example.org", **preflight})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://staff.example.org"
+        refused = await client.options("/api/ask", headers={"Origin": "https://evil.example.com", **preflight})
+        assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+        simple = await client.post("/api/ask", json={"question": "Can I go to Russia?"},
+                                   headers={"Origin": "https://intranet.example.org"})
+        assert simple.headers["access-control-allow-origin"] == "https://intranet.example.org"
+        other = await client.get("/api/sources", headers={"Origin": "https://evil.example.com"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+async def test_no_cross_origin_access_without_an_allow_list(client):
+    response = await client.get("/api/sources", headers={"Origin": "https://intranet.example.org"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+# Rate limit -------------------------------------------------------------------------------------------
+async def test_rate_limit_answers_429_with_retry_after_per_client(make_services):
+    services = make_services(web_rate_limit_per_minute=3, cors_origins="https://intranet.example.org")
+    app = create_app(services)
+
+    def client_at(address: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 1)), base_url="http://testserver")
+
+    async with client_at("127.0.0.1") as client:
+        for _ in range(3):
+            assert (await client.get("/api/sources")).status_code == 200
+        limited = await client.post("/api/ask", json={"question": "Can I go to Russia?"},
+                                    headers={"Origin": "https://intranet.example.org"})
+        message = assert_plain_error(limited, 429)
+        assert 1 <= int(limited.headers["retry-after"]) <= 20 and "try again" in message
+        assert limited.headers["access-control-allow-origin"] == "https://intranet.example.org"
+        assert (await client.get("/healthz")).status_code == 200  # health checks are not limited
+    async with client_at("10.1.2.3") as other:
+        assert (await other.get("/api/sources")).status_code == 200
+
+
+def test_rate_limiter_refills_evenly():
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])
+    assert all(limiter.wait_seconds("a") == 0 for _ in range(60))
+    assert limiter.wait_seconds("a") == pytest.approx(1.0)
+    assert limiter.wait_seconds("b") == 0
+    now[0] += 1.0
+    assert limiter.wait_seconds("a") == 0 and limiter.wait_seconds("a") > 0
+
+
+# Admin ----------------------------------------------------------------------------------------------
+@pytest.fixture
+def knowledge_copy(tmp_path):
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    return target
+
+
+@pytest.fixture
+async def admin(make_services, knowledge_copy):
+    services = make_services(admin_token=TOKEN, knowledge_dir=knowledge_copy, max_upload_bytes=200_000)
+    async with client_for(services) as client:
+        client.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield client, services
+
+
+@pytest.mark.parametrize("method, path", [("post", "/admin/reingest"), ("post", "/admin/documents"),
+                                          ("get", "/admin/report"), ("get", "/admin/versions"),
+                                          ("post", "/admin/rollback")])
+async def test_admin_endpoints_are_off_without_a_token(client, method, path):
+    assert_plain_error(await getattr(client, method)(path, headers={"Authorization": "Bearer anything"}), 404)
+
+
+async def test_admin_endpoints_refuse_a_missing_or_wrong_token(admin):
+    client, _ = admin
+    missing = await client.get("/admin/report", headers={"Authorization": ""})
+    assert_plain_error(missing, 401)
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert_plain_error(await client.get("/admin/report", headers={"Authorization": "Basic YWRtaW46eA=="}), 401)
+    assert_plain_error(await client.get("/admin/report", headers={"Authorization": "Bearer wrong"}), 403)
+    assert_plain_error(await client.post("/admin/reingest", headers={"Authorization": "Bearer wrong"}), 403)
+    assert_plain_error(await client.post("/admin/documents", headers={"Authorization": "Bearer wrong"},
+                                         files={"file": ("a.md", b"# x")}), 403)
+
+
+async def test_admin_report_shows_gaps_feedback_and_counts(admin):
+    client, _ = admin
+    asked = (await client.post("/api/ask", json={"question": "What is the recipe for a chocolate cake?"})).json()
+    await client.post("/api/feedback", json={"question_id": asked["question_id"], "rating": -1})
+    report = (await client.get("/admin/report")).json()
+    assert report["stats"]["questions"] == 1 and report["stats"]["not_covered"] == 1
+    assert report["not_covered"][0]["question"] == "What is the recipe for a chocolate cake?"
+    assert report["feedback"][0]["rating"] == -1
+    versions = (await client.get("/admin/versions")).json()
+    assert [v["serving"] for v in versions] == [True]
+
+
+async def test_a_corrupt_pdf_upload_is_reported_by_name_and_nothing_is_published(admin, knowledge_copy):
+    client, services = admin
+    store = KnowledgeStore(services.settings.store_dir)
+    before = (store.current_id(), store.version_ids())
+    response = await client.post("/admin/documents", files={"file": ("broken-guidance.pdf", b"%PDF-1.7\n%garbage\x00\x01", "application/pdf")})
+    message = assert_plain_error(response, 422)
+    assert "broken-guidance.pdf" in message
+    assert (store.current_id(), store.version_ids()) == before
+    assert not list(knowledge_copy.rglob("*broken-guidance*"))
+
+
+@pytest.mark.parametrize("files, status, says", [
+    ({"file": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")}, 415, "tool.exe"),
+    ({"file": ("notes", b"hello", "text/plain")}, 415, "unsupported"),
+    ({"other": ("a.md", b"# x", "text/markdown")}, 422, "file"),
+    ({"file": ("big.md", b"x" * 300_000, "text/markdown")}, 413, "limit"),
+])
+async def test_bad_uploads_get_a_plain_4xx(admin, files, status, says):
+    client, _ = admin
+    message = assert_plain_error(await client.post("/admin/documents", files=files), status)
+    assert says in message
+
+
+async def test_upload_needs_multipart(admin):
+    client, _ = admin
+    assert_plain_error(await client.post("/admin/documents", json={"file": "x"}), 415)
+
+
+async def test_reingest_and_rollback_are_audited_as_the_web_admin(admin):
+    client, services = admin
+    response = await client.post("/admin/reingest")
+    assert response.status_code == 200 and "Nothing changed" in response.json()["summary"]
+    assert_plain_error(await client.post("/admin/rollback", json={}), 409)  # only one version
+    assert_plain_error(await client.post("/admin/rollback", json={"version": "v9999"}), 404)
+    assert_plain_error(await client.post("/admin/rollback", content=b"{}"), 415)
+    audit = KnowledgeStore(services.settings.store_dir).audit_entries()
+    assert audit[-1]["actor"] == "web:admin" and audit[-1]["result"] == "unchanged"
+
+
+@pytest.mark.slow
+async def test_uploading_a_document_publishes_it_and_rollback_restores(admin, knowledge_copy):
+    client, services = admin
+    first = services.advisor.version
+    doc = ("---\ntitle: \"Travel to Russia for fieldwork\"\nissuer: \"Research office\"\ndate: 2026-11-01\n"
+           "url: https://intranet.example.org/travel\nlanguage: en\nauthority: summary\n---\n\n"
+           "Fieldwork trips to Russia need the written approval of the dean and of the travel safety officer "
+           "before any booking is made.\n")
+    response = await client.post("/admin/documents", files={"file": ("fieldwork travel.md", doc.encode(), "text/markdown")})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["published"], report["summary"]
+    assert (knowledge_copy / "fieldwork-travel.md").is_file()
+    assert services.advisor.version != first
+    rolled = await client.post("/admin/rollback", json={"version": first})
+    assert rolled.json() == {"version": first} and services.advisor.version == first
+    actors = {(e["action"], e["actor"]) for e in KnowledgeStore(services.settings.store_dir).audit_entries()}
+    assert {("rollback", "web:admin")} <= actors
+
+
+def test_admin_tokens_may_be_named():
+    assert admin_tokens(None) == {} and admin_tokens("") == {}
+    assert admin_tokens("s3cret") == {"admin": "s3cret"}
+    assert admin_tokens("alice:tok-1, bob:tok-2") == {"alice": "tok-1", "bob": "tok-2"}
+
