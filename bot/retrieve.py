@@ -15,7 +15,8 @@ from .synonyms import expand, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms
 
 DENSE_WEIGHT = 0.6  # the rest is lexical coverage
-MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
+MIN_PREFIX = 5
+CALIBRATION_EXEMPT = "en"  # the language the embedding model was trained on  # "react" matches "reaction": stems this long match the words they begin
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Retriever:
         self.passages = list(snapshot.passages.values())
         index = {p.id: i for i, p in enumerate(self.passages)}
         self.unit_passage = np.array([index[u.passage_id] for u in snapshot.units], dtype=np.int64)
+        unit_languages = np.array([u.language for u in snapshot.units])
+        self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
         self.sentence_unit: dict[tuple[int, int], int] = {}
         for k, unit in enumerate(snapshot.units):
             if unit.kind == "sentence":
@@ -138,6 +141,7 @@ class Retriever:
         if extra:
             texts.append(f"{question} ({'; '.join(extra)})")
         sims = (self.snapshot.vectors @ self.embedder.embed(texts).T).max(axis=1)
+        sims = self._calibrate(sims)
         dense = np.full(len(self.passages), -1.0, dtype=np.float32)
         np.maximum.at(dense, self.unit_passage, sims)
         lexical, matched = self._coverage(query)
@@ -148,6 +152,22 @@ class Retriever:
                 self._key_sentence(int(i), matched, sims), matched[i][0] if matched[i] else "")
             for i in order
         ]
+
+    def _calibrate(self, sims: np.ndarray) -> np.ndarray:
+        """Put each language's similarities on the same floor.
+
+        An English model still embeds French and Dutch, but any two texts in those languages look
+        alike to it: the floor is the question's mean similarity to the units of that language,
+        which tells nothing about relevance, so it is subtracted (and the rest rescaled to 0..1).
+        """
+        out = sims.copy()
+        for language, mask in self.language_masks.items():
+            if language == CALIBRATION_EXEMPT:
+                continue
+            floor = float(sims[mask].mean())
+            if floor > 0:
+                out[mask] = (sims[mask] - floor) / (1 - floor)
+        return out
 
     def _coverage(self, query: Query) -> tuple[np.ndarray, list[tuple[str, list[set[str]]] | None]]:
         """Share of the question's weight (IDF) whose words, or their synonyms, the passage contains."""

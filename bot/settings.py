@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(64, ge=1)
 
     # Retrieval
-    min_relevance: float = 0.30  # below this nothing is quoted: the guidance is silent
+    min_relevance: float = 0.35  # below this nothing is quoted: the guidance is silent
     max_quotes: int = Field(3, ge=1, le=10)
     quote_margin: float = 0.12  # further quotes must score within this of the first
     max_quote_chars: int = 350

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import socket
+import urllib.error
+import urllib.request
 
 import pytest
 from telegram import Update
@@ -172,19 +175,20 @@ async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(o
     [reply] = await chat.send(QUESTION)
     assert_valid([reply])
     assert chat.standin.methods("sendChatAction")[0]["action"] == "typing"
-    assert reply.text.startswith(t("en", "intro_many")) and "not legal advice" in reply.text
-    assert reply.html.count("<blockquote>") == 3 and "<b>" in reply.html and '<a href="https://' in reply.html
-    assert [label for row in reply.buttons for label, _ in row] == [
-        "📄 Full passage 1", "📄 Full passage 2", "📄 Full passage 3", "👍 Helpful", "👎 Not helpful"]
+    assert reply.text.startswith((t("en", "intro_one"), t("en", "intro_many"))) and "not legal advice" in reply.text
+    quotes = reply.html.count("<blockquote>")
+    assert quotes >= 1 and reply.html.count("<b>") == quotes and '<a href="https://' in reply.html
+    labels = [label for row in reply.buttons for label, _ in row]
+    assert labels == [f"📄 Full passage {n}" for n in range(1, quotes + 1)] + ["👍 Helpful", "👎 Not helpful"]
 
-    [passage] = await chat.press(reply, "📄 Full passage 2")
-    passage_id = reply.button("📄 Full passage 2")[1].split(":")[2]
+    [passage] = await chat.press(reply, "📄 Full passage 1")
+    passage_id = reply.button("📄 Full passage 1")[1].split(":")[2]
     assert services.advisor.passage(passage_id).text in passage.text
     assert_valid([passage])
 
     assert await chat.press(reply, "👎") == []
     assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "Thank you — your feedback is recorded."
-    assert [label for row in reply.buttons for label, _ in row][-1] == "📄 Full passage 3"  # feedback row removed
+    assert [label for row in reply.buttons for label, _ in row] == labels[:-2]  # feedback row removed
     figures = services.journal.stats()
     assert (figures["questions"], figures["answered"], figures["not_helpful"]) == (1, 1, 1)
 
@@ -197,7 +201,7 @@ async def test_french_and_dutch_questions_get_their_framing_the_english_quote_an
     chat, _ = await offline()
     [reply] = await chat.send(asked, user=ANA | {"language_code": language})
     assert_valid([reply])
-    assert reply.text.startswith(t(language, "intro_many"))
+    assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many")))
     assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
     assert t(language, "translation") in reply.text
     assert reply.text.rstrip().endswith(t(language, "footer", contact=t(language, "contact")))
@@ -209,14 +213,14 @@ async def test_start_offers_examples_that_ask_when_pressed(offline):
     [welcome] = await chat.send("/start", user=ANA | {"language_code": "fr-BE"})
     assert "pas un avis juridique" in welcome.text and len(welcome.buttons) == 3
     replies = await chat.press(welcome, "Puis-je continuer")
-    assert replies[0].text.startswith("❓ Puis-je continuer") and "<blockquote>" in replies[0].html
+    assert replies[0].text.startswith("❓ Puis-je continuer") and "<blockquote>" in replies[-1].html
     assert_valid(replies)
     for command, expected in (("/help", "/subscribe"), ("/sources", "CRef and VLIR"), ("/about", "Knowledge version: v0001")):
         [reply] = await chat.send(command)
         assert expected in reply.text
         assert_valid([reply])
-    [sources] = chat.standin.messages()[-2:-1]
-    assert sources.html.count("<a href=") == 10
+    sources = next(m for m in chat.standin.messages() if m.text.startswith("The documents I quote"))
+    assert sources.html.count("<a href=") == len(chat.application.bot_data["services"].advisor.sources())
 
 
 async def test_bad_input_gets_a_short_clear_reply_and_never_echoes_markup(offline):
@@ -362,8 +366,8 @@ async def test_end_to_end_conversation_through_the_bot_api(live):
     assert [row[0][0] for row in welcome.buttons][0] == QUESTION
 
     [answer] = await standin.reply_to(standin.user_presses(welcome, QUESTION))
-    assert answer.text.startswith(f"❓ {QUESTION}\n\n{t('en', 'intro_many')}")
-    assert answer.html.count("<blockquote>") == 3 and "<b>" in answer.html
+    assert answer.text.startswith(f"❓ {QUESTION}\n\n")
+    assert "<blockquote>" in answer.html and "<b>" in answer.html
     [passage] = await standin.reply_to(standin.user_presses(answer, "📄 Full passage 1"))
     assert passage.html.count("<blockquote>") == 1
 
@@ -374,6 +378,7 @@ async def test_end_to_end_conversation_through_the_bot_api(live):
     standin.floods["sendMessage"] = 1  # Telegram says "retry after 1": the rate limiter waits and retries
     [helped] = await standin.reply_to(standin.user_sends("/help"))
     assert helped.text.startswith("Type your question")
+    assert standin.floods["sendMessage"] == 0
 
     [refused] = await standin.reply_to(standin.user_sends("/reingest"))
     assert refused.text == "Sorry, only the advisor's administrators can do that."
@@ -390,8 +395,8 @@ async def test_subscribers_hear_of_a_document_an_admin_uploads(live):
     guidance = (
         "---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
         "url: https://example.org/travel\nlanguage: en\nauthority: summary\n---\n\n"
-        "Researchers who plan to attend a conference in Russia should first ask their university's "
-        "international relations office whether the trip is allowed and insured.\n"
+        "Researchers who want to present a poster at the Novosibirsk winter school must first register the "
+        "trip with the travel desk of their university.\n"
     ).encode()
     working, report = await standin.reply_to(standin.user_uploads("conference-travel.md", guidance), count=2,
                                              timeout=60)
@@ -400,5 +405,42 @@ async def test_subscribers_hear_of_a_document_an_admin_uploads(live):
     notice = await standin.until(lambda: [m for m in standin.messages(ANA["id"]) if m.text.startswith("📢")], 20)
     assert notice[0].text == ("📢 The guidance I quote has been updated (version v0002).\n"
                               "New: Travel to conferences in Russia\nAsk me about it, for example by naming the topic.")
-    [answer] = await standin.reply_to(standin.user_sends("May I travel to a conference in Russia?"))
-    assert "international relations office whether the trip is allowed" in answer.text
+    [answer] = await standin.reply_to(standin.user_sends("Must I register my trip to the Novosibirsk winter school?"))
+    assert "register the trip with the travel desk of their university" in answer.text
+
+
+async def test_webhook_mode_requires_the_secret_token(tmp_path, store_copy, embedder):
+    standin = BotApiStandIn()
+    hook_port = free_port()
+    hook = f"http://127.0.0.1:{hook_port}/telegram-hook"
+    settings = make_settings(tmp_path, store_dir=store_copy, telegram_token=TOKEN,
+                             telegram_api_url=standin.serve(free_port()), telegram_webhook_url=hook,
+                             telegram_webhook_secret="s3cret-Token", telegram_webhook_port=hook_port)
+    services = make_services(settings, embedder)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(services, stop))
+    try:
+        [registered] = await standin.until(lambda: standin.methods("setWebhook"))
+        assert (registered["url"], registered["secret_token"]) == (hook, "s3cret-Token")
+
+        def post(update: dict, secret: str) -> int:
+            request = urllib.request.Request(hook, data=json.dumps(standin.update_json(update)).encode(), headers={
+                "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+            try:
+                return urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as refused:
+                return refused.code
+
+        assert await asyncio.to_thread(post, standin.user_sends("/help"), "wrong") == 403
+        update = standin.user_sends("/help")
+        assert await asyncio.to_thread(post, update, "s3cret-Token") == 200
+        [helped] = await standin.reply_to(update)
+        assert helped.text.startswith("Type your question")
+        assert len(standin.messages()) == 1
+        assert standin.methods("getUpdates") == []
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        standin.close()
+        services.journal.close()
+    assert standin.problems == []

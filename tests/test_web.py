@@ -13,7 +13,7 @@ from bot.channels.web import RateLimiter, admin_tokens, create_app
 from bot.serve import Services
 from bot.store import KnowledgeStore
 
-from conftest import KNOWLEDGE, make_settings
+from .conftest import KNOWLEDGE, make_settings
 
 ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
@@ -28,7 +28,7 @@ def make_services(store_copy, tmp_path, embedder, monkeypatch):
     made = []
 
     def make(**overrides) -> Services:
-        services = Services(make_settings(tmp_path, store_dir=store_copy, **overrides))
+        services = Services(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)))
         services.load()
         made.append(services)
         return services
@@ -255,16 +255,33 @@ def test_rate_limiter_refills_evenly():
 
 
 # Admin ----------------------------------------------------------------------------------------------
-@pytest.fixture
-def knowledge_copy(tmp_path):
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, target)
-    return target
+SMALL_KNOWLEDGE = ("guidance/whom-to-contact.md", "guidance/export-control-and-dual-use.md")
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory, embedder):
+    """A two-document knowledge folder and its store: admin tests change both, so they get their own."""
+    from ingest.build import ingest
+
+    root = tmp_path_factory.mktemp("small")
+    for name in SMALL_KNOWLEDGE:
+        (root / "knowledge" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(KNOWLEDGE / name, root / "knowledge" / name)
+    report = ingest(make_settings(root, knowledge_dir=root / "knowledge"), None, embedder)
+    assert report.published, report.summary()
+    return root
 
 
 @pytest.fixture
-async def admin(make_services, knowledge_copy):
-    services = make_services(admin_token=TOKEN, knowledge_dir=knowledge_copy, max_upload_bytes=200_000)
+def knowledge_copy(small_site, tmp_path):
+    shutil.copytree(small_site / "store", tmp_path / "small-store")
+    return shutil.copytree(small_site / "knowledge", tmp_path / "knowledge")
+
+
+@pytest.fixture
+async def admin(make_services, knowledge_copy, tmp_path):
+    services = make_services(admin_token=TOKEN, knowledge_dir=knowledge_copy, store_dir=tmp_path / "small-store",
+                             max_upload_bytes=200_000)
     async with client_for(services) as client:
         client.headers["Authorization"] = f"Bearer {TOKEN}"
         yield client, services

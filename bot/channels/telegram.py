@@ -292,7 +292,8 @@ def source_html(source: Quote | DocumentMeta, language: str) -> str:
 
 def render_passage(passage: Passage, meta: DocumentMeta, language: str) -> list[str]:
     """A whole passage of the guidance, with its heading, source and translation."""
-    blocks = [f"<b>{escape(meta.title)}</b>" + (f"\n<i>{escape(passage.heading)}</i>" if passage.heading else ""),
+    heading = passage.heading if passage.heading and passage.heading != meta.title else ""
+    blocks = [f"<b>{escape(meta.title)}</b>" + (f"\n<i>{escape(heading)}</i>" if heading else ""),
               f"<blockquote>{escape(passage.text)}</blockquote>\n{source_html(meta, language)}"]
     translation = passage.translations.get(language) if language != meta.language else None
     if translation:
@@ -859,6 +860,7 @@ def version_listener(application: Application, journal) -> Callable[[VersionInfo
 async def run_telegram(services: Services, stop: asyncio.Event) -> None:
     """Run the bot (long polling, or a webhook when one is configured) until `stop` is set."""
     settings = services.settings
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show request URLs, which hold the token
     application = build_application(services)
     if not await _initialize(application, stop):
         return

@@ -65,7 +65,7 @@
   var T = STRINGS[lang];
   var title = data.title || T.title;
 
-  var CSS = [
+  var STYLE = [
     ":host{all:initial;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1d1d1f;--a:#7a1f3d}",
     "*{box-sizing:border-box}",
     "button,textarea{font:inherit;color:inherit}",
@@ -139,14 +139,14 @@
   function mount() {
     var host = document.createElement("collab-advisor");
     var root = host.attachShadow({ mode: "open" });
-    if (data.accent && window.CSS && CSS.supports("color", data.accent)) host.style.setProperty("--a", data.accent);
+    if (data.accent && window.CSS && window.CSS.supports("color", data.accent)) host.style.setProperty("--a", data.accent);
     // Constructed style sheets are not inline styles: they work under a CSP without 'unsafe-inline'.
     if ("adoptedStyleSheets" in root && "replaceSync" in CSSStyleSheet.prototype) {
       var sheet = new CSSStyleSheet();
-      sheet.replaceSync(CSS);
+      sheet.replaceSync(STYLE);
       root.adoptedStyleSheets = [sheet];
     } else {
-      root.appendChild(el("style", null, CSS));
+      root.appendChild(el("style", null, STYLE));
     }
 
     var launcher = el("button", "launcher");

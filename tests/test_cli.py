@@ -1,0 +1,83 @@
+"""The `advisor` command end to end, as a user runs it, on a temporary store."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ADVISOR = [sys.executable, "-m", "bot.cli"]
+
+
+def advisor(*args, input=None, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"HF_HUB_OFFLINE": "1"} | (env_extra or {})
+    return subprocess.run([*ADVISOR, *args], cwd=ROOT, input=input, capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, built_store):
+    return built_store
+
+
+def test_ingest_reports_broken_files_and_publishes_the_rest(tmp_path):
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "policy.md").write_text("---\ntitle: Policy\nlanguage: en\n---\nVisiting researchers from Russia remain welcome at the lab.\n")
+    (kb / "broken.docx").write_bytes(b"not a zip")
+    result = advisor("ingest", str(kb), "--store", str(tmp_path / "s"), "--no-checks")
+    assert result.returncode == 0, result.stderr
+    assert "Published knowledge version v0001" in result.stdout
+    assert "broken.docx: is not a valid DOCX file (not a zip archive)" in result.stdout
+    again = advisor("ingest", str(kb), "--store", str(tmp_path / "s"), "--json")
+    assert json.loads(again.stdout)["reason"].startswith("Nothing changed")
+
+
+def test_ask_json_prints_the_stable_shape(store):
+    result = advisor("ask", "Can Russian students still enrol at a Belgian university?", "--json", "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answered"] is True and data["question"].startswith("Can Russian")
+    quote = data["quotes"][0]
+    assert {"text", "document", "title", "issuer", "date", "url", "passage_id", "score"} <= set(quote)
+    assert quote["text"] in data["text"]
+
+
+def test_ask_batch_from_stdin_prints_one_object_per_line(store):
+    result = advisor("ask", "--json", "-", "--store", str(store),
+                     input="Who presides over the CRef?\n\nHow do I cook pasta?\n" + "y" * 1200 + "\n")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False, False]
+    assert "1200 characters" in lines[2]["text"]
+
+
+def test_ask_without_a_store_says_what_to_do(tmp_path):
+    result = advisor("ask", "anything?", "--store", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "run `advisor ingest` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_json_has_the_documented_keys(store, tmp_path):
+    cases = tmp_path / "set.jsonl"
+    cases.write_text(
+        json.dumps({"id": "a", "lang": "en", "question": "When did the Belgian rectors decide?", "expect_any": ["On Thursday 10th March"], "kind": "answer"}) + "\n"
+        + json.dumps({"id": "x", "lang": "en", "question": "Best pizza in Ghent?", "expect_any": [], "kind": "abstain"}) + "\n")
+    result = advisor("eval", str(cases), "--json", "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in ("hit_at_1", "hit_at_3", "abstained_correctly", "answered_in_scope", "median_first_quote_chars",
+                "latency_ms", "by_lang", "misses", "n_answer", "n_abstain"):
+        assert key in data
+    assert data["n_answer"] == 1 and data["n_abstain"] == 1 and set(data["latency_ms"]) == {"p50", "p95"}
+
+
+def test_versions_rollback_and_audit(store_copy):
+    assert "*" in advisor("versions", "--store", str(store_copy)).stdout
+    result = advisor("rollback", "--store", str(store_copy))
+    assert result.returncode == 1 and "no earlier knowledge version" in result.stderr
+    audit = advisor("audit", "--store", str(store_copy))
+    assert "publish" in audit.stdout

@@ -1,0 +1,281 @@
+"""The widget in Debian's headless Chromium against the real server on 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+import bot.serve
+from bot.channels.web import create_app
+
+from .conftest import KNOWLEDGE, ROOT, free_port, make_settings
+
+pytestmark = pytest.mark.browser
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("ADVISOR_TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+HOST_PAGE = "http://intranet.test"  # a page on another origin, served by the browser itself
+XSS_DOC = """---
+title: "Visitors policy <img src=x onerror=\\"window.pwned='title'\\">"
+issuer: "<script>window.pwned='issuer'</script>Security office"
+date: 2026-11-01
+url: "javascript:window.pwned='url'"
+language: en
+authority: summary
+---
+
+# Hosting visiting scholars
+
+Visiting scholars from Russia must register with the security office <script>window.pwned='script'</script> before their first day on campus. Registration uses the form <img src=x onerror="window.pwned='img'"> on the intranet.
+"""
+
+
+@contextmanager
+def serving(services):
+    """The real app under uvicorn in a thread, as `advisor serve` runs it."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the web server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def start_services(settings, embedder):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.serve, "SentenceTransformerEmbedder", lambda *args: embedder)
+        services = bot.serve.Services(settings)
+    services.load()
+    return services
+
+
+@pytest.fixture(scope="module")
+def site(built_store, tmp_path_factory, embedder):
+    tmp = tmp_path_factory.mktemp("web")
+    shutil.copytree(built_store, tmp / "store")
+    services = start_services(make_settings(tmp, cors_origins=HOST_PAGE), embedder)
+    with serving(services) as url:
+        yield url, services
+    services.journal.close()
+
+
+@pytest.fixture(scope="module")
+def xss_site(tmp_path_factory, embedder):
+    """A store whose one document carries markup in its text, title, issuer and link."""
+    from ingest.build import ingest
+
+    tmp = tmp_path_factory.mktemp("xss")
+    (tmp / "knowledge").mkdir()
+    (tmp / "knowledge" / "visitors.md").write_text(XSS_DOC)
+    settings = make_settings(tmp, knowledge_dir=tmp / "knowledge")
+    assert ingest(settings, None, embedder).published
+    services = start_services(settings, embedder)
+    with serving(services) as url:
+        yield url, services
+    services.journal.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: apt-get install -y chromium (or make chromium).")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def shot(page, name: str, also: Path | None = None) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if also:
+        page.screenshot(path=str(also))
+
+
+def ask(page, question: str):
+    """Type a question, press Enter, and return the answer's message once it is shown."""
+    dialog = page.get_by_role("dialog")
+    box = dialog.get_by_role("textbox")
+    box.fill(question)
+    box.press("Enter")
+    answers = dialog.locator(".msg.bot").filter(has=page.locator(".fb"))
+    answers.last.wait_for()
+    return answers.last
+
+
+def widget_focus(page) -> str | None:
+    """The class of the focused element inside the widget's shadow root, or None if focus is elsewhere."""
+    return page.evaluate("""() => { const h = document.querySelector('collab-advisor');
+        const a = h && h.shadowRoot.activeElement; return document.activeElement === h && a ? (a.className || a.tagName) : null; }""")
+
+
+def test_ask_in_the_widget_shows_quotes_sources_and_takes_feedback(site, page):
+    url, services = site
+    page.goto(url + "/")
+    assert page.title().startswith("International cooperation")
+    launcher = page.get_by_role("button", name="Ask the advisor")
+    launcher.click()
+    dialog = page.get_by_role("dialog", name="Collaboration Advisor")
+    assert dialog.is_visible()
+    assert dialog.get_by_role("log").is_visible()
+    assert dialog.get_by_role("button", name="Can I keep working with my Russian co-author?").is_visible()
+    answer = ask(page, "Can I keep working with my Russian co-author?")
+    quote = answer.locator("blockquote").first
+    assert len(quote.inner_text()) > 40
+    assert answer.locator("blockquote mark").count() >= 1, "the key sentence is emphasised"
+    caption = answer.locator("figcaption").first
+    link = caption.get_by_role("link", name="Read the source")
+    assert link.get_attribute("href").startswith("http") and link.get_attribute("rel") == "noopener noreferrer"
+    assert caption.locator(".badge").inner_text() in ("Official text", "Summary, not an official text")
+    assert "not legal advice" in answer.inner_text()
+    shot(page, "widget-answer", also=ROOT / "docs" / "widget.png")
+
+    answer.get_by_role("button", name="Helpful").click()
+    answer.get_by_text("Thank you for your feedback.").wait_for()
+    assert answer.get_by_role("button", name="Helpful").get_attribute("aria-pressed") == "true"
+    stored = services.journal.recent_feedback(1)[0]
+    assert stored["rating"] == 1 and stored["question"] == "Can I keep working with my Russian co-author?"
+    assert page.problems == []
+
+
+def test_not_covered_reply_names_whom_to_ask(site, page):
+    url, _ = site
+    page.goto(url + "/")
+    page.get_by_role("button", name="Ask the advisor").click()
+    answer = ask(page, "What is the recipe for a chocolate cake?")
+    assert answer.locator("blockquote").count() == 0
+    assert answer.get_by_text("Not covered by the guidance").is_visible()
+    assert "research office" in answer.inner_text()
+    shot(page, "widget-not-covered")
+
+
+def test_french_page_speaks_french_and_shows_the_translation(site, page):
+    url, _ = site
+    page.goto(url + "/?lang=fr")
+    page.get_by_role("button", name="Poser une question").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.get_by_role("textbox", name="Votre question").is_visible()
+    answer = ask(page, "Les universités belges ont-elles suspendu leurs relations avec les universités russes ?")
+    text = answer.inner_text()
+    assert "Ces passages" in text or "Voici ce que disent" in text
+    assert answer.get_by_text("Traduction non officielle (FR)").first.is_visible()
+    assert answer.get_by_role("button", name="Utile").is_visible()
+    shot(page, "widget-french")
+
+
+def test_keyboard_only(site, page):
+    url, services = site
+    page.goto(url + "/")
+    for _ in range(40):  # Tab through the page until the launcher has focus
+        page.keyboard.press("Tab")
+        if widget_focus(page) == "launcher":
+            break
+    assert widget_focus(page) == "launcher"
+    page.keyboard.press("Enter")
+    assert page.get_by_role("dialog").is_visible() and widget_focus(page) == "TEXTAREA"
+    page.keyboard.type("Do export controls apply to my research software?")
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").locator(".fb").last.wait_for()
+    assert widget_focus(page) == "TEXTAREA"
+    page.keyboard.press("Shift+Tab")  # back to the last answer's feedback buttons
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("dialog").get_by_text("Thank you for your feedback.").wait_for()
+    assert services.journal.recent_feedback(1)[0]["rating"] == 1
+    shot(page, "widget-keyboard")
+    page.keyboard.press("Escape")
+    assert not page.get_by_role("dialog").is_visible()
+    assert widget_focus(page) == "launcher"
+
+
+def test_phone_layout(site, browser):
+    url, _ = site
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(url + "/")
+    page.get_by_role("button", name="Ask the advisor").click()
+    answer = ask(page, "Can Russian students still come on Erasmus exchange?")
+    assert answer.locator("blockquote").count() >= 1
+    box = page.get_by_role("dialog").bounding_box()
+    assert box["width"] <= 375 and box["x"] >= 0
+    overflow = page.evaluate("""() => { const log = document.querySelector('collab-advisor').shadowRoot.querySelector('.log');
+        return log.scrollWidth - log.clientWidth; }""")
+    assert overflow <= 0
+    shot(page, "widget-phone")
+    context.close()
+
+
+def test_embedded_on_another_origin_with_cors(site, page):
+    url, _ = site
+    html = (f'<!doctype html><html lang="nl"><head><title>Intranet</title></head><body><h1>Intranet</h1>'
+            f'<script src="{url}/widget.js" data-title="Vraag het de adviseur" data-lang="nl" data-accent="#2e7d32" async></script></body></html>')
+    page.route(f"{HOST_PAGE}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(f"{HOST_PAGE}/page.html")
+    page.get_by_role("button", name="Stel een vraag").click()
+    assert page.get_by_role("dialog", name="Vraag het de adviseur").is_visible()
+    answer = ask(page, "Mag ik naar een congres in Rusland?")
+    assert answer.get_by_role("button", name="Nuttig").is_visible()
+    accent = page.evaluate("""() => getComputedStyle(document.querySelector('collab-advisor').shadowRoot
+        .querySelector('header')).backgroundColor""")
+    assert accent == "rgb(46, 125, 50)"
+    shot(page, "widget-cross-origin-nl")
+
+
+def test_an_origin_not_on_the_allow_list_gets_no_answers(site, page):
+    url, _ = site
+    html = f'<!doctype html><html><body><script src="{url}/widget.js" async></script></body></html>'
+    page.route("http://elsewhere.test/**", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto("http://elsewhere.test/")
+    page.get_by_role("button", name="Ask the advisor").click()
+    box = page.get_by_role("dialog").get_by_role("textbox")
+    box.fill("Can I go to a conference in Russia?")
+    box.press("Enter")
+    page.get_by_role("dialog").get_by_text("could not answer just now").wait_for()
+    assert page.get_by_role("dialog").locator("blockquote").count() == 0
+
+
+def test_markup_in_a_document_stays_inert(xss_site, page):
+    url, services = xss_site
+    question = "Must visiting scholars from Russia register with the security office?"
+    raw = services.advisor.ask(question).to_dict()
+    assert "<script>" in raw["quotes"][0]["text"] and "onerror" in raw["quotes"][0]["text"], "the test document kept its markup"
+    page.goto(url + "/")
+    page.get_by_role("button", name="Ask the advisor").click()
+    answer = ask(page, question)
+    time.sleep(0.5)  # give any injected handler the chance to run
+    assert page.evaluate("() => window.pwned") is None
+    assert answer.locator("script, img, iframe").count() == 0
+    assert "<script>window.pwned='script'</script>" in answer.locator("blockquote").inner_text()
+    assert "<img src=x onerror=" in answer.locator("figcaption").inner_text()
+    assert answer.locator("figcaption a").count() == 0, "a javascript: link is not linked"
+    assert page.problems == []
+    shot(page, "widget-inert-markup")
