@@ -11,7 +11,7 @@ import numpy as np
 from .embeddings import Embedder
 from .models import Passage
 from .store import Snapshot
-from .synonyms import expand, parse
+from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms
 
 DENSE_WEIGHT = 0.6  # the rest is lexical coverage
@@ -83,7 +83,7 @@ class Retriever:
     def __init__(self, snapshot: Snapshot, embedder: Embedder) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
-        self.rules = parse(snapshot.info.synonyms)
+        self.synonyms = SynonymIndex(parse(snapshot.info.synonyms))
         self.passages = list(snapshot.passages.values())
         index = {p.id: i for i, p in enumerate(self.passages)}
         self.unit_passage = np.array([index[u.passage_id] for u in snapshot.units], dtype=np.int64)
@@ -121,7 +121,7 @@ class Retriever:
             self.fields[lang] = _Field(lang, texts, sentences)
 
     def query(self, question: str, language: str) -> Query:
-        found = expand(question, self.rules)
+        found = self.synonyms.expand(question)
         expansions: dict[str, tuple[str, ...]] = {}
         content = tuple(dict.fromkeys(content_words(question, language)))
         for word in content:
@@ -140,7 +140,8 @@ class Retriever:
         extra = list(dict.fromkeys(p for phrases in query.expansions.values() for p in phrases))
         if extra:
             texts.append(f"{question} ({'; '.join(extra)})")
-        sims = (self.snapshot.vectors @ self.embedder.embed(texts).T).max(axis=1)
+        # One matrix-vector product per query text: far cheaper than a threaded matrix product here.
+        sims = np.max([self.snapshot.vectors @ v for v in self.embedder.embed(texts)], axis=0)
         sims = self._calibrate(sims)
         dense = np.full(len(self.passages), -1.0, dtype=np.float32)
         np.maximum.at(dense, self.unit_passage, sims)

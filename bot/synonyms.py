@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .text import stem, words
 
@@ -12,6 +13,7 @@ class Rule:
     expansions: tuple[str, ...]  # phrases added to the search
 
 
+@lru_cache(maxsize=8192)
 def _key(phrase: str) -> tuple[str, ...]:
     return tuple(stem(w, "en") for w in words(phrase))
 
@@ -35,14 +37,22 @@ def parse(text: str) -> list[Rule]:
     return rules
 
 
-def expand(question: str, rules: list[Rule]) -> dict[tuple[str, ...], list[str]]:
-    """For each trigger found in the question (as stemmed words), the phrases it adds."""
-    tokens = _key(question)
-    found: dict[tuple[str, ...], list[str]] = {}
-    for rule in rules:
-        for trigger in rule.triggers:
-            n = len(trigger)
-            if any(tokens[i:i + n] == trigger for i in range(len(tokens) - n + 1)):
-                extra = [e for e in rule.expansions if _key(e) != trigger]
-                found.setdefault(trigger, []).extend(e for e in extra if e not in found.get(trigger, []))
-    return found
+class SynonymIndex:
+    """Rules indexed by the first word of each trigger, so a question is matched in one pass."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], Rule]]] = {}
+        for rule in rules:
+            for trigger in rule.triggers:
+                self.by_first.setdefault(trigger[0], []).append((trigger, rule))
+
+    def expand(self, question: str) -> dict[tuple[str, ...], list[str]]:
+        """For each trigger found in the question (as stemmed words), the phrases it adds."""
+        tokens = _key(question)
+        found: dict[tuple[str, ...], list[str]] = {}
+        for i, token in enumerate(tokens):
+            for trigger, rule in self.by_first.get(token, ()):
+                if tokens[i:i + len(trigger)] == trigger:
+                    phrases = found.setdefault(trigger, [])
+                    phrases.extend(e for e in rule.expansions if _key(e) != trigger and e not in phrases)
+        return found

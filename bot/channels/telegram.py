@@ -302,6 +302,7 @@ def render_passage(passage: Passage, meta: DocumentMeta, language: str) -> list[
 
 
 def render_sources(documents: Iterable[DocumentMeta], language: str) -> list[str]:
+    """The documents the advisor quotes, official texts first, each with issuer, date and link."""
     docs = sorted(documents, key=lambda d: (d.authority != OFFICIAL, d.date, d.title))
     lines = [ui(language, "sources", count=len(docs))] + [f"• {source_html(d, language)}" for d in docs]
     return split_html("\n\n".join(lines))
@@ -388,8 +389,7 @@ def _split_block(block: str, limit: int) -> list[str]:
     def closers() -> str:
         return "".join(f"</{name}>" for name, _ in reversed(stack))
 
-    pieces = _PIECE.findall(block)
-    for i, piece in enumerate(pieces):
+    for piece in _PIECE.findall(block):
         tag = _TAG.fullmatch(piece)
         if tag and tag.group(1):  # a closing tag must always fit: room for closers is already reserved
             current += piece
@@ -611,8 +611,8 @@ def answer_buttons(answer: Answer, question_id: int) -> InlineKeyboardMarkup:
     language = answer.language
     rows = [[InlineKeyboardButton(t_plain(language, "passage_button", n=n), callback_data=f"p:{language}:{q.passage_id}")]
             for n, q in enumerate(answer.quotes, 1)]
-    rows.append([InlineKeyboardButton(t_plain(language, "helpful"), callback_data=f"fb:{question_id}:1"),
-                 InlineKeyboardButton(t_plain(language, "not_helpful"), callback_data=f"fb:{question_id}:-1")])
+    rows.append([InlineKeyboardButton(t_plain(language, "helpful"), callback_data=f"fb:{language}:{question_id}:1"),
+                 InlineKeyboardButton(t_plain(language, "not_helpful"), callback_data=f"fb:{language}:{question_id}:-1")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -652,23 +652,13 @@ async def full_passage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store 👍 / 👎 with the question, then take the feedback buttons away."""
     query, user = update.callback_query, update.effective_user
-    _, question_id, rating = query.data.split(":")
-    language = _language_of_buttons(query.message) or user_language(user)
+    _, language, question_id, rating = query.data.split(":")
     stored = _services(context).journal.record_feedback(int(question_id), int(rating), CHANNEL, str(user.id))
     await query.answer(t_plain(language, "thanks" if stored else "question_gone"))
     if stored and isinstance(query.message, Message) and query.message.reply_markup:
         rows = [row for row in query.message.reply_markup.inline_keyboard
                 if not any((b.callback_data or "").startswith("fb:") for b in row)]
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
-
-
-def _language_of_buttons(message) -> str | None:
-    markup = getattr(message, "reply_markup", None)
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            if (button.callback_data or "").startswith("p:"):
-                return button.callback_data.split(":")[1]
-    return None
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

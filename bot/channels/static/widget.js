@@ -104,8 +104,8 @@
     ".fb{display:flex;align-items:center;flex-wrap:wrap;gap:6px;margin-top:8px;font-size:13px;color:#4a4a52}",
     ".fb button{border:1px solid #c8c8d0;background:#fff;border-radius:8px;min-width:44px;min-height:36px;font-size:17px;cursor:pointer}",
     ".fb button[aria-pressed=true]{background:#e9e3f5;border-color:var(--a)}",
-    ".fb button:disabled{cursor:default}",
-    ".fb button:disabled:not([aria-pressed=true]){opacity:.45}",
+    ".fb button[aria-disabled=true]{cursor:default}",
+    ".fb button[aria-disabled=true]:not([aria-pressed=true]){opacity:.45}",
     ".thinking{color:#4a4a52;font-style:italic}",
     ".suggest{padding:8px 12px;border-top:1px solid #ececf0;display:flex;flex-wrap:wrap;gap:6px;background:#fff}",
     ".suggest p{width:100%;margin:0;font-size:12.5px;color:#4a4a52}",
@@ -293,7 +293,10 @@
         button.setAttribute("aria-pressed", "false");
         button.title = choice[2];
         button.addEventListener("click", function () {
-          bar.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+          if (bar.dataset.sent) return;
+          bar.dataset.sent = "1";
+          // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page
+          bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
           button.setAttribute("aria-pressed", "true");
           post("/api/feedback", { question_id: questionId, rating: choice[0] }).then(function (result) {
             bar.append(el("span", null, result.ok ? T.thanks : result.error));
