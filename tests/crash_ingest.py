@@ -1,0 +1,36 @@
+"""Child process for the crash tests: ingest, and SIGKILL itself at the N-th call into the write path."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from bot.settings import Settings
+from ingest.build import ingest
+from tests.fakes import HashEmbedder
+
+WATCHED = ("/bot/store.py", "/ingest/build.py", "/ingest/chunk.py", "/ingest/load.py", "/chromadb/")
+
+
+def main() -> None:
+    knowledge, store, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    count = 0
+
+    def profiler(frame, event, arg):
+        nonlocal count
+        if event == "call" and any(part in frame.f_code.co_filename for part in WATCHED):
+            count += 1
+            if count == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.setprofile(profiler)
+    threading.setprofile(profiler)
+    ingest(Settings(_env_file=None, store_dir=store, knowledge_dir=knowledge), None, HashEmbedder())
+    sys.setprofile(None)
+    print(count)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""SIGKILL an ingestion at many points: the serving version answers exactly as before, the next run succeeds."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Advisor
+from bot.evaluate import read_cases
+from bot.settings import Settings
+from bot.store import KnowledgeStore
+from ingest.build import ingest
+
+from .conftest import KNOWLEDGE
+from .fakes import HashEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+POINTS = 12
+
+
+def child(knowledge: Path, store: Path, kill_at: int) -> subprocess.CompletedProcess:
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "tests.crash_ingest", str(knowledge), str(store), str(kill_at)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def answers(store: Path) -> list[tuple[bool, tuple[str, ...]]]:
+    advisor = Advisor(Settings(_env_file=None, store_dir=store), HashEmbedder())
+    return [(a.answered, tuple(q.passage_id for q in a.quotes))
+            for a in (advisor.ask(c.question, c.lang) for c in read_cases(KNOWLEDGE / "checks.jsonl"))]
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_never_breaks_the_serving_version(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    base = tmp_path / "base"
+    first = ingest(Settings(_env_file=None, store_dir=base, knowledge_dir=knowledge), None, HashEmbedder())
+    before = answers(base)
+
+    # The change the killed ingestions try to publish: one document edited, one removed.
+    guide = next((knowledge / "guidance").glob("export-control*.md"))
+    guide.write_text(guide.read_text() + "\nA new paragraph about sharing software with partners abroad.\n")
+    (knowledge / "guidance" / "knowledge-security.md").unlink()
+
+    probe = tmp_path / "probe"
+    shutil.copytree(base, probe)
+    total = int(child(knowledge, probe, 10**9).stdout.strip())
+    points = sorted({max(1, total * k // (POINTS + 1)) for k in range(1, POINTS + 1)})
+    assert len(points) >= 10
+
+    for kill_at in points:
+        store = tmp_path / f"killed-{kill_at}"
+        shutil.copytree(base, store)
+        result = child(knowledge, store, kill_at)
+        assert result.returncode == -signal.SIGKILL, (kill_at, result.stderr[-500:])
+        assert KnowledgeStore(store).current_id() == first.version, kill_at
+        assert answers(store) == before, f"killed at call {kill_at} of {total}"
+        report = ingest(Settings(_env_file=None, store_dir=store, knowledge_dir=knowledge), None, HashEmbedder())
+        assert report.published and report.removed == ["guidance/knowledge-security.md"], (kill_at, report.summary())
+        shutil.rmtree(store)
