@@ -20,11 +20,12 @@ VersionListener = Callable[[VersionInfo | None, VersionInfo], Awaitable[None]]
 class Services:
     """What every channel is handed: the advisor, the journal, the admin service and version listeners."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embedder=None) -> None:
         from ingest.service import KnowledgeAdmin
 
         self.settings = settings
-        self.embedder = BatchingEmbedder(SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size))
+        inner = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+        self.embedder = BatchingEmbedder(inner)
         self.advisor = Advisor(settings, self.embedder)
         self.journal = Journal(settings.store_dir / "activity.sqlite")
         self.admin = KnowledgeAdmin(settings, self.embedder, on_change=lambda: self.advisor.refresh(force=True))

@@ -34,13 +34,14 @@ class KnowledgeAdmin:
             self.on_change()
         return report
 
-    def add_document(self, filename: str, data: bytes, actor: str, force: bool = False) -> IngestReport:
+    def add_document(self, filename: str, data: bytes, actor: str, force: bool = False,
+                     max_bytes: int | None = None) -> IngestReport:
         """Check an uploaded file, put it into the knowledge folder, and re-ingest; a bad file changes nothing."""
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_TYPES:
             raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(UPLOAD_TYPES)}")
-        limit = self.settings.max_upload_bytes
+        limit = max_bytes or self.settings.max_upload_bytes
         if len(data) > limit:
             raise DocumentError(name, f"the file is {len(data) // 1024} KiB; the limit is {limit // 1024} KiB")
         with tempfile.TemporaryDirectory() as tmp:

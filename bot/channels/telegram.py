@@ -743,7 +743,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await _reply(update, ui(language, "upload_too_big", name=name, size=len(data) // 1024, limit=limit // 1024))
             return
         try:
-            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}")
+            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, services.settings.telegram_max_upload_bytes)
         except (DocumentError, AdvisorError) as exc:
             log.warning("document %r from Telegram user %s not added: %s", name, user.id, exc)
             await _reply(update, ui(language, "upload_failed", reason=str(exc)))

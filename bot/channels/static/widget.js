@@ -89,7 +89,7 @@
     "figure{margin:8px 0 10px}",
     "blockquote{margin:0 0 4px;padding:6px 10px;border-left:4px solid var(--a);background:#f8f5f6;white-space:pre-wrap}",
     "blockquote p{margin:0}",
-    "mark{background:#ffe98a;color:inherit;font-weight:600;padding:0 1px;border-radius:2px}",
+    "mark{background:#fff0b0;color:inherit;padding:0 1px;box-shadow:inset 0 -2px 0 #efc300}",
     "figcaption{font-size:13px;color:#4a4a52}",
     "cite{font-style:normal;font-weight:600}",
     ".badge{display:inline-block;font-size:11.5px;line-height:1.5;padding:0 7px;margin:2px 4px 0 0;border-radius:10px;",
@@ -102,8 +102,9 @@
     ".nc{border-left:4px solid #b26b00;padding-left:8px}",
     ".nc .label{font-size:12px;font-weight:700;color:#8a5300;margin:0 0 4px}",
     ".fb{display:flex;align-items:center;flex-wrap:wrap;gap:6px;margin-top:8px;font-size:13px;color:#4a4a52}",
-    ".fb button{border:1px solid #c8c8d0;background:#fff;border-radius:8px;min-width:44px;min-height:36px;font-size:17px;cursor:pointer}",
-    ".fb button[aria-pressed=true]{background:#e9e3f5;border-color:var(--a)}",
+    ".fb button{display:inline-grid;place-items:center;border:1px solid #c8c8d0;background:#fff;color:#4a4a52;border-radius:8px;min-width:44px;min-height:36px;cursor:pointer}",
+    ".fb button:hover{color:var(--a);border-color:var(--a)}",
+    ".fb button[aria-pressed=true]{background:var(--a);border-color:var(--a);color:#fff}",
     ".fb button[aria-disabled=true]{cursor:default}",
     ".fb button[aria-disabled=true]:not([aria-pressed=true]){opacity:.45}",
     ".thinking{color:#4a4a52;font-style:italic}",
@@ -125,6 +126,27 @@
     if (className) node.className = className;
     if (text != null) node.textContent = String(text);
     return node;
+  }
+
+  var ICONS = { // Material icons (Apache 2.0): no emoji font needed
+    chat: "M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2z",
+    up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
+    down: "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z"
+  };
+
+  function icon(name, size) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", size);
+    svg.setAttribute("height", size);
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
   }
 
   function safeUrl(value) {
@@ -155,9 +177,7 @@
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "panel");
     launcher.title = title;
-    var icon = el("span", null, "💬");
-    icon.setAttribute("aria-hidden", "true");
-    launcher.append(icon, el("span", null, T.launch));
+    launcher.append(icon("chat", 20), el("span", null, T.launch));
 
     var panel = el("section", "panel");
     panel.id = "panel";
@@ -238,7 +258,9 @@
     function quoteText(text, highlight) {
       var p = el("p");
       var chars = Array.from(text); // offsets from the server count code points, not UTF-16 units
-      if (highlight && highlight[0] >= 0 && highlight[0] < highlight[1] && highlight[1] <= chars.length) {
+      // Emphasise the key sentence only where it stands out from the rest of the quote.
+      if (highlight && highlight[0] >= 0 && highlight[0] < highlight[1] && highlight[1] <= chars.length &&
+          highlight[1] - highlight[0] < 0.9 * chars.length) {
         p.append(document.createTextNode(chars.slice(0, highlight[0]).join("")),
           el("mark", null, chars.slice(highlight[0], highlight[1]).join("")),
           document.createTextNode(chars.slice(highlight[1]).join("")));
@@ -286,8 +308,9 @@
       bar.setAttribute("role", "group");
       bar.setAttribute("aria-label", T.helped);
       bar.append(el("span", null, T.helped));
-      [[1, "👍", T.yes], [-1, "👎", T.no]].forEach(function (choice) {
-        var button = el("button", null, choice[1]);
+      [[1, "up", T.yes], [-1, "down", T.no]].forEach(function (choice) {
+        var button = el("button");
+        button.append(icon(choice[1], 18));
         button.type = "button";
         button.setAttribute("aria-label", choice[2]);
         button.setAttribute("aria-pressed", "false");
