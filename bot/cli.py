@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None, environ: dict | None = None) -> int:
 def make_embedder(settings: Settings):
     from .embeddings import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size,
+                                       settings.embedding_threads or None)
 
 
 def make_advisor(settings: Settings):

@@ -38,9 +38,10 @@ def resolve_model(name: str) -> str:
 class SentenceTransformerEmbedder:
     """Loads the model on first use, once, and encodes in batches on the CPU."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
+    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, threads: int | None = 1) -> None:
         self.model_id = model
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._lock = threading.Lock()
 
@@ -56,6 +57,12 @@ class SentenceTransformerEmbedder:
                 from transformers.utils import logging as transformers_logging
 
                 transformers_logging.disable_progress_bar()
+                if self.threads:
+                    import torch
+
+                    # One thread per forward pass: on a small CPU, two threads fighting over two cores
+                    # (with the web server on one of them) cost an order of magnitude in latency.
+                    torch.set_num_threads(self.threads)
                 path = resolve_model(self.model_id)
                 try:
                     self._model = SentenceTransformer(path, device="cpu")

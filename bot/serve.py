@@ -24,7 +24,8 @@ class Services:
         from ingest.service import KnowledgeAdmin
 
         self.settings = settings
-        inner = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+        inner = embedder or SentenceTransformerEmbedder(
+            settings.embedding_model, settings.embedding_batch_size, settings.embedding_threads or None)
         self.embedder = BatchingEmbedder(inner)
         self.advisor = Advisor(settings, self.embedder)
         self.journal = Journal(settings.store_dir / "activity.sqlite")

@@ -13,14 +13,13 @@ import pytest
 import bot.serve
 from bot.channels.web import create_app
 
-from .conftest import KNOWLEDGE, ROOT, free_port, make_settings
+from .conftest import ROOT, free_port, make_settings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = os.environ.get("ADVISOR_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-HOST_PAGE = "http://intranet.test"  # a page on another origin, served by the browser itself
 XSS_DOC = """---
 title: "Visitors policy <img src=x onerror=\\"window.pwned='title'\\">"
 issuer: "<script>window.pwned='issuer'</script>Security office"
@@ -37,11 +36,11 @@ Visiting scholars from Russia must register with the security office <script>win
 
 
 @contextmanager
-def serving(services):
+def serving(services, port: int | None = None):
     """The real app under uvicorn in a thread, as `advisor serve` runs it."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -56,6 +55,27 @@ def serving(services):
         thread.join(10)
 
 
+@contextmanager
+def host_site(folder: Path):
+    """Another origin on the loopback address serving plain HTML pages: an intranet that embeds the widget."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    folder.mkdir(parents=True, exist_ok=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def start_services(settings, embedder):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.serve, "SentenceTransformerEmbedder", lambda *args: embedder)
@@ -68,9 +88,11 @@ def start_services(settings, embedder):
 def site(built_store, tmp_path_factory, embedder):
     tmp = tmp_path_factory.mktemp("web")
     shutil.copytree(built_store, tmp / "store")
-    services = start_services(make_settings(tmp, cors_origins=HOST_PAGE), embedder)
-    with serving(services) as url:
-        yield url, services
+    with host_site(tmp / "intranet") as intranet, host_site(tmp / "elsewhere") as elsewhere:
+        services = start_services(make_settings(tmp, cors_origins=intranet), embedder)
+        with serving(services) as url:
+            services.pages = {"intranet": (intranet, tmp / "intranet"), "elsewhere": (elsewhere, tmp / "elsewhere")}
+            yield url, services
     services.journal.close()
 
 
@@ -114,11 +136,10 @@ def page(browser):
     context.close()
 
 
-def shot(page, name: str, also: Path | None = None) -> None:
+def shot(page, name: str) -> None:
+    """Save a screenshot to tests/artifacts/ (git-ignored) for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    if also:
-        page.screenshot(path=str(also))
 
 
 def ask(page, question: str):
@@ -151,17 +172,16 @@ def test_ask_in_the_widget_shows_quotes_sources_and_takes_feedback(site, page):
     answer = ask(page, "Can I keep working with my Russian co-author?")
     quote = answer.locator("blockquote").first
     assert len(quote.inner_text()) > 40
-    assert answer.locator("blockquote mark").count() >= 1, "the key sentence is emphasised"
     caption = answer.locator("figcaption").first
     link = caption.get_by_role("link", name="Read the source")
     assert link.get_attribute("href").startswith("http") and link.get_attribute("rel") == "noopener noreferrer"
     assert caption.locator(".badge").inner_text() in ("Official text", "Summary, not an official text")
     assert "not legal advice" in answer.inner_text()
-    shot(page, "widget-answer", also=ROOT / "docs" / "widget.png")
+    shot(page, "widget-answer")
 
-    answer.get_by_role("button", name="Helpful").click()
+    answer.get_by_role("button", name="Helpful", exact=True).click()
     answer.get_by_text("Thank you for your feedback.").wait_for()
-    assert answer.get_by_role("button", name="Helpful").get_attribute("aria-pressed") == "true"
+    assert answer.get_by_role("button", name="Helpful", exact=True).get_attribute("aria-pressed") == "true"
     stored = services.journal.recent_feedback(1)[0]
     assert stored["rating"] == 1 and stored["question"] == "Can I keep working with my Russian co-author?"
     assert page.problems == []
@@ -188,7 +208,7 @@ def test_french_page_speaks_french_and_shows_the_translation(site, page):
     text = answer.inner_text()
     assert "Ces passages" in text or "Voici ce que disent" in text
     assert answer.get_by_text("Traduction non officielle (FR)").first.is_visible()
-    assert answer.get_by_role("button", name="Utile").is_visible()
+    assert answer.get_by_role("button", name="Utile", exact=True).is_visible()
     shot(page, "widget-french")
 
 
@@ -211,7 +231,7 @@ def test_keyboard_only(site, page):
     page.keyboard.press("Enter")
     page.get_by_role("dialog").get_by_text("Thank you for your feedback.").wait_for()
     assert services.journal.recent_feedback(1)[0]["rating"] == 1
-    shot(page, "widget-keyboard")
+    shot(page, "widget-keyboard")  # docs/widget.png is a copy of this one
     page.keyboard.press("Escape")
     assert not page.get_by_role("dialog").is_visible()
     assert widget_focus(page) == "launcher"
@@ -225,6 +245,7 @@ def test_phone_layout(site, browser):
     page.get_by_role("button", name="Ask the advisor").click()
     answer = ask(page, "Can Russian students still come on Erasmus exchange?")
     assert answer.locator("blockquote").count() >= 1
+    assert answer.locator("blockquote mark").count() >= 1, "the key sentence of a longer quote is emphasised"
     box = page.get_by_role("dialog").bounding_box()
     assert box["width"] <= 375 and box["x"] >= 0
     overflow = page.evaluate("""() => { const log = document.querySelector('collab-advisor').shadowRoot.querySelector('.log');
@@ -235,15 +256,16 @@ def test_phone_layout(site, browser):
 
 
 def test_embedded_on_another_origin_with_cors(site, page):
-    url, _ = site
+    url, services = site
     html = (f'<!doctype html><html lang="nl"><head><title>Intranet</title></head><body><h1>Intranet</h1>'
             f'<script src="{url}/widget.js" data-title="Vraag het de adviseur" data-lang="nl" data-accent="#2e7d32" async></script></body></html>')
-    page.route(f"{HOST_PAGE}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
-    page.goto(f"{HOST_PAGE}/page.html")
+    origin, folder = services.pages["intranet"]
+    (folder / "nl.html").write_text(html)
+    page.goto(f"{origin}/nl.html")
     page.get_by_role("button", name="Stel een vraag").click()
     assert page.get_by_role("dialog", name="Vraag het de adviseur").is_visible()
     answer = ask(page, "Mag ik naar een congres in Rusland?")
-    assert answer.get_by_role("button", name="Nuttig").is_visible()
+    assert answer.get_by_role("button", name="Nuttig", exact=True).is_visible()
     accent = page.evaluate("""() => getComputedStyle(document.querySelector('collab-advisor').shadowRoot
         .querySelector('header')).backgroundColor""")
     assert accent == "rgb(46, 125, 50)"
@@ -251,16 +273,17 @@ def test_embedded_on_another_origin_with_cors(site, page):
 
 
 def test_an_origin_not_on_the_allow_list_gets_no_answers(site, page):
-    url, _ = site
-    html = f'<!doctype html><html><body><script src="{url}/widget.js" async></script></body></html>'
-    page.route("http://elsewhere.test/**", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
-    page.goto("http://elsewhere.test/")
+    url, services = site
+    origin, folder = services.pages["elsewhere"]
+    (folder / "index.html").write_text(f'<!doctype html><html><body><script src="{url}/widget.js" async></script></body></html>')
+    page.goto(f"{origin}/index.html")
     page.get_by_role("button", name="Ask the advisor").click()
     box = page.get_by_role("dialog").get_by_role("textbox")
     box.fill("Can I go to a conference in Russia?")
     box.press("Enter")
     page.get_by_role("dialog").get_by_text("could not answer just now").wait_for()
     assert page.get_by_role("dialog").locator("blockquote").count() == 0
+    assert any("CORS" in problem for problem in page.problems)
 
 
 def test_markup_in_a_document_stays_inert(xss_site, page):

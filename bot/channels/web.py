@@ -19,6 +19,8 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
+from ingest.service import UPLOAD_TYPES
+
 from ..errors import AdvisorError, DocumentError, IngestBusy, KnowledgeNotReady, QuestionError, StoreError
 
 log = logging.getLogger("advisor.web")
@@ -27,7 +29,6 @@ STATIC = Path(__file__).parent / "static"
 CHANNEL = "web"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
 UPLOAD_PATH = "/admin/documents"
-UPLOAD_TYPES = {".pdf", ".docx", ".md", ".txt", ".html"}
 # The pages served here load only their own script, style and API; the widget styles itself with
 # constructed style sheets, so no 'unsafe-inline' is needed anywhere.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -155,7 +156,7 @@ def add_admin_routes(app: FastAPI, services, tokens: dict[str, str]) -> None:
                 raise HTTPException(422, "file: send the document in a multipart field named file.")
             name = upload.filename or ""
             if Path(name).suffix.lower() not in UPLOAD_TYPES:
-                raise HTTPException(415, f"{name or '(no name)'}: unsupported file type; send one of {', '.join(sorted(UPLOAD_TYPES))}.")
+                raise HTTPException(415, f"{name or '(no name)'}: unsupported file type; send one of {', '.join(UPLOAD_TYPES)}.")
             data = await upload.read()
         report = await run_in_threadpool(services.admin.add_document, name, data, actor)
         return report.to_dict() | {"summary": report.summary()}

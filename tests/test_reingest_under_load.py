@@ -1,0 +1,98 @@
+"""Questions keep being answered, each from one complete version, while admins re-ingest in other processes."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.channels.web import create_app
+from bot.evaluate import read_cases
+from bot.serve import Services
+from bot.store import KnowledgeStore
+
+from .conftest import KNOWLEDGE, free_port, make_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTRA = """---
+title: "Lab visitors"
+issuer: Test lab
+date: 2024-05-01
+language: en
+authority: summary
+---
+Visitors to the test lab sign in at the front desk {n}.
+"""
+
+
+def run_ingest(knowledge: Path, store: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(knowledge), "--store", str(store), "--json"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_copy, embedder):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "extra.md").write_text(EXTRA.format(n="before nine"))
+    assert run_ingest(knowledge, store_copy)["published"]
+
+    settings = make_settings(tmp_path, store_dir=store_copy, web_rate_limit_per_minute=1_000_000)
+    services = Services(settings, embedder=embedder)
+    services.load()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+
+    reports = []
+
+    def admin() -> None:
+        (knowledge / "extra.md").write_text(EXTRA.format(n="after nine"))  # a changed document
+        reports.append(run_ingest(knowledge, store_copy))
+        (knowledge / "extra.md").unlink()  # a deleted document
+        reports.append(run_ingest(knowledge, store_copy))
+        communique = knowledge / "2022-03-10-cref-vlir-communique.md"  # a change the gate must refuse
+        communique.write_text("\n".join(l for l in communique.read_text().splitlines() if "degree-seeking" not in l))
+        reports.append(run_ingest(knowledge, store_copy))
+
+    questions = [c.question for c in read_cases(KNOWLEDGE / "checks.jsonl")]
+    results: list[tuple[int, dict]] = []
+    admin_thread = threading.Thread(target=admin)
+    admin_thread.start()
+
+    def ask(i: int) -> tuple[int, dict]:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            r = client.post("/api/ask", json={"question": questions[i % len(questions)]})
+            return r.status_code, r.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        sent = 0
+        while (admin_thread.is_alive() or sent < 1000) and sent < 4000:
+            results.extend(pool.map(ask, range(sent, sent + 50)))
+            sent += 50
+    admin_thread.join()
+    server.should_exit = True
+
+    assert [r["published"] for r in reports] == [True, True, False], [r["reason"] for r in reports]
+    assert reports[2]["checks"]["regressions"]
+    failed = [(status, body) for status, body in results if status != 200]
+    assert len(results) >= 1000 and failed == []
+    store = KnowledgeStore(store_copy)
+    passages = {v: set(store.manifest(v).passage_ids) for v in store.version_ids()}
+    served = {body["version"] for _, body in results}
+    assert len(served) >= 2, served  # the switch happened while questions were being answered
+    for _, body in results:
+        assert {q["passage_id"] for q in body["quotes"]} <= passages[body["version"]]
