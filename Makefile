@@ -30,6 +30,9 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(BIN)/python bench/answer_bench.py
+	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/reingest_bench.py
+	$(BIN)/python bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) var

@@ -200,6 +200,12 @@ class KnowledgeStore:
             raise StoreError(f"There is no complete knowledge version {version!r} to publish.")
         _write_atomic(self.pointer, version + "\n")
 
+    def discard(self, version: str) -> None:
+        """Delete a version that was built but not published."""
+        if version == self.current_id():
+            raise StoreError(f"Version {version} is serving and cannot be discarded.")
+        shutil.rmtree(self.versions_dir / version, ignore_errors=True)
+
     def discard_unfinished(self) -> list[str]:
         """Remove what a crashed ingestion left half-written."""
         removed = []

@@ -54,7 +54,7 @@ class IngestReport:
         if self.published:
             lines.append(f"Published knowledge version {self.version}" + (" (forced)" if self.forced else "") + ".")
         elif self.version:
-            lines.append(f"Built version {self.version} but did not publish it: {self.reason}")
+            lines.append(f"Built version {self.version} but did not publish it, and discarded it: {self.reason}")
         else:
             lines.append(self.reason or "Nothing was built.")
         lines.append(f"Documents: {self.documents} ({len(self.added)} added, {len(self.changed)} changed, "
@@ -265,6 +265,8 @@ def ingest(
             store.publish(version)
             report.published = True
             store.prune(settings.keep_versions)
+        else:
+            store.discard(version)  # a rejected version must never become a rollback target
         report.seconds = time.perf_counter() - started
         store.audit(
             "publish" if publish else "ingest", actor, version=version, previous=report.previous,

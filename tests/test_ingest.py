@@ -149,3 +149,23 @@ def test_shipped_knowledge_ingests_without_failures(built_store):
     assert info.passages > 50 and len(info.documents) >= 8
     audit = store.audit_entries()[-1]
     assert audit["result"] == "published" and audit["failed"] == []
+
+
+def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_path):
+    (kb / "checks.jsonl").write_text(
+        '{"id": "g1", "lang": "en", "question": "Are institutional agreements with signatory universities suspended?", '
+        '"expect_any": ["agreements with signatory universities are suspended"], "kind": "answer"}\n')
+    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+    from ingest.gate import checks_gate
+
+    embedder = HashEmbedder()
+    first = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
+    assert first.published and first.checks["passed"] == 1
+    write_doc(kb, "a.md", "Doc A", "Researchers decide themselves whether to keep individual collaborations.")
+    refused = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
+    store = KnowledgeStore(settings.store_dir)
+    assert not refused.published and refused.checks["regressions"][0]["id"] == "g1"
+    assert store.current_id() == first.version and refused.version not in store.version_ids()
+    forced = ingest(settings, None, embedder, gate=checks_gate(settings, embedder), force=True)
+    assert forced.published and forced.forced and store.manifest(forced.version).forced
+    assert store.audit_entries()[-1]["forced"] is True

@@ -88,6 +88,7 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
 
     assert [r["published"] for r in reports] == [True, True, False], [r["reason"] for r in reports]
     assert reports[2]["checks"]["regressions"]
+    assert reports[2]["version"] not in KnowledgeStore(store_copy).version_ids()  # rejected: never a rollback target
     failed = [(status, body) for status, body in results if status != 200]
     assert len(results) >= 1000 and failed == []
     store = KnowledgeStore(store_copy)
