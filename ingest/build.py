@@ -124,7 +124,8 @@ class EmbeddingCache:
             part = keys[i:i + 500]
             rows = self.db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
             found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
-        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found))
+        # Shortest first: batches of similar length waste little on padding.
+        missing = sorted(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found), key=len)
         if missing:
             from tqdm import tqdm
 
