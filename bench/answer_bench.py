@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluate import Case, _percentile, read_cases, run, summarize  # noqa: E402
+from bot.evaluate import _percentile, read_cases, run, summarize  # noqa: E402
 from bot.settings import BUNDLED_MODEL, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "answer_bench.json"

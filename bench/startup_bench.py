@@ -68,7 +68,7 @@ def main() -> int:
         if built.returncode != 0:
             raise SystemExit(f"could not build the store (exit {built.returncode}):\n{built.stderr[-2000:]}")
         commands = {
-            f'advisor ask "…" --store DIR': advisor_command() + ["ask", args.question, "--store", str(store)],
+            'advisor ask "…" --store DIR': advisor_command() + ["ask", args.question, "--store", str(store)],
             'baseline: python -c "import sentence_transformers"': [sys.executable, "-c", "import sentence_transformers"],
             'baseline: python -c "import chromadb"': [sys.executable, "-c", "import chromadb"],
             "baseline: import sentence_transformers + load the model": [sys.executable, "-c", LOAD_MODEL],

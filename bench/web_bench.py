@@ -213,8 +213,8 @@ def main() -> int:
             server.terminate()
             server.wait(15)
         print()
-        print(f"| endpoint | clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
-        print(f"|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| endpoint | clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name, r in rows:
             print(f"| {name} | {r['clients']} | {r['requests']} | {r['errors']} | {r['per_second']:.1f} | "
                   f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} |")

@@ -19,7 +19,7 @@ from bot.store import KnowledgeStore, Unit, now_iso, who
 from bot.text import detect_language
 
 from .chunk import attach, chunk
-from .load import RESERVED, SUPPORTED, content_hash, load
+from .load import RESERVED, SUPPORTED, load
 
 PIPELINE_VERSION = "1"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
 

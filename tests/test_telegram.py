@@ -12,7 +12,6 @@ import urllib.request
 import pytest
 from telegram import Update
 
-from bot.answer import Advisor
 from bot.channels.telegram import (
     MESSAGE_LIMIT,
     build_application,
@@ -25,7 +24,6 @@ from bot.channels.telegram import (
 from bot.i18n import t
 from bot.models import Answer, DocumentMeta, Quote, VersionInfo
 from bot.serve import Services
-from ingest.service import KnowledgeAdmin
 from tests.botapi_standin import (
     ADMIN,
     ANA,
@@ -46,10 +44,7 @@ ADMINS = str(ADMIN["id"])
 
 def make_services(settings, embedder) -> Services:
     """The services `advisor serve` builds, sharing the session's loaded model."""
-    services = Services(settings)
-    services.embedder = embedder
-    services.advisor = Advisor(settings, embedder)
-    services.admin = KnowledgeAdmin(settings, embedder, on_change=lambda: services.advisor.refresh(force=True))
+    services = Services(settings, embedder=embedder)
     services.load()
     return services
 

@@ -7,7 +7,6 @@ import shutil
 import httpx
 import pytest
 
-import bot.serve
 from bot.channels.web import RateLimiter, admin_tokens, create_app
 from bot.serve import Services
 from bot.store import KnowledgeStore
@@ -21,13 +20,12 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-def make_services(store_copy, tmp_path, embedder, monkeypatch):
+def make_services(store_copy, tmp_path, embedder):
     """The real Services over a copy of the built store, sharing the session's loaded model."""
-    monkeypatch.setattr(bot.serve, "SentenceTransformerEmbedder", lambda *args: embedder)
     made = []
 
     def make(**overrides) -> Services:
-        services = Services(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)))
+        services = Services(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)), embedder=embedder)
         services.load()
         made.append(services)
         return services

@@ -77,9 +77,7 @@ def host_site(folder: Path):
 
 
 def start_services(settings, embedder):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.serve, "SentenceTransformerEmbedder", lambda *args: embedder)
-        services = bot.serve.Services(settings)
+    services = bot.serve.Services(settings, embedder=embedder)
     services.load()
     return services
 
