@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from .embeddings import Embedder
-from .errors import QuestionError
+from .errors import QuestionError, StoreError
 from .i18n import t
 from .models import OFFICIAL, Answer, DocumentMeta, Quote
 from .retrieve import Hit, Retriever
@@ -157,8 +157,6 @@ def source_line(quote: Quote, language: str) -> str:
 
 
 def _check_model(snapshot: Snapshot, embedder: Embedder) -> None:
-    from .errors import StoreError
-
     if snapshot.info.model != embedder.model_id:
         raise StoreError(
             f"Knowledge version {snapshot.info.id} was built with the embedding model {snapshot.info.model!r}, "

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import AdvisorError
 from .settings import Settings
 
@@ -54,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, environ: dict | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -62,6 +64,11 @@ def main(argv: list[str] | None = None, environ: dict | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = Settings(**({"store_dir": args.store} if args.store else {}))
+    except ValidationError as exc:
+        problems = "; ".join(f"ADVISOR_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}" for e in exc.errors())
+        print(f"advisor: a setting is not valid: {problems}", file=sys.stderr)
+        return 2
+    try:
         return COMMANDS[args.command](settings, args)
     except AdvisorError as exc:
         print(f"advisor: {exc}", file=sys.stderr)

@@ -81,3 +81,9 @@ def test_versions_rollback_and_audit(store_copy):
     assert result.returncode == 1 and "no earlier knowledge version" in result.stderr
     audit = advisor("audit", "--store", str(store_copy))
     assert "publish" in audit.stdout
+
+
+def test_a_bad_setting_is_named_with_its_value(tmp_path):
+    result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_WEB_PORT": "eighty"})
+    assert result.returncode == 2
+    assert "ADVISOR_WEB_PORT='eighty'" in result.stderr and "Traceback" not in result.stderr
