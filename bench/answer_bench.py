@@ -5,11 +5,10 @@ Prints the tables and writes bench/results/answer_bench.json.
 """
 from __future__ import annotations
 
+from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
+
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # every model here is local: never reach the hub
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import argparse
 import json
@@ -23,7 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.evaluate import _percentile, read_cases, run, summarize  # noqa: E402
@@ -273,13 +271,6 @@ def baseline_ingest_child(knowledge: Path, persist_dir: Path) -> None:
 
 
 # Output ---------------------------------------------------------------------------------
-def print_table(headers: list[str], rows: list[list]) -> None:
-    cells = [[str(c) for c in row] for row in [headers] + rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def print_set(section: dict) -> None:
@@ -335,7 +326,7 @@ def main() -> int:
 
     sets = [(Path(q), Path(k)) for q, k in args.set] if args.set else DEFAULT_SETS
     results = {
-        "machine": {"cpus": os.cpu_count(), "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_average(),
                     "python": platform.python_version(), "model": bundled_model_path()},
         "sets": [],
     }
@@ -352,7 +343,7 @@ def main() -> int:
     results["ingest"] = {"knowledge": str(args.knowledge), "warm": warm, "fresh_process": cold}
     print_ingest(warm, cold, args.knowledge)
 
-    results["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["machine"]["load_avg_at_end"] = load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -5,11 +5,10 @@ Prints a table and writes bench/results/reingest_bench.json.
 """
 from __future__ import annotations
 
+from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
+
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import argparse
 import json
@@ -21,16 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "reingest_bench.json"
 CHANGED_DOC = "guidance/researchers-at-risk.md"
 ADDED_SENTENCE = "\n\nThis sentence was appended by the re-ingestion benchmark to change the document.\n"
 UNCHANGED_TARGET_S = 2.0
 
 
-def advisor_command() -> list[str]:
-    script = Path(sys.executable).parent / "advisor"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
 def timed_ingest(knowledge: Path, store: Path, *extra: str) -> dict:
@@ -61,13 +56,6 @@ def median_run(runs: list[dict]) -> dict:
     return chosen
 
 
-def print_table(headers: list[str], rows: list[list]) -> None:
-    cells = [[str(c) for c in row] for row in [headers] + rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def main() -> int:
@@ -77,7 +65,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = load_average()
     print(f"load average at start: {load_start} on {os.cpu_count()} CPUs; command: {' '.join(advisor_command())}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="reingest-bench-") as tmp:
@@ -116,7 +104,7 @@ def main() -> int:
 
     results = {
         "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_start,
-                    "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
+                    "load_avg_at_end": load_average()},
         "knowledge": str(args.knowledge), "changed_document": CHANGED_DOC, "total_texts": total_texts,
         "first": first, "unchanged": unchanged, "one_changed": changed, "baseline_force": forced,
         "targets": {"unchanged_under_2s": ok_time, "unchanged_embeds_nothing": unchanged["embedded"] == 0},

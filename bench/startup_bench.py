@@ -6,11 +6,10 @@ Prints a table and writes bench/results/startup_bench.json.
 """
 from __future__ import annotations
 
+from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
+
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import argparse
 import json
@@ -21,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "startup_bench.json"
 TARGET_S = 6.0
 QUESTION = "Do the rectors require me to stop working with my Russian co-author?"
@@ -31,9 +29,6 @@ LOAD_MODEL = (
 )
 
 
-def advisor_command() -> list[str]:
-    script = Path(sys.executable).parent / "advisor"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
 def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
@@ -42,13 +37,6 @@ def timed(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - started, done
 
 
-def print_table(headers: list[str], rows: list[list]) -> None:
-    cells = [[str(c) for c in row] for row in [headers] + rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    for n, row in enumerate(cells):
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
 
 
 def main() -> int:
@@ -59,7 +47,7 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    load_start = [round(x, 2) for x in os.getloadavg()]
+    load_start = load_average()
     print(f"load average at start: {load_start} on {os.cpu_count()} CPUs")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as tmp:
@@ -94,7 +82,7 @@ def main() -> int:
           f"({'met' if ask <= TARGET_S else 'NOT met'})")
     results = {
         "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_start,
-                    "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
+                    "load_avg_at_end": load_average()},
         "question": args.question, "answer_start": answer[:300], "runs": times, "median_s": medians,
         "target_met": ask <= TARGET_S, "seconds": round(time.perf_counter() - started, 1),
     }

@@ -187,19 +187,15 @@ def run_sources(settings: Settings, args) -> int:
 def run_versions(settings: Settings, args) -> int:
     from .store import KnowledgeStore
 
-    store = KnowledgeStore(settings.store_dir)
-    current = store.current_id()
-    rows = [store.manifest(v) for v in store.version_ids()]
+    rows = KnowledgeStore(settings.store_dir).version_rows()
     if args.json:
-        print(json.dumps([{"id": r.id, "created": r.created, "created_by": r.created_by, "documents": len(r.documents),
-                           "passages": r.passages, "forced": r.forced, "serving": r.id == current} for r in rows], indent=1))
+        print(json.dumps(rows, indent=1))
         return 0
     if not rows:
         print("No knowledge versions yet: run `advisor ingest`.")
     for r in rows:
-        mark = "*" if r.id == current else " "
-        print(f"{mark} {r.id}  {r.created}  by {r.created_by}  {len(r.documents)} documents, {r.passages} passages"
-              + ("  (forced)" if r.forced else ""))
+        print(f"{'*' if r['serving'] else ' '} {r['id']}  {r['created']}  by {r['created_by']}  "
+              f"{r['documents']} documents, {r['passages']} passages" + ("  (forced)" if r["forced"] else ""))
     return 0
 
 

@@ -26,13 +26,10 @@ class Hit:
     dense: float
     lexical: float
     sentence: int  # index of the key sentence in passage.sentences
-    language: str  # the language the passage was matched in (a translation's, or the original's)
 
 
 @dataclass(frozen=True)
 class Query:
-    text: str
-    language: str
     words: tuple[str, ...]  # the question's content words, as written
     expansions: dict[str, tuple[str, ...]]  # content word -> phrases its synonym rules add
 
@@ -129,7 +126,7 @@ class Retriever:
             phrases = [p for trigger, ps in found.items() if key in trigger for p in ps]
             if phrases:
                 expansions[word] = tuple(dict.fromkeys(phrases))
-        return Query(question, language, content, expansions)
+        return Query(content, expansions)
 
     def search(self, question: str, language: str, limit: int = 5) -> list[Hit]:
         """The `limit` best passages, best first, each with its key sentence."""
@@ -147,7 +144,7 @@ class Retriever:
         order = np.argsort(-scores, kind="stable")[:limit]
         return [
             Hit(self.passages[i], float(scores[i]), float(dense[i]), float(lexical[i]),
-                self._key_sentence(int(i), matched, sims), matched[i][0] if matched[i] else "")
+                self._key_sentence(int(i), matched, sims))
             for i in order
         ]
 

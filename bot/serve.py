@@ -41,7 +41,7 @@ class Services:
 
     async def watch_versions(self, stop: asyncio.Event, interval: float = 2.0) -> None:
         """Pick up versions published by any process, and tell the listeners what changed."""
-        seen = self.advisor.store.current_manifest() if self.ready else None
+        seen = self.advisor.refresh().snapshot.info if self.ready else None
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
@@ -49,12 +49,11 @@ class Services:
             except asyncio.TimeoutError:
                 pass
             try:
-                await asyncio.to_thread(self.advisor.refresh, True)
-                current = self.advisor.store.current_manifest()
+                current = (await asyncio.to_thread(self.advisor.refresh, True)).snapshot.info
             except AdvisorError as exc:
                 log.warning("knowledge watcher: %s", exc)
                 continue
-            if current and (seen is None or current.id != seen.id):
+            if seen is None or current.id != seen.id:
                 log.info("now serving knowledge version %s", current.id)
                 for listener in self.version_listeners:
                     try:

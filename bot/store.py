@@ -114,6 +114,13 @@ class KnowledgeStore:
         except (ValueError, TypeError) as exc:
             raise StoreError(f"The manifest of version {version!r} is unreadable: {exc}") from exc
 
+    def version_rows(self) -> list[dict]:
+        """One line of facts per version, the serving one marked: what `advisor versions` and the web show."""
+        current = self.current_id()
+        return [{"id": m.id, "created": m.created, "created_by": m.created_by, "documents": len(m.documents),
+                 "passages": m.passages, "forced": m.forced, "serving": m.id == current}
+                for m in map(self.manifest, self.version_ids())]
+
     def current_manifest(self) -> VersionInfo | None:
         current = self.current_id()
         return self.manifest(current) if current else None

@@ -47,7 +47,7 @@ class IngestReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(vars(self))
 
     def summary(self) -> str:
         lines = []

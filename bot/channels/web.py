@@ -170,11 +170,7 @@ def add_admin_routes(app: FastAPI, services, tokens: dict[str, str]) -> None:
     @app.get("/admin/versions", tags=["admin"])
     def versions(actor: str = Depends(admin_actor)) -> list[dict]:
         """The knowledge versions in the store; the serving one is marked."""
-        store = services.admin.store
-        current = store.current_id()
-        return [{"id": m.id, "created": m.created, "created_by": m.created_by, "documents": len(m.documents),
-                 "passages": m.passages, "forced": m.forced, "serving": m.id == current}
-                for m in map(store.manifest, store.version_ids())]
+        return services.admin.store.version_rows()
 
     @app.post("/admin/rollback", tags=["admin"])
     async def rollback(body: RollbackRequest, actor: str = Depends(admin_actor), _: None = Depends(require_json)) -> dict:
