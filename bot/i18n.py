@@ -5,6 +5,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "intro_one": "This is what the guidance says:",
         "intro_many": "These passages of the guidance answer your question:",
+        "weak": "The guidance may not answer this directly; this is the closest it comes:",
+        "part_missing": "The guidance does not cover this part of your question: “{part}”.",
+        "other_language": "I can answer questions in English, French or Dutch. Please ask again in one of them.",
+        "no_question": "I could not find a question in your message. Ask in a sentence, for example: "
+                       "“Can I keep working with my Russian co-author?”",
         "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
         "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
@@ -19,6 +24,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "intro_one": "Voici ce que disent les textes :",
         "intro_many": "Ces passages des textes répondent à votre question :",
+        "weak": "Les textes ne répondent peut-être pas directement ; voici ce qui s'en approche le plus :",
+        "part_missing": "Les textes ne couvrent pas cette partie de votre question : « {part} ».",
+        "other_language": "Je réponds aux questions en français, en anglais ou en néerlandais. "
+                          "Posez-la à nouveau dans l'une de ces langues.",
+        "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
+                       "« Puis-je poursuivre ma collaboration avec un collègue russe ? »",
         "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
         "ask_contact": "Adressez-vous à {contact}.",
         "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
@@ -34,6 +45,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "nl": {
         "intro_one": "Dit zeggen de richtlijnen:",
         "intro_many": "Deze passages uit de richtlijnen beantwoorden uw vraag:",
+        "weak": "De richtlijnen beantwoorden dit misschien niet rechtstreeks; dit komt er het dichtst bij:",
+        "part_missing": "Dit deel van uw vraag behandelen de richtlijnen niet: “{part}”.",
+        "other_language": "Ik beantwoord vragen in het Nederlands, Engels of Frans. Stel uw vraag opnieuw in een van die talen.",
+        "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
+                       "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
         "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
         "ask_contact": "Neem contact op met {contact}.",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",

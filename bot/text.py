@@ -126,3 +126,62 @@ def detect_language(text: str, default: str = "en") -> str:
         scores[lang] += 0.5 * len(pattern.findall(text))
     best = max(scores, key=lambda lang: (scores[lang], lang == default))
     return best if scores[best] > 0 else default
+
+
+# Function words of languages the advisor does not answer in, to tell them from English, French and Dutch.
+_OTHER_STOPWORDS = set("""
+    der die das und ist nicht mit ich sie wir ihr auf für von zu den dem ein eine einer kann können darf
+    dürfen noch mein meine unsere russischen forschung mit el la los las y es en que por para una con del
+    il lo gli che di per non sono della con una
+""".split()) - set().union(*STOPWORDS.values())
+_LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_supported_language(text: str) -> bool:
+    """False for a text written in another script or, by its function words, in another language."""
+    letters = _LETTER.findall(text)
+    if letters and sum(1 for c in letters if _LATIN.match(c)) < 0.5 * len(letters):
+        return False
+    tokens = words(text)
+    ours = sum(1 for t in tokens if any(t in stop for stop in STOPWORDS.values()))
+    theirs = sum(1 for t in tokens if t in _OTHER_STOPWORDS)
+    return not (theirs >= 2 and theirs > ours)
+
+
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^<>]{1,40}>|[*_]{1,2}(?=\w)|(?<=\w)[*_]{1,2}")  # tags and emphasis people paste
+_CODE_CHARS = re.compile(r"[{}\[\]=;|\\`$^~]")
+
+
+def without_markup(text: str) -> str:
+    """The words of a message without the HTML tags and Markdown emphasis people paste with them."""
+    return collapse_space(_MARKUP.sub(" ", text))
+
+
+def has_question_words(text: str, language: str) -> bool:
+    """Whether a message holds words a question is made of: not only stop words, links, code or emoji."""
+    plain = _MARKUP.sub(" ", _URL.sub(" ", text))
+    if len(_CODE_CHARS.findall(plain)) > max(3, 0.05 * len(plain)):
+        return False
+    return any(any(c.isalpha() for c in w) and len(w) > 1 for w in content_words(plain, language))
+
+
+_QUESTION_END = re.compile(r"(?<=\?)\s+")
+
+
+def question_parts(text: str, language: str, max_parts: int = 3) -> list[str]:
+    """The separate questions a message asks, each with enough words to stand alone; one part if it asks one.
+
+    Statements before a question are its context and stay with it ("I host a PhD student. Can she stay?").
+    """
+    pieces = [p.strip() for p in _QUESTION_END.split(text) if p.strip()]
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(content_words(piece, language)) < 2:
+            parts[-1] = f"{parts[-1]} {piece}"  # too short to ask anything alone ("Why?")
+        else:
+            parts.append(piece)
+    if len(parts) > max_parts:
+        parts = parts[: max_parts - 1] + [" ".join(parts[max_parts - 1:])]
+    return parts

@@ -21,7 +21,7 @@ from bot.text import detect_language
 from .chunk import attach, chunk
 from .load import RESERVED, SUPPORTED, load
 
-PIPELINE_VERSION = "1"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
+PIPELINE_VERSION = "2"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
 
 
 @dataclass
@@ -106,19 +106,26 @@ def fingerprint(files: Sequence[tuple[Path, str]], model: str) -> str:
 
 
 class EmbeddingCache:
-    """Vectors by (model, text): re-ingesting unchanged passages embeds nothing."""
+    """Vectors by (model, text), each fused model apart: re-ingesting unchanged passages embeds nothing."""
 
-    def __init__(self, path: Path, model: str) -> None:
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-        self.model = model
-
-    def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model}\n{text}".encode()).hexdigest()
 
     def embed(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
-        keys = [self.key(t) for t in texts]
+        """The passage vectors of `texts` and how many texts some model had to embed anew."""
+        if not texts:
+            return np.zeros((0, 0), np.float32), 0
+        parts = getattr(embedder, "parts", None) or [embedder]
+        results = [self._embed_one(texts, part, progress) for part in parts]
+        return np.concatenate([vectors for vectors, _ in results], axis=1), max(n for _, n in results)
+
+    def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
+        def key(text: str) -> str:
+            return hashlib.sha256(f"{embedder.model_id}\n{text}".encode()).hexdigest()
+
+        keys = [key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         for i in range(0, len(keys), 500):
             part = keys[i:i + 500]
@@ -130,16 +137,17 @@ class EmbeddingCache:
             from tqdm import tqdm
 
             batch = 64
-            with tqdm(total=len(missing), desc="embedding", unit="text", disable=None if progress else True) as bar:
+            with tqdm(total=len(missing), desc=f"embedding ({embedder.model_id})", unit="text",
+                      disable=None if progress else True) as bar:
                 for i in range(0, len(missing), batch):
                     part = missing[i:i + batch]
                     vectors = embedder.embed(part)
-                    rows = [(self.key(t), v.astype(np.float32).tobytes()) for t, v in zip(part, vectors)]
+                    rows = [(key(t), v.astype(np.float32).tobytes()) for t, v in zip(part, vectors)]
                     self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
                     found.update((k, np.frombuffer(b, dtype=np.float32)) for k, b in rows)
                     bar.update(len(part))
             self.db.commit()
-        return np.stack([found[k] for k in keys]) if keys else np.zeros((0, 0), np.float32), len(missing)
+        return np.stack([found[k] for k in keys]), len(missing)
 
     def close(self) -> None:
         self.db.close()
@@ -235,7 +243,7 @@ def ingest(
 
         units = _units(passages, metas, notes)
         by_id = {p.id: p for p in passages}
-        cache = EmbeddingCache(settings.store_dir / "embedding-cache.sqlite", embedder.model_id)
+        cache = EmbeddingCache(settings.store_dir / "embedding-cache.sqlite")
         try:
             vectors, report.embedded = cache.embed([embedding_text(u, by_id) for u in units], embedder, progress)
         finally:

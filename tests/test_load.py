@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from bot.errors import DocumentError
-from bot.models import Document, Translation
+from bot.models import Document, DocumentMeta, Translation
 from ingest.load import load
 
 
@@ -132,3 +132,75 @@ def test_docx_zip_without_document_part(tmp_path):
         z.writestr("hello.txt", "not a word document")
     with pytest.raises(DocumentError, match="DOCX"):
         load(path, "empty.docx")
+
+
+def test_markdown_paragraph_marked_note_is_the_documents_note_not_a_block(tmp_path):
+    path = write(tmp_path, "guide.md", """---
+title: "A guide"
+note: "Compiled for the advisor."
+---
+# A guide
+
+<!-- note -->
+This page is a summary;
+it is **not** an official text.
+
+Researchers decide whether to keep their collaborations.
+
+<!-- note -->
+
+These are not legal advice.
+""")
+    doc = load(path, "guide.md")
+    assert doc.meta.note == (
+        "Compiled for the advisor. This page is a summary; it is not an official text. These are not legal advice."
+    )
+    assert [b.text for b in doc.blocks] == ["A guide", "Researchers decide whether to keep their collaborations."]
+
+
+def test_markdown_front_matter_note_alone(tmp_path):
+    doc = load(write(tmp_path, "guide.md", "---\nnote: |\n  A summary,\n  not official.\n---\nA paragraph.\n"), "guide.md")
+    assert doc.meta.note == "A summary, not official."
+    assert [b.text for b in doc.blocks] == ["A paragraph."]
+
+
+def test_note_marker_above_a_heading_is_named(tmp_path):
+    with pytest.raises(DocumentError, match="note") as caught:
+        load(write(tmp_path, "guide.md", "<!-- note -->\n# Heading\n\nText.\n"), "guide.md")
+    assert caught.value.path == "guide.md"
+
+
+def test_sidecar_note_paragraphs_leave_the_blocks_for_the_note(tmp_path):
+    write(tmp_path, "memo.txt", """Memo
+
+This memo is a summary,
+not an official text.
+
+Institutional agreements are suspended.
+
+Not legal advice: ask your office.
+""")
+    write(tmp_path, "memo.txt.meta.yaml", """note: Kept for reference.
+note_paragraphs:
+  - this memo is a SUMMARY
+  - Not legal advice
+""")
+    doc = load(tmp_path / "memo.txt", "memo.txt")
+    assert doc.meta.note == (
+        "Kept for reference. This memo is a summary, not an official text. Not legal advice: ask your office."
+    )
+    assert [b.text for b in doc.blocks] == ["Memo", "Institutional agreements are suspended."]
+
+
+def test_sidecar_note_paragraph_that_begins_no_paragraph_is_named(tmp_path):
+    write(tmp_path, "memo.txt", "Memo\n\nInstitutional agreements are suspended.\n")
+    write(tmp_path, "memo.txt.meta.yaml", "note_paragraphs: [This memo is a summary]\n")
+    with pytest.raises(DocumentError) as caught:
+        load(tmp_path / "memo.txt", "memo.txt")
+    assert caught.value.path == "memo.txt.meta.yaml"
+    assert "This memo is a summary" in caught.value.reason and "memo.txt" in caught.value.reason
+
+
+def test_manifest_without_note_still_loads():
+    meta = DocumentMeta.from_dict({"path": "a.md", "title": "A", "sources": ["https://x.org"]})
+    assert meta.note == "" and DocumentMeta.from_dict(meta.to_dict()) == meta

@@ -235,7 +235,8 @@ async def test_bad_input_gets_a_short_clear_reply_and_never_echoes_markup(offlin
     expected = {"sticker": "I can only read text", "photo": "I can only read text", "voice": "I can only read text",
                 "location": "I can only read text", "edited": "I answer new messages only",
                 "empty": "Please type a question", "too long": "Your question is 5000 characters long",
-                "unknown command": "I don't know the command /frobnicate", "markup": "These passages"}
+                "unknown command": "I don't know the command /frobnicate",
+                "markup": ("This is what the guidance says", "These passages")}
     for kind, messages in replies.items():
         assert len(messages) == 1, kind
         assert messages[0].text.startswith(expected[kind]), (kind, messages[0].text)
