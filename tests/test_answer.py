@@ -1,8 +1,11 @@
 """The advisor quotes verbatim, abstains honestly, and frames answers in the asker's language."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from bot.answer import Advisor
 from bot.errors import QuestionError
 from bot.store import KnowledgeStore
 
@@ -81,3 +84,53 @@ def test_answer_json_shape_is_stable(advisor):
     data = advisor.ask("Are Russian students still welcome?").to_dict()
     assert {"question", "answered", "quotes", "text"} <= set(data)
     assert {"text", "document", "title", "issuer", "date", "url", "passage_id", "score"} <= set(data["quotes"][0])
+
+
+def test_a_document_note_is_never_quoted_but_kept_as_the_documents_note(advisor, built_store):
+    snapshot = KnowledgeStore(built_store).load()
+    assert not [p for p in snapshot.passages.values() if p.text.startswith("This page is a summary")]
+    notes = {d.path: d.note for d in snapshot.info.documents}
+    assert notes["guidance/export-control-and-dual-use.md"].startswith("This page is a summary written for")
+    answer = advisor.ask("Is this page an official text or a summary?")
+    assert all(not q.text.startswith("This page is") for q in answer.quotes)
+
+
+def test_the_official_text_comes_before_a_summary_that_paraphrases_it(advisor):
+    answer = advisor.ask("Does the suspension stop me from keeping my own contacts with Russian researchers?")
+    assert answer.answered
+    authorities = [q.authority for q in answer.quotes]
+    assert authorities[0] == "official", [q.text[:60] for q in answer.quotes]
+    assert authorities == sorted(authorities, key=lambda a: a != "official")
+
+
+def test_each_part_of_a_question_gets_its_own_quote_and_an_uncovered_part_is_named(advisor):
+    answer = advisor.ask("Can Russian students still enrol at a Belgian university? "
+                         "Can I send controlled technology to Russia by e-mail? "
+                         "How much does a parking permit cost on campus?")
+    assert answer.answered
+    texts = " ".join(q.text for q in answer.quotes)
+    assert "degree-seeking students" in texts and "e-mail" in texts
+    assert "parking permit" in answer.intro and "does not cover" in answer.intro
+
+
+@pytest.mark.parametrize("question, language, reply", [
+    ("Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?", None, "English, French or Dutch"),
+    ("Могу ли я продолжать сотрудничество с российскими коллегами?", None, "English, French or Dutch"),
+    ("the of and is it", "en", "could not find a question"),
+    ("https://www.vlir.be/nieuws?id=42", "en", "could not find a question"),
+    ("for (i = 0; i < n; i++) { x[i] = y[i]; }", "en", "could not find a question"),
+    ("🙂🙂🙂", None, "could not find a question"),
+])
+def test_messages_that_are_no_question_in_our_languages_get_a_plain_reply_and_no_quote(advisor, question, language, reply):
+    answer = advisor.ask(question, language)
+    assert not answer.answered and answer.quotes == ()
+    assert reply in answer.intro and answer.footer in answer.text
+
+
+def test_a_weak_match_says_so_in_its_opening_line(advisor):
+    question = "Can I keep working with my Russian co-author?"
+    fitted = advisor.refresh().retriever.tuning
+    assert advisor.refresh().retriever.search(question, "en").confidence >= fitted.confident
+    assert advisor.ask(question).intro == "This is what the guidance says:"
+    demanding = Advisor(advisor.settings, advisor.embedder, tuning=replace(fitted, confident=0.999))
+    assert demanding.ask(question).intro.startswith("The guidance may not answer this directly")
