@@ -1,18 +1,18 @@
-"""This engine beside the LangChain tutorial RAG, in one process, on the same model and questions.
+"""The engine with each embedding model beside the LangChain tutorial RAG: same questions, same knowledge, one run.
 
-Run from the project root:  .venv/bin/python bench/answer_bench.py [--set QUESTIONS KNOWLEDGE ...]
-Prints the tables and writes bench/results/answer_bench.json.
+Run from the project root:  .venv/bin/python bench/answer_bench.py
+Knowledge: the shipped knowledge/, its documents alone (no attached questions, synonyms or translations) and the
+seed communiqué alone. Questions: eval/*.jsonl (tuning and held-out parts), ../shared/eval/dev.jsonl and
+knowledge/checks.jsonl. Prints the tables and writes bench/results/answer_bench.json.
 """
 from __future__ import annotations
 
 from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
 
-import os
-
-
 import argparse
 import json
 import logging
+import os
 import platform
 import statistics
 import subprocess
@@ -24,15 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluate import _percentile, read_cases, run, summarize  # noqa: E402
-from bot.settings import BUNDLED_MODEL, Settings  # noqa: E402
+from tune_retrieval import applies, knowledge_configs, question_sets  # noqa: E402
+
+from bot.evaluate import _percentile, run, summarize  # noqa: E402
+from bot.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "answer_bench.json"
-COMMUNIQUE = ROOT / "knowledge" / "2022-03-10-cref-vlir-communique.md"
-DEFAULT_SETS = [
-    (Path("/work/shared/eval/dev.jsonl"), COMMUNIQUE),
-    (ROOT / "knowledge" / "checks.jsonl", ROOT / "knowledge"),
-]
+MODELS = {
+    "engine, e5 + MiniLM (default)": f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}",
+    "engine, e5 alone": BUNDLED_MULTILINGUAL,
+    "engine, MiniLM alone": BUNDLED_MODEL,
+}
+TUTORIAL = "LangChain tutorial (MiniLM)"
 CHUNK_SIZE, CHUNK_OVERLAP, K = 1000, 200, 4  # what the LangChain tutorials write
 
 
@@ -106,116 +109,42 @@ def baseline_embeddings():
 
 
 # Answer quality and latency -----------------------------------------------------------
-def measure_set(questions: Path, knowledge: Path, embedder, lc_embeddings, rounds: int, budget_s: float) -> dict:
-    """Score both approaches on one question set; latencies interleaved per question so load noise hits both alike."""
-    from bot.answer import Advisor
-    from ingest.build import ingest
-
-    cases = read_cases(questions)
-    with tempfile.TemporaryDirectory(prefix="answer-bench-") as tmp:
-        tmp = Path(tmp)
-        settings = Settings(store_dir=tmp / "store", knowledge_dir=knowledge if knowledge.is_dir() else knowledge.parent)
-        started = time.perf_counter()
-        report = ingest(settings, [knowledge], embedder)
-        engine_ingest_s = time.perf_counter() - started
-        if not report.published:
-            raise SystemExit(f"ingesting {knowledge} did not publish: {report.reason} {report.failed}")
-        advisor = Advisor(settings, embedder)
-        advisor.refresh()
-        started = time.perf_counter()
-        vector_store, n_chunks = baseline_build(knowledge, tmp / "chroma", lc_embeddings)
-        tutorial_ingest_s = time.perf_counter() - started
-        tutorial = TutorialRAG(vector_store)
-        model = embedder._load()  # the bare SentenceTransformer: its encode() is the floor
-
-        for case in cases[:3]:  # warm-up: caches, first-call allocations
-            advisor.ask(case.question, case.lang)
-            tutorial.ask(case.question)
-            model.encode([case.question])
-
-        engine_results, tutorial_results, floor_ms = [], [], []
-        engine_lat, tutorial_lat = [], []
-        timing_started, rounds_done = time.perf_counter(), 0
-        for round_ in range(rounds):
-            spent = time.perf_counter() - timing_started
-            if round_ and spent / round_ * (round_ + 1) > budget_s:  # keep the whole bench bounded on a busy machine
-                break
-            rounds_done += 1
-            for case in cases:
-                started = time.perf_counter()
-                model.encode([case.question])
-                floor_ms.append((time.perf_counter() - started) * 1000)
-                (e,) = run(advisor, [case])
-                (b,) = run(tutorial, [case])
-                engine_lat.append(e.latency_ms)
-                tutorial_lat.append(b.latency_ms)
-                if round_ == 0:
-                    engine_results.append(e)
-                    tutorial_results.append(b)
-
-    floor = statistics.median(floor_ms)
-    return {
-        "questions": str(questions), "knowledge": str(knowledge), "rounds": rounds_done,
-        "passages": report.passages, "baseline_chunks": n_chunks,
-        "ingest": _ingest_figures(engine_ingest_s, report.passages, report.embedded, tutorial_ingest_s, n_chunks),
-        "floor_ms": round(floor, 2),
-        "approaches": {
-            "engine": _figures(engine_results, engine_lat, floor),
-            "langchain_tutorial": _figures(tutorial_results, tutorial_lat, floor),
-        },
-    }
-
-
-def _figures(results, latencies: list[float], floor: float) -> dict:
+def evaluate(approach, cases) -> dict:
+    results = run(approach, cases)
     summary = summarize(results)
-    p50, p95 = _percentile(latencies, 50), _percentile(latencies, 95)
-    return {
-        "n_answer": summary["n_answer"], "n_abstain": summary["n_abstain"],
-        "hit_at_1": _count(results, lambda r: r.case.kind == "answer" and r.rank == 1),
-        "hit_at_3": _count(results, lambda r: r.case.kind == "answer" and r.rank is not None and r.rank <= 3),
-        "abstained": _count(results, lambda r: r.case.kind == "abstain" and not r.answered),
-        "answered_in_scope": _count(results, lambda r: r.case.kind == "answer" and r.answered),
-        "median_first_quote_chars": summary["median_first_quote_chars"],
-        "latency_ms": {"p50": round(p50, 2), "p95": round(p95, 2)},
-        "p50_over_floor": round(p50 / floor, 2) if floor else None,
-        "by_lang": {lang: {"hit_at_1": _count([r for r in results if r.case.lang == lang],
-                                              lambda r: r.case.kind == "answer" and r.rank == 1),
-                           "n_answer": sum(1 for r in results if r.case.lang == lang and r.case.kind == "answer")}
-                    for lang in sorted({r.case.lang for r in results})},
-        "misses": [m["id"] for m in summary["misses"]],
-    }
+    figures = {"all": _scores(results)} | {lang: _scores([r for r in results if r.case.lang == lang]) for lang in ("en", "fr", "nl")}
+    figures["median_first_quote_chars"] = summary["median_first_quote_chars"]
+    figures["misses"] = [m["id"] for m in summary["misses"]]
+    return figures
 
 
-def _count(results, predicate) -> int:
-    return sum(1 for r in results if predicate(r))
+def _scores(results) -> dict:
+    answer = [r for r in results if r.case.kind == "answer"]
+    out = [r for r in results if r.case.kind == "abstain"]
+    return {"hit_at_1": sum(r.rank == 1 for r in answer), "answerable": len(answer),
+            "declined": sum(not r.answered for r in out), "out_of_scope": len(out)}
+
+
+def measure_latency(advisor, embedder, cases, rounds: int) -> dict:
+    """Warm, interleaved per question: the bare query embedding of every model the engine runs, then the answer."""
+    for case in cases[:3]:
+        advisor.ask(case.question, case.lang)
+    floor, answer = [], []
+    for _ in range(rounds):
+        for case in cases:
+            started = time.perf_counter()
+            embedder.embed([case.question], query=True)
+            floor.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            advisor.ask(case.question, case.lang)
+            answer.append((time.perf_counter() - started) * 1000)
+    p50, floor_p50 = _percentile(answer, 50), statistics.median(floor)
+    return {"questions": len(cases), "rounds": rounds, "answer_p50_ms": round(p50, 2),
+            "answer_p95_ms": round(_percentile(answer, 95), 2), "floor_p50_ms": round(floor_p50, 2),
+            "p50_over_floor": round(p50 / floor_p50, 2)}
 
 
 # Ingestion ------------------------------------------------------------------------------
-def measure_ingest_warm(knowledge: Path, embedder, lc_embeddings) -> dict:
-    """Full ingest into an empty store with the model already loaded: throughput of the pipeline itself."""
-    from ingest.build import ingest
-
-    with tempfile.TemporaryDirectory(prefix="answer-bench-ingest-") as tmp:
-        tmp = Path(tmp)
-        started = time.perf_counter()
-        report = ingest(Settings(store_dir=tmp / "store", knowledge_dir=knowledge), [knowledge], embedder)
-        engine_s = time.perf_counter() - started
-        started = time.perf_counter()
-        _, n_chunks = baseline_build(knowledge, tmp / "chroma", lc_embeddings)
-        tutorial_s = time.perf_counter() - started
-    return _ingest_figures(engine_s, report.passages, report.embedded, tutorial_s, n_chunks)
-
-
-def _ingest_figures(engine_s: float, passages: int, embedded: int, tutorial_s: float, chunks: int) -> dict:
-    return {
-        "engine": {"seconds": round(engine_s, 3), "passages": passages, "embedded": embedded,
-                   "passages_per_s": round(passages / engine_s, 1), "embedded_per_s": round(embedded / engine_s, 1)},
-        "langchain_tutorial": {"seconds": round(tutorial_s, 3), "passages": chunks, "embedded": chunks,
-                               "passages_per_s": round(chunks / tutorial_s, 1),
-                               "embedded_per_s": round(chunks / tutorial_s, 1)},
-    }
-
-
 # Peak memory: a child started straight from this big process would report this process's peak, because Linux
 # carries the pre-exec high-water mark across a (v)fork + exec; a tiny wrapper starts it instead.
 _PEAK_WRAPPER = (
@@ -271,43 +200,24 @@ def baseline_ingest_child(knowledge: Path, persist_dir: Path) -> None:
 
 
 # Output ---------------------------------------------------------------------------------
+def _cell(f: dict) -> str:
+    hit = f"{f['hit_at_1']}/{f['answerable']}" if f["answerable"] else "-"
+    return hit + (f" ({f['declined']}/{f['out_of_scope']})" if f["out_of_scope"] else "")
 
 
-def print_set(section: dict) -> None:
-    print(f"\n## {section['questions']}  (knowledge: {section['knowledge']}; {section['passages']} passages, "
-          f"{section['baseline_chunks']} tutorial chunks; latency over {section['rounds']} rounds)")
-    rows = []
-    for name, f in section["approaches"].items():
-        na, nx = f["n_answer"], f["n_abstain"]
-        langs = " ".join(f"{lang} {v['hit_at_1']}/{v['n_answer']}" for lang, v in f["by_lang"].items() if v["n_answer"])
-        rows.append([name, f"{f['hit_at_1']}/{na}", f"{f['hit_at_3']}/{na}", f"{f['abstained']}/{nx}",
-                     f["median_first_quote_chars"], f"{f['latency_ms']['p50']:.1f}", f"{f['latency_ms']['p95']:.1f}",
-                     f"{section['floor_ms']:.1f}", f"{f['p50_over_floor']:.2f}", langs])
-    print_table(["approach", "hit@1", "hit@3", "abstained", "1st quote chars", "p50 ms", "p95 ms",
-                 "floor ms", "p50/floor", "hit@1 by lang"], rows)
-
-
-def print_ingest(warm: dict, cold: dict, knowledge: Path) -> None:
-    print(f"\n## Full ingest of {knowledge} into an empty store")
-    rows = []
-    for name in ("engine", "langchain_tutorial"):
-        w, c = warm[name], cold[name]
-        rows.append([name, w["passages"], w["embedded"], f"{w['seconds']:.2f}", w["passages_per_s"], w["embedded_per_s"],
-                     f"{c['wall_s']:.1f}", c["peak_rss_mb"]])
-    print_table(["approach", "passages/chunks", "embedded", "warm s", "passages/s", "embedded/s",
-                 "fresh process s", "peak RSS MB"], rows)
-    print("warm: model already loaded, in this process.  fresh process: from process start, model load included "
-          "(engine: `advisor ingest --no-checks --json`).")
+def print_quality(rows: list[dict]) -> None:
+    print("\n## hit@1 of answerable questions (declined / out-of-scope)")
+    table = []
+    for row in rows:
+        f = row["figures"]
+        table.append([row["knowledge"], row["set"], row["approach"], _cell(f["all"]), _cell(f["en"]), _cell(f["fr"]),
+                      _cell(f["nl"]), f["median_first_quote_chars"]])
+    print_table(["knowledge", "questions", "approach", "all", "en", "fr", "nl", "1st quote chars"], table)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", nargs=2, action="append", metavar=("QUESTIONS", "KNOWLEDGE"), type=Path,
-                        help="a question set and the file or folder to ingest for it (repeatable)")
-    parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge", help="folder for the ingestion figures")
-    parser.add_argument("--rounds", type=int, default=3, help="times each question is timed, at most")
-    parser.add_argument("--latency-budget", type=float, default=45.0, metavar="SECONDS",
-                        help="start another timing round of a set only if it should end within this")
+    parser.add_argument("--rounds", type=int, default=3, help="times each latency question is timed")
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--baseline-ingest", nargs=2, type=Path, metavar=("KNOWLEDGE", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -316,40 +226,66 @@ def main() -> int:
         baseline_ingest_child(*args.baseline_ingest)
         return 0
 
-    from bot.embeddings import SentenceTransformerEmbedder
+    from bot.answer import Advisor
+    from bot.embeddings import make_embedder
+    from ingest.build import ingest
 
     started = time.perf_counter()
-    embedder = SentenceTransformerEmbedder(BUNDLED_MODEL)
+    results = {"machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_average(),
+                           "python": platform.python_version()}, "quality": [], "ingest": {}}
+    print(f"load average at start: {results['machine']['load_avg_at_start']} on {results['machine']['cpus']} CPUs")
+    folders = knowledge_configs()
+    sets = question_sets()
     lc_embeddings = baseline_embeddings()
-    embedder.embed(["warm-up"])
-    lc_embeddings.embed_query("warm-up")
+    with tempfile.TemporaryDirectory(prefix="answer-bench-") as tmp:
+        tmp = Path(tmp)
+        for label, spec in MODELS.items():
+            embedder = make_embedder(spec, tmp / "models", threads=1)  # answering runs one thread per question
+            embedder.embed(["warm-up"], query=True)
+            for knowledge, folder in folders.items():
+                settings = Settings(_env_file=None, store_dir=tmp / label / knowledge, knowledge_dir=folder,
+                                    embedding_model=spec)
+                began = time.perf_counter()
+                report = ingest(settings, [folder], embedder)
+                seconds = time.perf_counter() - began
+                results["ingest"].setdefault(label, {})[knowledge] = {
+                    "seconds": round(seconds, 2), "passages": report.passages, "embedded_texts": report.embedded,
+                    "texts_per_s": round(report.embedded / seconds, 1)}
+                advisor = Advisor(settings, embedder)
+                for name, (part, cases) in sets.items():
+                    if applies(knowledge, name):
+                        results["quality"].append({"knowledge": knowledge, "set": name, "part": part, "approach": label,
+                                                   "figures": evaluate(advisor, cases)})
+                if label.endswith("(default)") and knowledge == "shipped":
+                    latency_cases = [c for n in ("dev", "public-faq.heldout") if n in sets for c in sets[n][1]]
+                    results["latency"] = measure_latency(advisor, embedder, latency_cases, args.rounds)
+        for knowledge, folder in folders.items():
+            store, _ = baseline_build(folder, tmp / "tutorial" / knowledge, lc_embeddings)
+            tutorial = TutorialRAG(store)
+            for name, (part, cases) in sets.items():
+                if applies(knowledge, name):
+                    results["quality"].append({"knowledge": knowledge, "set": name, "part": part, "approach": TUTORIAL,
+                                               "figures": evaluate(tutorial, cases)})
+    order = list(MODELS) + [TUTORIAL]
+    results["quality"].sort(key=lambda r: (list(folders).index(r["knowledge"]), r["set"], order.index(r["approach"])))
+    print_quality(results["quality"])
 
-    sets = [(Path(q), Path(k)) for q, k in args.set] if args.set else DEFAULT_SETS
-    results = {
-        "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_average(),
-                    "python": platform.python_version(), "model": bundled_model_path()},
-        "sets": [],
-    }
-    print(f"model: {results['machine']['model']}\nload average at start: {results['machine']['load_avg_at_start']} "
-          f"on {results['machine']['cpus']} CPUs")
-    for questions, knowledge in sets:
-        section = measure_set(questions, knowledge, embedder, lc_embeddings, args.rounds, args.latency_budget)
-        results["sets"].append(section)
-        print_set(section)
-
-    same = [s for s in results["sets"] if Path(s["knowledge"]).resolve() == args.knowledge.resolve()]
-    warm = same[0]["ingest"] if same else measure_ingest_warm(args.knowledge, embedder, lc_embeddings)
-    cold = measure_ingest_cold(args.knowledge)
-    results["ingest"] = {"knowledge": str(args.knowledge), "warm": warm, "fresh_process": cold}
-    print_ingest(warm, cold, args.knowledge)
-
+    print("\n## Ingestion, embedding with one thread (texts: passages, sentences, translations, attached questions)")
+    print_table(["approach", *folders], [[label, *(f"{v['embedded_texts']} texts, {v['seconds']} s = {v['texts_per_s']}/s"
+                                                   for v in per.values())] for label, per in results["ingest"].items()])
+    cold = measure_ingest_cold(ROOT / "knowledge")
+    results["ingest_fresh_process"] = cold
+    print("\n## Full ingest of knowledge/ as a fresh process (engine: `advisor ingest --no-checks`, default models)")
+    print_table(["approach", "wall s", "peak RSS MB"], [[k, v["wall_s"], v["peak_rss_mb"]] for k, v in cold.items()])
+    lat = results["latency"]
+    print(f"\n## Warm answer, shipped knowledge, {lat['questions']} questions x {lat['rounds']}: p50 {lat['answer_p50_ms']} ms, "
+          f"p95 {lat['answer_p95_ms']} ms; bare query embedding (both models) p50 {lat['floor_p50_ms']} ms; "
+          f"ratio {lat['p50_over_floor']} (target <= 1.5)")
     results["machine"]["load_avg_at_end"] = load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nfloor: SentenceTransformer.encode of one question, warm (median).  load average at end: "
-          f"{results['machine']['load_avg_at_end']}.  wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output} "
-          f"in {results['seconds']} s")
+    print(f"\nload average at end: {results['machine']['load_avg_at_end']}; wrote {args.output} in {results['seconds']} s")
     return 0
 
 

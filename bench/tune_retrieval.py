@@ -176,7 +176,8 @@ def fit_evidence(groups: list[list[tuple[dict, int, bool]]]) -> tuple[dict[str, 
 def build_stores(embedder) -> dict[str, Settings]:
     stores = {}
     for name, folder in knowledge_configs().items():
-        settings = Settings(_env_file=None, store_dir=WORK / f"store-{name}", knowledge_dir=folder,
+        slug = "".join(c if c.isalnum() else "-" for c in embedder.model_id)
+        settings = Settings(_env_file=None, store_dir=WORK / slug / f"store-{name}", knowledge_dir=folder,
                             embedding_model=embedder.model_id)
         report = ingest(settings, [folder], embedder)
         print(f"[{name}] {report.summary().splitlines()[0]}", file=sys.stderr)
@@ -205,9 +206,10 @@ def report(stores: dict[str, Settings], embedder, sets) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", action="store_true", help="do not fit; report the current tuning")
+    parser.add_argument("--model", default=Settings(_env_file=None).embedding_model,
+                        help="the models to fit for (default: the configured ones); each gets its own entry")
     args = parser.parse_args()
-    settings = Settings(_env_file=None)
-    embedder = make_embedder(settings.embedding_model, ROOT / "var" / "models", threads=0)
+    embedder = make_embedder(args.model, ROOT / "var" / "models", threads=0)
     stores = build_stores(embedder)
     sets = question_sets()
     if not args.report:
@@ -230,7 +232,8 @@ def main() -> None:
         print(json.dumps(table[embedder.model_id], indent=1))
     lines = report(stores, embedder, sets)
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "tune_retrieval.json").write_text(json.dumps(lines, indent=1) + "\n")
+    slug = "".join(c if c.isalnum() else "-" for c in embedder.model_id)
+    (ROOT / "bench" / "results" / f"tune_retrieval-{slug}.json").write_text(json.dumps(lines, indent=1) + "\n")
     for line in lines:
         if line["lang"] == "all" or line["set"] != "checks":
             print(f"{line['knowledge']:>10} {line['set']:<20} {line['lang']:>3}  hit@1 {line['hit1']:>3}/{line['answerable']:<3}"

@@ -172,6 +172,16 @@ def wait_ready(port: int, server: subprocess.Popen, timeout: float = 300) -> Non
     raise SystemExit("the server did not become ready in time")
 
 
+def serving_memory(pid: int) -> dict[str, float]:
+    """The server's resident memory now and at its peak, in MB (Linux)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, help="a built store (default: build one from knowledge/ in a temp dir)")
@@ -209,9 +219,12 @@ def main() -> int:
                     rows.append((name, result))
                     print(f"  {name:<14} {clients:>3} clients: {result['per_second']:7.1f}/s  p95 {result['p95']:7.1f} ms"
                           f"  errors {result['errors']}", flush=True)
+            memory = serving_memory(server.pid)
         finally:
             server.terminate()
             server.wait(15)
+        print(f"\nserving memory after the load: RSS {memory['VmRSS']:.0f} MB, peak {memory['VmHWM']:.0f} MB "
+              f"(target <= 600 MB)")
         print()
         print("| endpoint | clients | requests | errors | req/s | p50 ms | p95 ms | p99 ms |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -181,6 +181,8 @@ def run_sources(settings: Settings, args) -> int:
         print(json.dumps([d.to_dict() for d in manifest.documents], ensure_ascii=False, indent=1))
     for d in [] if args.json else manifest.documents:
         print(f"- {d.title} ({d.issuer}, {d.date}; {d.authority}) {d.url}")
+        if d.note:
+            print(f"  Note: {d.note}")
     return 0
 
 

