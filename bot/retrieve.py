@@ -30,7 +30,7 @@ TUNING_FILE = Path(__file__).with_name("tuning.json")
 # What describes a passage for one question (columns of Retriever.features).
 FEATURES = ("ml_passage", "ml_sentence", "ml_any", "en_doc", "en_any", "lexical")
 # What describes the best passage for the decision "covered or not" (Ranking.evidence).
-EVIDENCE = ("ml_any", "ml_sentence", "en_doc", "is_en", "is_fr")
+EVIDENCE = ("ml_any", "ml_sentence", "en_doc", "attached", "is_en", "is_fr")
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,9 @@ class Retriever:
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
         kinds = np.array([u.kind for u in snapshot.units])
+        # passages that carry curated aids (translations, researchers' questions): their similarities run higher
+        self.attached = np.zeros(len(self.passages), dtype=bool)
+        self.attached[self.unit_passage[np.isin(kinds, ("translation", "question"))]] = True
         self.kind_masks = {"passage": kinds == "passage", "sentence": kinds == "sentence", "any": np.ones(len(kinds), bool)}
         self.sentence_unit: dict[tuple[int, int], int] = {}
         for k, unit in enumerate(snapshot.units):
@@ -262,7 +265,8 @@ class Retriever:
         return {
             "score": float(scores[first]),
             "ml_any": float(column["ml_any"]), "ml_sentence": float(column["ml_sentence"]),
-            "en_doc": float(column["en_doc"]), "is_en": float(language == "en"), "is_fr": float(language == "fr"),
+            "en_doc": float(column["en_doc"]), "attached": float(self.attached[first]),
+            "is_en": float(language == "en"), "is_fr": float(language == "fr"),
         }
 
     def _confidence(self, evidence: dict[str, float]) -> float:
