@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.embeddings import Embedder
 from bot.errors import DocumentError
-from bot.models import AttachedQuestions, Document, DocumentMeta, Passage, Translation, VersionInfo
+from bot.models import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Passage, Translation, VersionInfo
 from bot.settings import Settings
 from bot.store import KnowledgeStore, Unit, now_iso, who
 from bot.text import detect_language
@@ -42,6 +42,7 @@ class IngestReport:
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) left out on purpose
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) that could not be read
+    untranslated: dict[str, list[str]] = field(default_factory=dict)  # language -> documents with passages it lacks
     checks: dict | None = None
     forced: bool = False
     seconds: float = 0.0
@@ -69,6 +70,8 @@ class IngestReport:
         if self.failed:
             lines.append(f"Failed: {len(self.failed)}")
             lines.extend(f"  - {name}: {why}" for name, why in self.failed)
+        for language, names in sorted(self.untranslated.items()):
+            lines.append(f"Not (wholly) translated into {language}: {', '.join(names)}")
         if self.checks:
             c = self.checks
             lines.append(f"Checks: {c['passed']}/{c['total']} passed (hit@1 {c['hit_at_1']:.0%}"
@@ -235,6 +238,7 @@ def ingest(
             if isinstance(translation, Translation):
                 notes[(translation.original, translation.language)] = translation.note
 
+        report.untranslated = _untranslated(by_document, metas)
         if not passages:
             report.reason = "No document could be read, so nothing was published."
             report.seconds = time.perf_counter() - started
@@ -302,6 +306,17 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
         for i, question in enumerate(p.questions):
             units.append(Unit(f"{p.id}:q{i}", p.id, "question", detect_language(question, language), question))
     return units
+
+
+def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
+    """Per language the documents of another language with a passage that has no translation into it."""
+    missing: dict[str, list[str]] = {}
+    for language in LANGUAGES:
+        names = [name for name, passages in sorted(by_document.items())
+                 if metas[name].language != language and any(language not in p.translations for p in passages)]
+        if names:
+            missing[language] = names
+    return missing
 
 
 def _compare(report: IngestReport, info: VersionInfo, previous: VersionInfo | None, passages: list[Passage]) -> None:

@@ -169,3 +169,12 @@ def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_pa
     forced = ingest(settings, None, embedder, gate=checks_gate(settings, embedder), force=True)
     assert forced.published and forced.forced and store.manifest(forced.version).forced
     assert store.audit_entries()[-1]["forced"] is True
+
+
+def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_path):
+    (kb / "a.fr.md").write_text('---\ntranslation_of: a.md\nlanguage: fr\ntitle: "Doc A (FR)"\nnote: "Non officielle."\n---\n'
+                                "<!-- original: Researchers decide themselves -->\nLes chercheurs décident eux-mêmes.\n\n"
+                                "<!-- original: Institutional agreements with signatory -->\nLes accords sont suspendus.\n")
+    report = ingest(make_settings(tmp_path, knowledge_dir=kb), None, HashEmbedder())
+    assert report.untranslated == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
+    assert "Not (wholly) translated into nl: a.md, b.md" in report.summary()
