@@ -117,9 +117,7 @@ class Advisor:
         return self._compose(text, language, quotes, version, weak=weak, missing=missing)
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
-        contact = self.settings.contact_for(language) or t(language, "contact")
-        intro, footer = t(language, reason), t(language, "ask_contact", contact=contact)
-        return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
+        return self._compose(question, language, (), version, silence=reason)
 
     def _choose(self, ranking: Ranking, snapshot: Snapshot) -> list[Hit]:
         """The passages that answer about as well as the best one, the official text first."""
@@ -158,10 +156,10 @@ class Advisor:
         )
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
-                 weak: bool = False, missing: list[str] | None = None) -> Answer:
+                 weak: bool = False, missing: list[str] | None = None, silence: str = "not_covered") -> Answer:
         contact = self.settings.contact_for(language) or t(language, "contact")
         if not quotes:
-            intro = t(language, "not_covered")
+            intro = t(language, silence)
             footer = t(language, "ask_contact", contact=contact)
             return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
         intro = t(language, "weak" if weak else "intro_one" if len(quotes) == 1 else "intro_many")
