@@ -85,7 +85,8 @@ class Advisor:
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
-        text = collapse_space(question or "")
+        # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
+        text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
         language = language if language in LANGUAGES else detect_language(text)
         if not text:
             raise QuestionError(t(language, "empty"))

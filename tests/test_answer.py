@@ -120,6 +120,7 @@ def test_each_part_of_a_question_gets_its_own_quote_and_an_uncovered_part_is_nam
     ("https://www.vlir.be/nieuws?id=42", "en", "could not find a question"),
     ("for (i = 0; i < n; i++) { x[i] = y[i]; }", "en", "could not find a question"),
     ("🙂🙂🙂", None, "could not find a question"),
+    ("\ud800\ud800", "en", "could not find a question"),
 ])
 def test_messages_that_are_no_question_in_our_languages_get_a_plain_reply_and_no_quote(advisor, question, language, reply):
     answer = advisor.ask(question, language)
