@@ -121,13 +121,14 @@ class Advisor:
         return self._compose(question, language, (), version, silence=reason)
 
     def _choose(self, ranking: Ranking, snapshot: Snapshot) -> list[Hit]:
-        """The passages that answer about as well as the best one, the official text first."""
-        hits = ranking.hits
-        floor = hits[0].score - self.settings.quote_margin
-        answering = [h for h in hits if h.score >= floor]
-        official = [h for h in answering if snapshot.documents[h.passage.document].authority == OFFICIAL]
-        ordered = official + [h for h in answering if h not in official]
-        return ordered[: self.settings.max_quotes]
+        """The best passage, or the official text when it answers about as well; then close runners-up."""
+        hits, best = ranking.hits, ranking.hits[0].score
+        official = [h for h in hits if h.score >= best - self.settings.official_margin
+                    and snapshot.documents[h.passage.document].authority == OFFICIAL]
+        first = official[0] if official else hits[0]
+        others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]
+        others.sort(key=lambda h: h not in official)  # the official text before the summaries, stable otherwise
+        return [first, *others][: self.settings.max_quotes]
 
     def _quote(self, hit: Hit, snapshot: Snapshot, language: str) -> Quote | None:
         passage, limit = hit.passage, self.settings.max_quote_chars

@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     # Retrieval
     min_relevance: float = 0.35  # for models without a fitted tuning (bot/tuning.json): below it nothing is quoted
     max_quotes: int = Field(3, ge=1, le=10)
-    quote_margin: float = 0.12  # further quotes must score within this of the first
+    quote_margin: float = 0.06  # further quotes must score within this of the best passage
+    official_margin: float = 0.12  # an official passage within this of the best is quoted first
     max_quote_chars: int = 350
     max_question_chars: int = 1000
 
