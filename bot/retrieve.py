@@ -12,7 +12,8 @@ import bisect
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ class Tuning:
     """Weights of the passage score and of the covered-or-not decision, as fitted for one set of models."""
 
     rank: dict[str, float]
-    evidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = dataclass_field(default_factory=dict)
     intercept: float = 0.0
     threshold: float = 0.5  # below it the guidance is taken to be silent
     confident: float = 0.75  # below it a quote is shown as a weak match
