@@ -190,12 +190,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400, help="at most this many requests per level")
     parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per level")
     parser.add_argument("--torch-threads", type=int, help="OMP_NUM_THREADS for the server (default: torch's own choice)")
+    parser.add_argument("--embedding-threads", type=int, help="ADVISOR_EMBEDDING_THREADS for the server (default: the setting's)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     env = {k: v for k, v in env.items() if not k.startswith("ADVISOR_")}
     if args.torch_threads:
         env["OMP_NUM_THREADS"] = str(args.torch_threads)
+    if args.embedding_threads is not None:
+        env["ADVISOR_EMBEDDING_THREADS"] = str(args.embedding_threads)
 
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:
         store = args.store
