@@ -273,6 +273,8 @@ class BatchingEmbedder:
         self._worker.start()
 
     def __getattr__(self, name: str):
+        if name == "inner":  # not set yet (copy, a failed __init__): no endless lookup
+            raise AttributeError(name)
         return getattr(self.inner, name)  # the inner model's description (parts, dims) without its batching
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:

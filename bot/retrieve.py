@@ -2,8 +2,8 @@
 
 Each passage is described by a few signals: the multilingual model's similarity of the question to the
 passage, to its best sentence and to any unit attached to it (translation, researcher question); an
-English-only model's similarity (English questions); and the share of the question's words the passage
-contains. A linear score ranks passages; a logistic model of the top passage's signals says whether the
+English-only model's similarity to the passage's own text (English questions) and to any of its units
+(every language, calibrated per language); and the share of the question's words the passage contains. A linear score ranks passages; a logistic model of the top passage's signals says whether the
 guidance answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (bot/tuning.json).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import Embedder
+from .errors import StoreError
 from .models import Passage
 from .store import Snapshot
 from .synonyms import SynonymIndex, parse
@@ -71,7 +72,7 @@ def is_multilingual(model_id: str) -> bool:
 class Hit:
     passage: Passage
     score: float
-    dense: float  # the best unit's similarity, on a 0..1 scale
+    dense: float  # the multilingual model's similarity of the best unit, rescaled (about 0..1; below 0 for unrelated text)
     lexical: float
     sentence: int  # index of the key sentence in passage.sentences
 
@@ -279,6 +280,11 @@ class Retriever:
     def _similarities(self, vector: np.ndarray) -> np.ndarray:
         """One row per model: the question's similarity to every unit, on a common 0..1 scale."""
         dims = getattr(self.embedder, "dims", None) or (vector.shape[0],)
+        if sum(dims) != vector.shape[0] or self.snapshot.vectors.shape[1] != vector.shape[0]:
+            raise StoreError(
+                f"Knowledge version {self.snapshot.info.id} holds vectors of {self.snapshot.vectors.shape[1]} numbers, "
+                f"but the configured models ({self.embedder.model_id}) give {vector.shape[0]}: "
+                "run `advisor ingest --force` to rebuild it.")
         rows, offset = [], 0
         for model, dim in zip(self.model_ids, dims):
             sims = self.snapshot.vectors[:, offset:offset + dim] @ vector[offset:offset + dim]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.embeddings import Embedder
+from bot.embeddings import Embedder, role_prefix
 from bot.errors import DocumentError
 from bot.models import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Passage, Translation, VersionInfo
 from bot.settings import Settings
@@ -125,8 +125,10 @@ class EmbeddingCache:
         return np.concatenate([vectors for vectors, _ in results], axis=1), max(n for _, n in results)
 
     def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
+        prefix = role_prefix(embedder.model_id, query=False)  # e5 models: what the model really reads
+
         def key(text: str) -> str:
-            return hashlib.sha256(f"{embedder.model_id}\n{text}".encode()).hexdigest()
+            return hashlib.sha256(f"{embedder.model_id}\n{prefix}{text}".encode()).hexdigest()
 
         keys = [key(t) for t in texts]
         found: dict[str, np.ndarray] = {}

@@ -97,6 +97,8 @@ def _sidecar_document(name: str, fields: dict, title: str, blocks: list[Block], 
     entries = fields.get("note_paragraphs") or ()
     if isinstance(entries, str):
         entries = (entries,)
+    if not isinstance(entries, (list, tuple)):
+        raise DocumentError(f"{name}.meta.yaml", f"note_paragraphs must be a list of paragraph openings, got {entries!r}")
     openings = {str(words): fold(collapse_space(str(words))) for words in entries if collapse_space(str(words))}
     for words, opening in openings.items():
         if not any(fold(b.text).startswith(opening) for b in blocks):

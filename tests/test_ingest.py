@@ -178,3 +178,23 @@ def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_p
     report = ingest(make_settings(tmp_path, knowledge_dir=kb), None, HashEmbedder())
     assert report.untranslated == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
     assert "Not (wholly) translated into nl: a.md, b.md" in report.summary()
+
+
+def test_the_gate_publishes_when_the_models_changed_or_there_are_no_checks(kb, tmp_path):
+    from bot.embeddings import FusedEmbedder
+    from ingest.gate import checks_gate
+
+    (kb / "checks.jsonl").write_text(
+        '{"id": "g1", "lang": "en", "question": "Are institutional agreements with signatory universities suspended?", '
+        '"expect_any": ["agreements with signatory universities are suspended"], "kind": "answer"}\n')
+    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+    old = HashEmbedder()
+    assert ingest(settings, None, old, gate=checks_gate(settings, old)).published
+    narrow = HashEmbedder(dim=32)
+    narrow.model_id = "test:narrow-hash-embedder"
+    new = FusedEmbedder([HashEmbedder(dim=64), narrow])  # other models, wider vectors
+    upgraded = ingest(settings, None, new, gate=checks_gate(settings, new))
+    assert upgraded.published and upgraded.checks["passed"] == 1 and "other models" in upgraded.checks["note"]
+    (kb / "checks.jsonl").write_text("\n")
+    empty = ingest(settings, None, new, gate=checks_gate(settings, new))
+    assert empty.published and empty.checks["total"] == 0

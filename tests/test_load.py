@@ -201,6 +201,14 @@ def test_sidecar_note_paragraph_that_begins_no_paragraph_is_named(tmp_path):
     assert "This memo is a summary" in caught.value.reason and "memo.txt" in caught.value.reason
 
 
+def test_sidecar_note_paragraphs_that_are_not_a_list_are_named(tmp_path):
+    write(tmp_path, "memo.txt", "Memo\n\nInstitutional agreements are suspended.\n")
+    write(tmp_path, "memo.txt.meta.yaml", "note_paragraphs: 5\n")
+    with pytest.raises(DocumentError, match="note_paragraphs must be a list") as caught:
+        load(tmp_path / "memo.txt", "memo.txt")
+    assert caught.value.path == "memo.txt.meta.yaml"
+
+
 def test_manifest_without_note_still_loads():
     meta = DocumentMeta.from_dict({"path": "a.md", "title": "A", "sources": ["https://x.org"]})
     assert meta.note == "" and DocumentMeta.from_dict(meta.to_dict()) == meta
