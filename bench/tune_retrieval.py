@@ -60,7 +60,7 @@ def question_sets() -> dict[str, tuple[str, list[Case]]]:
     """name -> (part, cases); part is "tune" or "heldout"."""
     found = {}
     for path in sorted((ROOT / "eval").glob("*.jsonl")):
-        name, part = path.stem.rsplit(".", 1)
+        part = path.stem.rsplit(".", 1)[1]
         found[path.stem] = (part, read_cases(path))
     if DEV.exists():
         found["dev"] = ("tune", read_cases(DEV))

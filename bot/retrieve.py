@@ -3,8 +3,9 @@
 Each passage is described by a few signals: the multilingual model's similarity of the question to the
 passage, to its best sentence and to any unit attached to it (translation, researcher question); an
 English-only model's similarity to the passage's own text (English questions) and to any of its units
-(every language, calibrated per language); and the share of the question's words the passage contains. A linear score ranks passages; a logistic model of the top passage's signals says whether the
-guidance answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (bot/tuning.json).
+(every language, calibrated per language); and the share of the question's words the passage contains.
+A linear score ranks passages; a logistic model of the top passage's signals says whether the guidance
+answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (bot/tuning.json).
 """
 from __future__ import annotations
 
@@ -227,24 +228,27 @@ class Retriever:
         if not multilingual:  # one English-only model: it stands in for the multilingual one
             multilingual, english = english, []
 
-        def best(rows: list[int], kind: str) -> np.ndarray:
-            if not rows:
+        unit_sims = per_model[multilingual].mean(axis=0)
+        english_sims = per_model[english].mean(axis=0) if english else None
+
+        def best(sims: np.ndarray | None, kind: str) -> np.ndarray:
+            """Each passage's best unit of this kind (NaN where it has none)."""
+            if sims is None:
                 return np.zeros(len(self.passages), dtype=np.float32)
-            sims = per_model[rows].mean(axis=0)
             out = np.full(len(self.passages), np.nan, dtype=np.float32)
             idx = np.flatnonzero(self.kind_masks[kind])
             order = idx[np.argsort(sims[idx], kind="stable")]  # ascending: the last write per passage wins
             out[self.unit_passage[order]] = sims[order]
             return out
 
-        passage = np.nan_to_num(best(multilingual, "passage"))
-        sentence = np.fmax(passage, best(multilingual, "sentence"))
-        anything = np.nan_to_num(best(multilingual, "any"))
-        en_any = np.nan_to_num(best(english, "any"))
-        en_doc = np.fmax(np.nan_to_num(best(english, "passage")), best(english, "sentence")) if language == "en" else 0 * passage
+        passage = np.nan_to_num(best(unit_sims, "passage"))
+        sentence = np.fmax(passage, best(unit_sims, "sentence"))
+        anything = np.nan_to_num(best(unit_sims, "any"))
+        en_any = np.nan_to_num(best(english_sims, "any"))
+        en_doc = (np.fmax(np.nan_to_num(best(english_sims, "passage")), best(english_sims, "sentence"))
+                  if language == "en" else np.zeros_like(passage))
         lexical, matched = self._coverage(query)
         table = np.stack([passage, sentence, anything, en_doc, en_any, lexical], axis=1)
-        unit_sims = per_model[multilingual].mean(axis=0)
         return table, query, matched, unit_sims
 
     def _rank(self, question: str, language: str, vector: np.ndarray, limit: int) -> Ranking:

@@ -151,11 +151,16 @@ def test_shipped_knowledge_ingests_without_failures(built_store):
     assert audit["result"] == "published" and audit["failed"] == []
 
 
-def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_path):
+def with_one_check(kb, tmp_path):
+    """A checks file with one question the knowledge answers; settings that let the hash embedder answer it."""
     (kb / "checks.jsonl").write_text(
         '{"id": "g1", "lang": "en", "question": "Are institutional agreements with signatory universities suspended?", '
         '"expect_any": ["agreements with signatory universities are suspended"], "kind": "answer"}\n')
-    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+    return make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+
+
+def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_path):
+    settings = with_one_check(kb, tmp_path)
     from ingest.gate import checks_gate
 
     embedder = HashEmbedder()
@@ -184,10 +189,7 @@ def test_the_gate_publishes_when_the_models_changed_or_there_are_no_checks(kb, t
     from bot.embeddings import FusedEmbedder
     from ingest.gate import checks_gate
 
-    (kb / "checks.jsonl").write_text(
-        '{"id": "g1", "lang": "en", "question": "Are institutional agreements with signatory universities suspended?", '
-        '"expect_any": ["agreements with signatory universities are suspended"], "kind": "answer"}\n')
-    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+    settings = with_one_check(kb, tmp_path)
     old = HashEmbedder()
     assert ingest(settings, None, old, gate=checks_gate(settings, old)).published
     narrow = HashEmbedder(dim=32)
