@@ -7,8 +7,6 @@ knowledge/checks.jsonl. Prints the tables and writes bench/results/answer_bench.
 """
 from __future__ import annotations
 
-from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
-
 import argparse
 import json
 import logging
@@ -22,12 +20,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
+
 sys.path.insert(0, str(ROOT))
 
 from tune_retrieval import applies, knowledge_configs, question_sets  # noqa: E402
 
-from bot.evaluate import _percentile, run, summarize  # noqa: E402
-from bot.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL, Settings  # noqa: E402
+from advisor.evaluate import percentile, run, summarize  # noqa: E402
+from advisor.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "answer_bench.json"
 MODELS = {
@@ -55,14 +55,15 @@ def baseline_documents(knowledge: Path):
     """The project's own loaders, each document's blocks joined as text, so both sides read the same words."""
     from langchain_core.documents import Document as LCDocument
 
-    from bot.errors import DocumentError
-    from bot.models import Document
-    from ingest.build import discover
-    from ingest.load import RESERVED, SUPPORTED, load
+    from advisor.documents import Document
+    from advisor.errors import DocumentError
+    from ingest.discover import discover
+    from ingest.formats import DOCUMENT_TYPES
+    from ingest.load import RESERVED, load
 
     documents = []
     for path, name in discover([knowledge]):
-        if name.lower() in RESERVED or name.endswith(".meta.yaml") or not name.lower().endswith(SUPPORTED):
+        if name.lower() in RESERVED or name.endswith(".meta.yaml") or not name.lower().endswith(DOCUMENT_TYPES):
             continue
         try:
             loaded = load(path, name)
@@ -97,7 +98,7 @@ class TutorialRAG:
 
 
 def bundled_model_path() -> str:
-    from bot.embeddings import resolve_model
+    from advisor.embeddings import resolve_model
 
     return resolve_model(BUNDLED_MODEL)
 
@@ -113,8 +114,8 @@ def evaluate(approach, cases) -> dict:
     results = run(approach, cases)
     summary = summarize(results)
     figures = {"all": _scores(results)} | {lang: _scores([r for r in results if r.case.lang == lang]) for lang in ("en", "fr", "nl")}
-    figures["median_first_quote_chars"] = summary["median_first_quote_chars"]
-    figures["misses"] = [m["id"] for m in summary["misses"]]
+    figures["median_first_quote_chars"] = summary.overall.median_first_quote_chars
+    figures["misses"] = [m.id for m in summary.misses]
     return figures
 
 
@@ -138,9 +139,9 @@ def measure_latency(advisor, embedder, cases, rounds: int) -> dict:
             started = time.perf_counter()
             advisor.ask(case.question, case.lang)
             answer.append((time.perf_counter() - started) * 1000)
-    p50, floor_p50 = _percentile(answer, 50), statistics.median(floor)
+    p50, floor_p50 = percentile(answer, 50), statistics.median(floor)
     return {"questions": len(cases), "rounds": rounds, "answer_p50_ms": round(p50, 2),
-            "answer_p95_ms": round(_percentile(answer, 95), 2), "floor_p50_ms": round(floor_p50, 2),
+            "answer_p95_ms": round(percentile(answer, 95), 2), "floor_p50_ms": round(floor_p50, 2),
             "p50_over_floor": round(p50 / floor_p50, 2)}
 
 
@@ -226,8 +227,8 @@ def main() -> int:
         baseline_ingest_child(*args.baseline_ingest)
         return 0
 
-    from bot.answer import Advisor
-    from bot.embeddings import make_embedder
+    from advisor.answer import Advisor
+    from advisor.embeddings import make_embedder
     from ingest.build import ingest
 
     started = time.perf_counter()

@@ -5,13 +5,9 @@ Prints a table and writes bench/results/reingest_bench.json.
 """
 from __future__ import annotations
 
-from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
-
-import os
-
-
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -19,6 +15,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
 
 RESULTS = ROOT / "bench" / "results" / "reingest_bench.json"
 CHANGED_DOC = "guidance/researchers-at-risk.md"

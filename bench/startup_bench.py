@@ -6,19 +6,17 @@ Prints a table and writes bench/results/startup_bench.json.
 """
 from __future__ import annotations
 
-from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
-
-import os
-
-
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
 
 RESULTS = ROOT / "bench" / "results" / "startup_bench.json"
 TARGET_S = 6.0

@@ -1,7 +1,7 @@
 """Fit the ranking and the covered-or-not decision on the tuning questions; report them on the held-out ones.
 
-    python bench/tune_retrieval.py          # fit, write bot/tuning.json, print tune and held-out figures
-    python bench/tune_retrieval.py --report # only print the figures of the tuning already in bot/tuning.json
+    python bench/tune_retrieval.py          # fit, write advisor/tuning.json, print tune and held-out figures
+    python bench/tune_retrieval.py --report # only print the figures of the tuning already in advisor/tuning.json
 
 Three knowledge configurations: the shipped knowledge/, its documents alone (no attached questions, synonyms
 or translations), and the seed communiqué alone as an admin would drop it in. Question sets: eval/*.tune.jsonl
@@ -22,13 +22,13 @@ from _common import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import Advisor  # noqa: E402
-from bot.embeddings import make_embedder  # noqa: E402
-from bot.evaluate import Case, read_cases, run  # noqa: E402
-from bot.retrieve import EVIDENCE, FEATURES, TUNING_FILE, Retriever, Tuning  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.store import KnowledgeStore  # noqa: E402
-from bot.text import collapse_space  # noqa: E402
+from advisor.answer import Advisor  # noqa: E402
+from advisor.embeddings import make_embedder  # noqa: E402
+from advisor.evaluate import Case, read_cases, run  # noqa: E402
+from advisor.retrieve import EVIDENCE, FEATURES, TUNING_FILE, Retriever, Tuning  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
+from advisor.store import KnowledgeStore  # noqa: E402
+from advisor.text import collapse_space  # noqa: E402
 from ingest.build import ingest  # noqa: E402
 
 WORK = ROOT / "var" / "tune"

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import AdvisorError
-from .settings import Settings
+from advisor.embeddings import embedder_for
+from advisor.errors import AdvisorError
+from advisor.settings import Settings
 
 log = logging.getLogger("advisor")
 
@@ -77,30 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def make_embedder(settings: Settings, threads: int | None = None):
-    """The model's checked ONNX export when one is cached (no torch to import), else the model, which caches one."""
-    from .embeddings import make_embedder as build
-
-    return build(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
-                 threads if threads is not None else settings.embedding_threads or None)
-
-
-def make_ingest_embedder(settings: Settings):
-    """Ingestion embeds in batches: let the runtime use every core."""
-    return make_embedder(settings, threads=0)
-
-
 def make_advisor(settings: Settings):
-    from .answer import Advisor
+    from advisor.answer import Advisor
 
-    return Advisor(settings, make_embedder(settings))
+    return Advisor(settings, embedder_for(settings))
 
 
 def run_ingest(settings: Settings, args) -> int:
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
-    embedder = make_ingest_embedder(settings)
+    embedder = embedder_for(settings, threads=0)
     report = ingest(
         settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
         gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
@@ -110,7 +98,7 @@ def run_ingest(settings: Settings, args) -> int:
 
 
 def run_ask(settings: Settings, args) -> int:
-    from .errors import QuestionError
+    from advisor.errors import QuestionError
 
     advisor = make_advisor(settings)
     questions = sys.stdin if args.question == "-" else [args.question]
@@ -124,7 +112,8 @@ def run_ask(settings: Settings, args) -> int:
         except QuestionError as exc:
             status = 1
             if args.json:
-                print(json.dumps({"question": question, "answered": False, "quotes": [], "text": str(exc), "error": str(exc)}, ensure_ascii=False))
+                refusal: dict[str, object] = {"question": question, "answered": False, "quotes": [], "text": str(exc), "error": str(exc)}
+                print(json.dumps(refusal, ensure_ascii=False))
             else:
                 print(exc)
             continue
@@ -133,7 +122,7 @@ def run_ask(settings: Settings, args) -> int:
 
 
 def run_chat(settings: Settings, args) -> int:
-    from .errors import QuestionError
+    from advisor.errors import QuestionError
 
     advisor = make_advisor(settings)
     advisor.refresh()
@@ -154,14 +143,14 @@ def run_chat(settings: Settings, args) -> int:
 
 
 def run_eval(settings: Settings, args) -> int:
-    from .evaluate import format_summary, read_cases, run, summarize
+    from advisor.evaluate import format_summary, read_cases, run, summarize
 
     cases = read_cases(args.file)
     advisor = make_advisor(settings)
     advisor.refresh()
     advisor.embedder.embed(["warm-up"])  # latency figures are for a warm model
     summary = summarize(run(advisor, cases))
-    print(json.dumps(summary, ensure_ascii=False, indent=1) if args.json else format_summary(summary))
+    print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1) if args.json else format_summary(summary))
     return 0
 
 
@@ -172,7 +161,7 @@ def run_serve(settings: Settings, args) -> int:
 
 
 def run_sources(settings: Settings, args) -> int:
-    from .store import KnowledgeStore
+    from advisor.store import KnowledgeStore
 
     manifest = KnowledgeStore(settings.store_dir).current_manifest()
     if manifest is None:
@@ -187,7 +176,7 @@ def run_sources(settings: Settings, args) -> int:
 
 
 def run_versions(settings: Settings, args) -> int:
-    from .store import KnowledgeStore
+    from advisor.store import KnowledgeStore
 
     rows = KnowledgeStore(settings.store_dir).version_rows()
     if args.json:
@@ -202,17 +191,16 @@ def run_versions(settings: Settings, args) -> int:
 
 
 def run_rollback(settings: Settings, args) -> int:
+    from advisor.store import who
     from ingest.service import KnowledgeAdmin
 
-    from .store import who
-
-    target = KnowledgeAdmin(settings, make_embedder(settings)).rollback(args.version, who())
+    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.version, who())
     print(f"Now serving knowledge version {target}.")
     return 0
 
 
 def run_audit(settings: Settings, args) -> int:
-    from .store import KnowledgeStore
+    from advisor.store import KnowledgeStore
 
     for entry in KnowledgeStore(settings.store_dir).audit_entries():
         if args.json:

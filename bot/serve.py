@@ -3,29 +3,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
-from .answer import Advisor
-from .embeddings import BatchingEmbedder, make_embedder
-from .errors import AdvisorError
-from .journal import Journal
-from .models import VersionInfo
-from .settings import Settings
+from advisor.answer import Advisor
+from advisor.embeddings import BatchingEmbedder, Embedder, embedder_for
+from advisor.errors import AdvisorError
+from advisor.journal import Journal
+from advisor.settings import Settings
+from ingest.service import KnowledgeAdmin
+
+from .services import VersionListener
 
 log = logging.getLogger("advisor.serve")
 
-VersionListener = Callable[[VersionInfo | None, VersionInfo], Awaitable[None]]
 
+class Runtime:
+    """The one engine every door is handed (see `Services`): the advisor, the journal, the admin service."""
 
-class Services:
-    """What every channel is handed: the advisor, the journal, the admin service and version listeners."""
-
-    def __init__(self, settings: Settings, embedder=None) -> None:
-        from ingest.service import KnowledgeAdmin
-
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        inner = embedder or make_embedder(settings.embedding_model, settings.model_cache_dir,
-                                          settings.embedding_batch_size, settings.embedding_threads or None)
+        inner = embedder or embedder_for(settings)
         self.embedder = BatchingEmbedder(inner)
         self.advisor = Advisor(settings, self.embedder)
         self.journal = Journal(settings.store_dir / "activity.sqlite")
@@ -46,7 +42,7 @@ class Services:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
                 break
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 current = (await asyncio.to_thread(self.advisor.refresh, True)).snapshot.info
@@ -66,9 +62,9 @@ class Services:
 async def run(settings: Settings) -> None:
     import uvicorn
 
-    from .channels.web import create_app
+    from .web import create_app
 
-    services = Services(settings)
+    services = Runtime(settings)
     stop = asyncio.Event()
     app = create_app(services)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.web_host, port=settings.web_port, log_level="info",
@@ -79,7 +75,7 @@ async def run(settings: Settings) -> None:
         log.error("%s The web server starts anyway and reports not ready until knowledge is published.", exc)
     tasks = [asyncio.create_task(server.serve(), name="web"), asyncio.create_task(services.watch_versions(stop), name="watch")]
     if settings.telegram_token:
-        from .channels.telegram import run_telegram
+        from .telegram import run_telegram
 
         tasks.append(asyncio.create_task(run_telegram(services, stop), name="telegram"))
     else:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-from bot.errors import DocumentError
-from bot.models import AttachedQuestions, Document, Passage, Translation
-from bot.text import collapse_space, fold, sentence_spans
+from advisor.documents import AttachedQuestions, Document, Translation
+from advisor.errors import DocumentError
+from advisor.passages import Passage
+from advisor.text import collapse_space, fold, is_label, sentence_spans
 
 MAX_PASSAGE_CHARS = 700
 TARGET_PIECE_CHARS = 450
@@ -23,11 +24,6 @@ _BOILERPLATE = re.compile(
 
 def is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.match(text.strip()))
-
-
-def is_label(text: str) -> bool:
-    """A short line without sentence punctuation: a heading, a menu entry or a caption."""
-    return len(text.split()) <= 8 and not re.search(r"[.!?:;…]['\"”’)]?$", text)
 
 
 def passage_id(document: str, text: str, occurrence: int = 0) -> str:

@@ -1,17 +1,18 @@
 """The regression gate: a new version must answer the checks at least as well as the serving one."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from bot.answer import Advisor
-from bot.embeddings import Embedder
-from bot.evaluate import read_cases, run, summarize
-from bot.settings import Settings
-from bot.store import KnowledgeStore
-from bot.text import collapse_space, without_markup
+from advisor.answer import Advisor
+from advisor.embeddings import Embedder
+from advisor.evaluate import read_cases, run, summarize
+from advisor.settings import Settings
+from advisor.store import KnowledgeStore
+from advisor.text import collapse_space, without_markup
 
 
 class _RememberingEmbedder:
@@ -37,30 +38,52 @@ class _RememberingEmbedder:
         return np.stack([self.memo[t] for t in texts])
 
 
-def checks_gate(settings: Settings, embedder: Embedder):
+@dataclass(frozen=True)
+class Regression:
+    id: str
+    question: str
+    now: str | None  # the start of what the new version quotes first, or None if it quotes nothing
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What the checks said about a new version: `ok` lets it be published."""
+
+    ok: bool
+    total: int
+    passed: int
+    hit_at_1: float
+    baseline_hit_at_1: float | None = None  # of the serving version, when there is one to compare with
+    regressions: tuple[Regression, ...] = ()
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+Gate = Callable[[KnowledgeStore, str, str | None, Path | None], CheckOutcome]
+
+
+def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
     """Return the gate `ingest` calls with (store, new version, serving version, checks file)."""
 
-    def gate(store: KnowledgeStore, new: str, serving: str | None, checks: Path | None) -> dict:
+    def gate(store: KnowledgeStore, new: str, serving: str | None, checks: Path | None) -> CheckOutcome:
         if checks is None or not checks.exists():
-            return {"ok": True, "total": 0, "passed": 0, "hit_at_1": 0.0, "regressions": [], "note": "no checks file"}
+            return CheckOutcome(ok=True, total=0, passed=0, hit_at_1=0.0, note="no checks file")
         cases = read_cases(checks)
         remembering = _RememberingEmbedder(embedder, [c.question for c in cases])
         results = run(Advisor(settings, remembering, store, snapshot=store.load(new)), cases)
-        figures = summarize(results)
-        outcome = {
-            "ok": True, "total": len(results), "passed": sum(r.passed for r in results),
-            "hit_at_1": figures["hit_at_1"] or 0.0, "baseline_hit_at_1": None, "regressions": [],
-        }
+        outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
+                               hit_at_1=summarize(results).overall.hit_at_1 or 0.0)
         if serving and store.manifest(serving).model != embedder.model_id:
-            outcome["note"] = "the serving version was built with other models, so there is nothing to compare with"
-        elif serving:
-            before = run(Advisor(settings, remembering, store, snapshot=store.load(serving)), cases)
-            outcome["baseline_hit_at_1"] = summarize(before)["hit_at_1"] or 0.0
-            outcome["regressions"] = [
-                {"id": now.case.id, "question": now.case.question, "now": now.quotes[0][:160] if now.quotes else None}
-                for old, now in zip(before, results) if old.passed and not now.passed
-            ]
-            outcome["ok"] = not outcome["regressions"] and outcome["hit_at_1"] >= outcome["baseline_hit_at_1"]
-        return outcome
+            return replace(outcome, note="the serving version was built with other models, so there is nothing to compare with")
+        if not serving:
+            return outcome
+        before = run(Advisor(settings, remembering, store, snapshot=store.load(serving)), cases)
+        baseline = summarize(before).overall.hit_at_1 or 0.0
+        regressions = tuple(Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None)
+                            for old, now in zip(before, results) if old.passed and not now.passed)
+        return replace(outcome, baseline_hit_at_1=baseline, regressions=regressions,
+                       ok=not regressions and outcome.hit_at_1 >= baseline)
 
     return gate

@@ -1,21 +1,20 @@
 """One path for every door (CLI, Telegram, web): re-ingest, add a document, roll back."""
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 from pathlib import Path
 
-from bot.embeddings import Embedder
-from bot.errors import AdvisorError, DocumentError
-from bot.settings import Settings
-from bot.store import KnowledgeStore
+from advisor.embeddings import Embedder
+from advisor.errors import AdvisorError, DocumentError
+from advisor.files import write_atomically
+from advisor.settings import Settings
+from advisor.store import KnowledgeStore
 
 from .build import IngestReport, ingest
+from .formats import DOCUMENT_TYPES
 from .gate import checks_gate
 from .load import load
-
-UPLOAD_TYPES = (".pdf", ".docx", ".md", ".txt", ".html")
 
 
 class KnowledgeAdmin:
@@ -39,8 +38,8 @@ class KnowledgeAdmin:
         """Check an uploaded file, put it into the knowledge folder, and re-ingest; a bad file changes nothing."""
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
-        if suffix not in UPLOAD_TYPES:
-            raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(UPLOAD_TYPES)}")
+        if suffix not in DOCUMENT_TYPES:
+            raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(DOCUMENT_TYPES)}")
         limit = max_bytes or self.settings.max_upload_bytes
         if len(data) > limit:
             raise DocumentError(name, f"the file is {len(data) // 1024} KiB; the limit is {limit // 1024} KiB")
@@ -48,11 +47,7 @@ class KnowledgeAdmin:
             probe = Path(tmp) / name
             probe.write_bytes(data)
             load(probe, name)  # raises DocumentError naming the file if it cannot be read
-        target = self.settings.knowledge_dir / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = target.with_name(f".{name}.upload")
-        staged.write_bytes(data)
-        os.replace(staged, target)
+        write_atomically(self.settings.knowledge_dir / name, lambda tmp: Path(tmp).write_bytes(data))
         return self.reingest(actor, force=force)
 
     def rollback(self, version: str | None, actor: str) -> str:

@@ -11,9 +11,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from bot.answer import Advisor  # noqa: E402
-from bot.embeddings import make_embedder  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from advisor.answer import Advisor  # noqa: E402
+from advisor.embeddings import make_embedder  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

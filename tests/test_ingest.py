@@ -1,12 +1,11 @@
 """Ingestion: broken files reported and the rest ingested; versions, incremental embedding, crash safety."""
 from __future__ import annotations
 
-
 import pytest
 
-from bot.answer import Advisor
-from bot.errors import IngestBusy
-from bot.store import KnowledgeStore
+from advisor.answer import Advisor
+from advisor.errors import IngestBusy
+from advisor.store import KnowledgeStore
 from ingest.build import ingest
 from ingest.service import KnowledgeAdmin
 
@@ -92,9 +91,8 @@ def test_crash_mid_ingestion_leaves_the_previous_version_serving(kb, tmp_path):
 def test_second_ingestion_is_refused_while_one_runs(kb, tmp_path):
     settings = make_settings(tmp_path, knowledge_dir=kb)
     store = KnowledgeStore(settings.store_dir)
-    with store.lock():
-        with pytest.raises(IngestBusy, match="Another ingestion is running"):
-            ingest(settings, None, HashEmbedder())
+    with store.lock(), pytest.raises(IngestBusy, match="Another ingestion is running"):
+        ingest(settings, None, HashEmbedder())
 
 
 def test_versions_are_pruned_and_rollback_publishes_an_earlier_one(kb, tmp_path):
@@ -135,7 +133,7 @@ def test_corrupt_upload_is_refused_by_name_and_publishes_nothing(kb, tmp_path):
     settings = make_settings(tmp_path, knowledge_dir=kb)
     first = ingest(settings, None, HashEmbedder()).version
     admin = KnowledgeAdmin(settings, HashEmbedder())
-    from bot.errors import DocumentError
+    from advisor.errors import DocumentError
 
     with pytest.raises(DocumentError, match="report.pdf"):
         admin.add_document("report.pdf", b"%PDF-1.5 cut short", "test")
@@ -165,11 +163,11 @@ def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_pa
 
     embedder = HashEmbedder()
     first = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
-    assert first.published and first.checks["passed"] == 1
+    assert first.published and first.checks.passed == 1
     write_doc(kb, "a.md", "Doc A", "Researchers decide themselves whether to keep individual collaborations.")
     refused = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
     store = KnowledgeStore(settings.store_dir)
-    assert not refused.published and refused.checks["regressions"][0]["id"] == "g1"
+    assert not refused.published and refused.checks.regressions[0].id == "g1"
     assert store.current_id() == first.version and refused.version not in store.version_ids()
     forced = ingest(settings, None, embedder, gate=checks_gate(settings, embedder), force=True)
     assert forced.published and forced.forced and store.manifest(forced.version).forced
@@ -186,7 +184,7 @@ def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_p
 
 
 def test_the_gate_publishes_when_the_models_changed_or_there_are_no_checks(kb, tmp_path):
-    from bot.embeddings import FusedEmbedder
+    from advisor.embeddings import FusedEmbedder
     from ingest.gate import checks_gate
 
     settings = with_one_check(kb, tmp_path)
@@ -196,7 +194,7 @@ def test_the_gate_publishes_when_the_models_changed_or_there_are_no_checks(kb, t
     narrow.model_id = "test:narrow-hash-embedder"
     new = FusedEmbedder([HashEmbedder(dim=64), narrow])  # other models, wider vectors
     upgraded = ingest(settings, None, new, gate=checks_gate(settings, new))
-    assert upgraded.published and upgraded.checks["passed"] == 1 and "other models" in upgraded.checks["note"]
+    assert upgraded.published and upgraded.checks.passed == 1 and "other models" in upgraded.checks.note
     (kb / "checks.jsonl").write_text("\n")
     empty = ingest(settings, None, new, gate=checks_gate(settings, new))
-    assert empty.published and empty.checks["total"] == 0
+    assert empty.published and empty.checks.total == 0

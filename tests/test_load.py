@@ -5,8 +5,8 @@ import zipfile
 
 import pytest
 
-from bot.errors import DocumentError
-from bot.models import Document, DocumentMeta, Translation
+from advisor.documents import Document, DocumentMeta, Translation
+from advisor.errors import DocumentError
 from ingest.load import load
 
 

@@ -15,10 +15,10 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.channels.web import create_app
-from bot.evaluate import read_cases
-from bot.serve import Services
-from bot.store import KnowledgeStore
+from advisor.evaluate import read_cases
+from advisor.store import KnowledgeStore
+from bot.serve import Runtime
+from bot.web import create_app
 
 from .conftest import KNOWLEDGE, free_port, make_settings
 
@@ -49,7 +49,7 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
     assert run_ingest(knowledge, store_copy)["published"]
 
     settings = make_settings(tmp_path, store_dir=store_copy, web_rate_limit_per_minute=1_000_000)
-    services = Services(settings, embedder=embedder)
+    services = Runtime(settings, embedder=embedder)
     services.load()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning"))
@@ -65,7 +65,7 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
         (knowledge / "extra.md").unlink()  # a deleted document
         reports.append(run_ingest(knowledge, store_copy))
         communique = knowledge / "2022-03-10-cref-vlir-communique.md"  # a change the gate must refuse
-        communique.write_text("\n".join(l for l in communique.read_text().splitlines() if "degree-seeking" not in l))
+        communique.write_text("\n".join(line for line in communique.read_text().splitlines() if "degree-seeking" not in line))
         reports.append(run_ingest(knowledge, store_copy))
 
     questions = [c.question for c in read_cases(KNOWLEDGE / "checks.jsonl")]

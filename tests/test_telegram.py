@@ -12,18 +12,14 @@ import urllib.request
 import pytest
 from telegram import Update
 
-from bot.channels.telegram import (
-    MESSAGE_LIMIT,
-    build_application,
-    change_notice,
-    render_answer,
-    run_telegram,
-    split_html,
-    version_listener,
-)
-from bot.i18n import t
-from bot.models import Answer, DocumentMeta, Quote, VersionInfo
-from bot.serve import Services
+from advisor.answer import Answer, Quote
+from advisor.documents import DocumentMeta
+from advisor.store import VersionInfo
+from advisor.strings import t
+from bot.serve import Runtime
+from bot.telegram import build_application, run_telegram
+from bot.telegram.app import version_listener
+from bot.telegram.render import MESSAGE_LIMIT, change_notice, render_answer, split_html
 from tests.botapi_standin import (
     ADMIN,
     ANA,
@@ -42,9 +38,9 @@ QUESTION = "Can I keep working with my Russian co-author?"
 ADMINS = str(ADMIN["id"])
 
 
-def make_services(settings, embedder) -> Services:
+def make_services(settings, embedder) -> Runtime:
     """The services `advisor serve` builds, sharing the session's loaded model."""
-    services = Services(settings, embedder=embedder)
+    services = Runtime(settings, embedder=embedder)
     services.load()
     return services
 
@@ -273,7 +269,7 @@ async def test_admin_commands_are_refused_to_others_and_served_to_admins(offline
     assert "What is the weather <b>today</b>?" in gaps.text
     assert "&lt;b&gt;today" in gaps.html
     [bad] = await chat._process(chat.standin.user_uploads("notes.exe", b"MZ", user=ADMIN))
-    assert bad.text == "I can add PDF, DOCX, Markdown or text files; notes.exe is none of these."
+    assert bad.text == "I can add PDF, DOCX, HTML, Markdown or text files; notes.exe is none of these."
     assert "admin action stats by Telegram user 42" in caplog.text
 
 
@@ -389,11 +385,11 @@ async def test_subscribers_hear_of_a_document_an_admin_uploads(live):
     [subscribed] = await standin.reply_to(standin.user_sends("/subscribe"))
     assert subscribed.text.startswith("Done: I will send you a short notice")
     guidance = (
-        "---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
-        "url: https://example.org/travel\nlanguage: en\nauthority: summary\n---\n\n"
-        "Researchers who want to present a poster at the Novosibirsk winter school must first register the "
-        "trip with the travel desk of their university.\n"
-    ).encode()
+        b"---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
+        b"url: https://example.org/travel\nlanguage: en\nauthority: summary\n---\n\n"
+        b"Researchers who want to present a poster at the Novosibirsk winter school must first register the "
+        b"trip with the travel desk of their university.\n"
+    )
     working, report = await standin.reply_to(standin.user_uploads("conference-travel.md", guidance), count=2,
                                              timeout=60)
     assert report.text.startswith("Published knowledge version v0002"), report.text

@@ -7,9 +7,11 @@ import shutil
 import httpx
 import pytest
 
-from bot.channels.web import RateLimiter, admin_tokens, create_app
-from bot.serve import Services
-from bot.store import KnowledgeStore
+from advisor.store import KnowledgeStore
+from bot.ratelimit import RateLimiter
+from bot.serve import Runtime
+from bot.web import create_app
+from bot.web.admin import admin_tokens
 
 from .conftest import KNOWLEDGE, make_settings
 
@@ -21,11 +23,11 @@ TOKEN = "s3cret-token"
 
 @pytest.fixture
 def make_services(store_copy, tmp_path, embedder):
-    """The real Services over a copy of the built store, sharing the session's loaded model."""
+    """The real Runtime over a copy of the built store, sharing the session's loaded model."""
     made = []
 
-    def make(**overrides) -> Services:
-        services = Services(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)), embedder=embedder)
+    def make(**overrides) -> Runtime:
+        services = Runtime(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)), embedder=embedder)
         services.load()
         made.append(services)
         return services

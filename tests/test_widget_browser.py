@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot.serve
-from bot.channels.web import create_app
+from bot.web import create_app
 
 from .conftest import ROOT, free_port, make_settings
 
@@ -77,7 +77,7 @@ def host_site(folder: Path):
 
 
 def start_services(settings, embedder):
-    services = bot.serve.Services(settings, embedder=embedder)
+    services = bot.serve.Runtime(settings, embedder=embedder)
     services.load()
     return services
 

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .models import Answer
+from .answer import Answer
 from .store import now_iso
 
 _SCHEMA = """
@@ -41,7 +41,8 @@ class Journal:
             "INSERT INTO questions (time, channel, user, question, language, answered, version, quotes) VALUES (?,?,?,?,?,?,?,?)",
             (now_iso(), channel, user, answer.question, answer.language, int(answer.answered), answer.version, quotes),
         )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # an INSERT always sets it
+        return cur.lastrowid
 
     def record_feedback(self, question_id: int, rating: int, channel: str, user: str) -> bool:
         """Store +1 or -1 for an answered question, with the question, version and quotes it concerned."""

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0 leaves the library default
 
     # Retrieval
-    min_relevance: float = 0.35  # for models without a fitted tuning (bot/tuning.json): below it nothing is quoted
+    min_relevance: float = 0.35  # for models without a fitted tuning (advisor/tuning.json): below it nothing is quoted
     max_quotes: int = Field(3, ge=1, le=10)
     quote_margin: float = 0.06  # further quotes must score within this of the best passage
     official_margin: float = 0.12  # an official passage within this of the best is quoted first

@@ -14,44 +14,7 @@
   var API = new URL(script.src, location.href).origin;
   var data = script.dataset || {};
 
-  var STRINGS = {
-    en: {
-      title: "Collaboration Advisor", launch: "Ask the advisor", close: "Close",
-      greeting: "Ask me about working with Russian colleagues. I answer only by quoting the guidance, with its source.",
-      input: "Your question", placeholder: "Type your question…", send: "Send", suggested: "Suggested questions",
-      questions: ["Can I keep working with my Russian co-author?", "Can I attend a conference in Russia?",
-        "Does export control apply to my research?"],
-      thinking: "Looking in the guidance…", official: "Official text", summary: "Summary, not an official text",
-      translation: "Unofficial translation", read: "Read the source", notCovered: "Not covered by the guidance",
-      helped: "Did this help?", yes: "Helpful", no: "Not helpful", thanks: "Thank you for your feedback.",
-      error: "Sorry, the advisor could not answer just now. Please try again.",
-      wait: "Too many questions at once; please wait {s} seconds.", you: "You:", bot: "Advisor:", dialog: "chat"
-    },
-    fr: {
-      title: "Conseiller en collaborations", launch: "Poser une question", close: "Fermer",
-      greeting: "Posez-moi vos questions sur la collaboration avec des collègues russes. Je réponds uniquement en citant les textes, avec leur source.",
-      input: "Votre question", placeholder: "Tapez votre question…", send: "Envoyer", suggested: "Questions suggérées",
-      questions: ["Puis-je continuer à publier avec un coauteur russe ?", "Puis-je participer à une conférence en Russie ?",
-        "Le contrôle des exportations s'applique-t-il à ma recherche ?"],
-      thinking: "Je cherche dans les textes…", official: "Texte officiel", summary: "Résumé, pas un texte officiel",
-      translation: "Traduction non officielle", read: "Lire la source", notCovered: "Non couvert par les textes",
-      helped: "Cette réponse vous aide-t-elle ?", yes: "Utile", no: "Pas utile", thanks: "Merci pour votre avis.",
-      error: "Désolé, le conseiller ne peut pas répondre pour le moment. Réessayez.",
-      wait: "Trop de questions à la fois ; patientez {s} secondes.", you: "Vous :", bot: "Conseiller :", dialog: "discussion"
-    },
-    nl: {
-      title: "Samenwerkingsadviseur", launch: "Stel een vraag", close: "Sluiten",
-      greeting: "Stel me uw vragen over samenwerken met Russische collega's. Ik antwoord alleen met citaten uit de richtlijnen, met hun bron.",
-      input: "Uw vraag", placeholder: "Typ uw vraag…", send: "Verzenden", suggested: "Voorgestelde vragen",
-      questions: ["Mag ik blijven samenwerken met mijn Russische coauteur?", "Mag ik naar een congres in Rusland?",
-        "Geldt exportcontrole voor mijn onderzoek?"],
-      thinking: "Ik zoek in de richtlijnen…", official: "Officiële tekst", summary: "Samenvatting, geen officiële tekst",
-      translation: "Niet-officiële vertaling", read: "Bron lezen", notCovered: "Niet behandeld in de richtlijnen",
-      helped: "Heeft dit geholpen?", yes: "Nuttig", no: "Niet nuttig", thanks: "Bedankt voor uw feedback.",
-      error: "Sorry, de adviseur kan nu niet antwoorden. Probeer het opnieuw.",
-      wait: "Te veel vragen tegelijk; wacht {s} seconden.", you: "U:", bot: "Adviseur:", dialog: "chat"
-    }
-  };
+  var STRINGS = /*STRINGS*/null;  // filled in by the server from advisor/strings.py (WIDGET, EXAMPLES)
 
   function pickLanguage() {
     var wanted = [data.lang].concat(navigator.languages || [navigator.language]);

@@ -4,19 +4,64 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from .documents import LANGUAGES, OFFICIAL, DocumentMeta
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
-from .i18n import t
-from .models import LANGUAGES, OFFICIAL, Answer, DocumentMeta, Quote
 from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import KnowledgeStore, Snapshot
-from .text import (collapse_space, detect_language, has_question_words, is_supported_language, question_parts,
-                   without_markup)
+from .strings import t
+from .text import collapse_space, detect_language, has_question_words, is_supported_language, question_parts, without_markup
 
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # an exact substring of the stored passage
+    document: str
+    title: str
+    issuer: str
+    date: str
+    url: str
+    passage_id: str
+    score: float
+    authority: str
+    highlight: tuple[int, int] | None = None  # the key sentence, offsets within `text`
+    translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
+    translation_language: str | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["score"] = round(self.score, 4)
+        data["highlight"] = list(self.highlight) if self.highlight else None
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    answered: bool
+    quotes: tuple[Quote, ...]
+    text: str  # the whole reply as plain text
+    intro: str  # the framing sentence before the quotes, in the asker's language
+    footer: str  # disclaimer and whom to ask, in the asker's language
+    version: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "quotes": [q.to_dict() for q in self.quotes],
+            "text": self.text,
+            "language": self.language,
+            "intro": self.intro,
+            "footer": self.footer,
+            "version": self.version,
+        }
 
 
 @dataclass(frozen=True)
@@ -33,7 +78,7 @@ class Advisor:
                  snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.tuning = tuning  # None: the fitted tuning of the configured models (bot/tuning.json)
+        self.tuning = tuning  # None: the fitted tuning of the configured models (advisor/tuning.json)
         self.store = store or KnowledgeStore(settings.store_dir)
         self.watch_interval = watch_interval
         self._lock = threading.Lock()
@@ -178,7 +223,12 @@ class Advisor:
 
 def _unique(hits: list[Hit]) -> list[Hit]:
     seen: set[str] = set()
-    return [h for h in hits if not (h.passage.id in seen or seen.add(h.passage.id))]
+    unique = []
+    for hit in hits:
+        if hit.passage.id not in seen:
+            seen.add(hit.passage.id)
+            unique.append(hit)
+    return unique
 
 
 def source_line(quote: Quote, language: str) -> str:

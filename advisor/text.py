@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -89,7 +89,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str):
     return snowballstemmer.stemmer(STEMMER_NAMES.get(language, "english"))
 
@@ -121,7 +121,7 @@ def detect_language(text: str, default: str = "en") -> str:
     tokens = words(text)
     if not tokens:
         return default
-    scores = {lang: sum(1 for t in tokens if t in stop) for lang, stop in STOPWORDS.items()}
+    scores = {lang: float(sum(1 for t in tokens if t in stop)) for lang, stop in STOPWORDS.items()}
     for lang, pattern in _LANGUAGE_HINTS.items():
         scores[lang] += 0.5 * len(pattern.findall(text))
     best = max(scores, key=lambda lang: (scores[lang], lang == default))
@@ -185,3 +185,8 @@ def question_parts(text: str, language: str, max_parts: int = 3) -> list[str]:
     if len(parts) > max_parts:
         parts = parts[: max_parts - 1] + [" ".join(parts[max_parts - 1:])]
     return parts
+
+
+def is_label(text: str) -> bool:
+    """A short line without sentence punctuation: a heading, a menu entry or a caption."""
+    return len(text.split()) <= 8 and not re.search(r"[.!?:;…]['\"”’)]?$", text)

@@ -5,7 +5,7 @@ passage, to its best sentence and to any unit attached to it (translation, resea
 English-only model's similarity to the passage's own text (English questions) and to any of its units
 (every language, calibrated per language); and the share of the question's words the passage contains.
 A linear score ranks passages; a logistic model of the top passage's signals says whether the guidance
-answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (bot/tuning.json).
+answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (advisor/tuning.json).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from .embeddings import Embedder
 from .errors import StoreError
-from .models import Passage
+from .passages import Passage, UnitKind
 from .store import Snapshot
 from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms
@@ -151,37 +151,38 @@ class Retriever:
         self.unit_passage = np.array([index[u.passage_id] for u in snapshot.units], dtype=np.int64)
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
-        kinds = np.array([u.kind for u in snapshot.units])
+        kinds = np.array([UnitKind(u.kind).value for u in snapshot.units])
         # passages that carry curated aids (translations, researchers' questions): their similarities run higher
         self.attached = np.zeros(len(self.passages), dtype=bool)
-        self.attached[self.unit_passage[np.isin(kinds, ("translation", "question"))]] = True
-        self.kind_masks = {"passage": kinds == "passage", "sentence": kinds == "sentence", "any": np.ones(len(kinds), bool)}
+        self.attached[self.unit_passage[np.isin(kinds, (UnitKind.TRANSLATION.value, UnitKind.QUESTION.value))]] = True
+        self.kind_masks = {"passage": kinds == UnitKind.PASSAGE.value, "sentence": kinds == UnitKind.SENTENCE.value,
+                           "any": np.ones(len(kinds), bool)}
         self.sentence_unit: dict[tuple[int, int], int] = {}
         for k, unit in enumerate(snapshot.units):
-            if unit.kind == "sentence":
+            if unit.kind is UnitKind.SENTENCE:
                 p = index[unit.passage_id]
                 span = (unit.metadata["start"], unit.metadata["end"])
                 self.sentence_unit[(p, self.passages[p].sentences.index(span))] = k
         doc_language = [snapshot.documents[p.document].language for p in self.passages]
         asked: dict[tuple[int, str], list[str]] = defaultdict(list)
         for unit in snapshot.units:
-            if unit.kind == "question":
+            if unit.kind is UnitKind.QUESTION:
                 asked[(index[unit.passage_id], unit.language)].append(unit.text)
         languages = sorted(set(doc_language) | {lang for p in self.passages for lang in p.translations}
                            | {lang for _, lang in asked})
         self.fields: dict[str, _Field] = {}
         for lang in (lang for lang in languages if lang in STEMMER_NAMES):
             texts, sentences = [], []
-            for i, (p, own) in enumerate(zip(self.passages, doc_language)):
+            for i, (passage, own) in enumerate(zip(self.passages, doc_language)):
                 questions = " ".join(asked.get((i, lang), ()))
                 if own == lang:
-                    texts.append(f"{p.heading} {p.text} {questions}")
-                    sentences.append([p.text[s:e] for s, e in p.sentences])
-                elif p.translations.get(lang):
-                    text = p.translations[lang]
+                    texts.append(f"{passage.heading} {passage.text} {questions}")
+                    sentences.append([passage.text[s:e] for s, e in passage.sentences])
+                elif passage.translations.get(lang):
+                    text = passage.translations[lang]
                     parts = [text[s:e] for s, e in sentence_spans(text)]
                     texts.append(f"{text} {questions}")
-                    sentences.append(parts if len(parts) == len(p.sentences) else [])
+                    sentences.append(parts if len(parts) == len(passage.sentences) else [])
                 else:
                     texts.append(questions)
                     sentences.append([])

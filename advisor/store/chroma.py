@@ -1,0 +1,89 @@
+"""How units are written to and read from a Chroma directory: one collection, our vectors, flat metadata."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..documents import DocumentMeta
+from ..errors import StoreError
+from ..passages import Passage, Unit, UnitKind
+from .manifest import VersionInfo
+from .snapshot import Snapshot
+
+COLLECTION = "units"
+
+
+def client(path: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def write_units(path: Path, units: Sequence[Unit], vectors: np.ndarray) -> None:
+    """Create the collection at `path` with our own vectors (Chroma's default embedding would download a model)."""
+    chroma = client(path)
+    try:
+        collection = chroma.create_collection(COLLECTION, embedding_function=None,
+                                              configuration={"hnsw": {"space": "cosine"}})
+        step = max(1, min(chroma.get_max_batch_size(), 2000))
+        for i in range(0, len(units), step):
+            batch = units[i:i + step]
+            collection.add(
+                ids=[u.id for u in batch],
+                documents=[u.text for u in batch],
+                metadatas=[_encode(u) for u in batch],
+                embeddings=vectors[i:i + step],
+            )
+    finally:
+        chroma.close()
+
+
+def read_snapshot(path: Path, info: VersionInfo) -> Snapshot:
+    """Read every unit and vector of a version; the Chroma directory is closed again before returning."""
+    chroma = client(path)
+    try:
+        collection = chroma.get_collection(COLLECTION, embedding_function=None)
+        rows = collection.get(include=["documents", "metadatas", "embeddings"])
+    except Exception as exc:
+        raise StoreError(f"Knowledge version {info.id} cannot be read: {exc}") from exc
+    finally:
+        chroma.close()
+    return _decode(info, rows)
+
+
+def _encode(unit: Unit) -> dict:
+    base = {"passage_id": unit.passage_id, "kind": UnitKind(unit.kind).value, "language": unit.language}
+    extra = {k: (json.dumps(v) if isinstance(v, (list, tuple, dict)) else v) for k, v in unit.metadata.items()}
+    return base | extra
+
+
+def _decode(info: VersionInfo, rows: dict) -> Snapshot:
+    documents: dict[str, DocumentMeta] = {d.path: d for d in info.documents}
+    units: list[Unit] = []
+    passage_rows: dict[str, tuple[str, dict]] = {}
+    translations: dict[str, dict[str, str]] = {}
+    questions: dict[str, list[str]] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"]):
+        unit = Unit(uid, meta["passage_id"], UnitKind(meta["kind"]), meta["language"], text, dict(meta))
+        units.append(unit)
+        if unit.kind is UnitKind.PASSAGE:
+            passage_rows[unit.passage_id] = (text, meta)
+        elif unit.kind is UnitKind.TRANSLATION:
+            translations.setdefault(unit.passage_id, {})[unit.language] = text
+        elif unit.kind is UnitKind.QUESTION:
+            questions.setdefault(unit.passage_id, []).append(text)
+    passages = {}
+    for pid, (text, meta) in passage_rows.items():
+        spans = tuple((int(s[0]), int(s[1])) for s in json.loads(meta["sentences"]))
+        passages[pid] = Passage(pid, meta["document"], text, meta.get("heading", ""), int(meta["position"]), spans,
+                                translations.get(pid, {}), questions.get(pid, []))
+    for unit in units:
+        if unit.kind is UnitKind.TRANSLATION and unit.passage_id in passages:
+            notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")
+    vectors = np.asarray(rows["embeddings"], dtype=np.float32)
+    return Snapshot(info, documents, passages, units, vectors, notes)

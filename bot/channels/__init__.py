@@ -1,1 +1,0 @@
-"""Channels: thin adapters between users and the advisor core."""

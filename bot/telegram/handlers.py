@@ -1,0 +1,277 @@
+"""Thin handlers: read the update, call the core off the event loop, reply in the asker's language."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import re
+from html import escape
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from advisor.answer import Answer
+from advisor.documents import DocumentMeta
+from advisor.errors import AdvisorError, DocumentError, QuestionError
+from advisor.passages import Passage
+from advisor.strings import EXAMPLES, t
+from ingest.formats import DOCUMENT_TYPES
+
+from .access import admin_only
+from .context import reply, services_of, typing_shown
+from .render import render_answer, render_passage, render_sources, split_html, t_plain, ui, user_language
+
+log = logging.getLogger("advisor.telegram")
+
+CHANNEL = "telegram"
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the advisor covers and offer example questions as buttons."""
+    language = user_language(update.effective_user)
+    buttons = [[InlineKeyboardButton(q, callback_data=f"ex:{language}:{i}")] for i, q in enumerate(EXAMPLES[language])]
+    await reply(update, ui(language, "start"), InlineKeyboardMarkup(buttons))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to ask; admins also see their commands."""
+    language = user_language(update.effective_user)
+    text = ui(language, "help")
+    if update.effective_user and update.effective_user.id in services_of(context).settings.admin_ids:
+        text += "\n\n" + ui(language, "help_admin")
+    await reply(update, text)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the documents with issuer, date and link."""
+    documents = await asyncio.to_thread(services_of(context).advisor.sources)
+    await reply(update, render_sources(documents, user_language(update.effective_user)))
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the advisor is, that it is not legal advice, and which knowledge version serves."""
+    services = services_of(context)
+    language = user_language(update.effective_user)
+    documents = await asyncio.to_thread(services.advisor.sources)
+    contact = services.settings.contact_for(language) or t(language, "contact")
+    await reply(update, ui(language, "about", contact=contact, version=services.advisor.version, documents=len(documents)))
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send this chat a notice when documents are added or changed."""
+    language = user_language(update.effective_user)
+    added = services_of(context).journal.subscribe(update.effective_chat.id, language)
+    await reply(update, ui(language, "subscribed" if added else "already_subscribed"))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop change notices for this chat."""
+    language = user_language(update.effective_user)
+    removed = services_of(context).journal.unsubscribe(update.effective_chat.id)
+    await reply(update, ui(language, "unsubscribed" if removed else "not_subscribed"))
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in a private chat, or a message addressed to the bot in a group, is a question."""
+    text = addressed_text(update.effective_message, context.bot.username, context.bot.id)
+    if text is not None:
+        await _answer(update, context, text)
+
+
+async def example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An example question from /start was pressed: ask it."""
+    query = update.callback_query
+    await query.answer()
+    _, language, index = query.data.split(":")
+    asked = EXAMPLES.get(language, EXAMPLES["en"])[int(index)]
+    await _answer(update, context, asked, header=f"❓ <i>{escape(asked)}</i>")
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, header: str | None = None) -> None:
+    services, user = services_of(context), update.effective_user
+    wait = context.bot_data["rate_limit"].wait_seconds(str(user.id))
+    if wait:
+        await reply(update, ui(user_language(user), "rate_limited", seconds=math.ceil(wait)))
+        return
+
+    def ask() -> tuple[Answer, int]:
+        answer = services.advisor.ask(text)
+        return answer, services.journal.record_question(CHANNEL, str(user.id), answer)
+
+    try:
+        async with typing_shown(update.effective_chat):
+            answer, question_id = await asyncio.to_thread(ask)
+    except QuestionError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await reply(update, render_answer(answer, header), answer_buttons(answer, question_id))
+
+
+def answer_buttons(answer: Answer, question_id: int) -> InlineKeyboardMarkup:
+    """One button per quote for its full passage, then 👍 / 👎 for the whole reply."""
+    language = answer.language
+    rows = [[InlineKeyboardButton(t_plain(language, "passage_button", n=n), callback_data=f"p:{language}:{q.passage_id}")]
+            for n, q in enumerate(answer.quotes, 1)]
+    rows.append([InlineKeyboardButton(t_plain(language, "helpful"), callback_data=f"fb:{language}:{question_id}:1"),
+                 InlineKeyboardButton(t_plain(language, "not_helpful"), callback_data=f"fb:{language}:{question_id}:-1")])
+    return InlineKeyboardMarkup(rows)
+
+
+def addressed_text(message: Message | None, bot_username: str, bot_id: int) -> str | None:
+    """The question in a message, or None when a group message is not meant for the bot."""
+    if message is None:
+        return None
+    text = message.text or ""
+    if message.chat.type == Chat.PRIVATE:
+        return text
+    mention = re.compile(rf"@{re.escape(bot_username)}\b", re.IGNORECASE)
+    if mention.search(text):
+        return mention.sub(" ", text).strip()
+    replied = message.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return text
+    return None
+
+
+async def full_passage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the whole passage a quote was taken from."""
+    query = update.callback_query
+    await query.answer()
+    _, language, passage_id = query.data.split(":", 2)
+    advisor = services_of(context).advisor
+
+    def lookup() -> tuple[Passage | None, DocumentMeta | None]:
+        passage = advisor.passage(passage_id)
+        metas = {d.path: d for d in advisor.sources()}
+        return passage, metas.get(passage.document) if passage else None
+
+    passage, meta = await asyncio.to_thread(lookup)
+    if passage is None or meta is None:
+        await reply(update, ui(language, "passage_gone"))
+        return
+    await reply(update, render_passage(passage, meta, language))
+
+
+async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store 👍 / 👎 with the question, then take the feedback buttons away."""
+    query, user = update.callback_query, update.effective_user
+    _, language, question_id, rating = query.data.split(":")
+    stored = services_of(context).journal.record_feedback(int(question_id), int(rating), CHANNEL, str(user.id))
+    await query.answer(t_plain(language, "thanks" if stored else "question_gone"))
+    if stored and isinstance(query.message, Message) and query.message.reply_markup:
+        rows = [row for row in query.message.reply_markup.inline_keyboard
+                if not any(str(b.callback_data or "").startswith("fb:") for b in row)]
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Edits are not re-answered; say so in a private chat."""
+    if update.effective_chat.type == Chat.PRIVATE:
+        await reply(update, ui(user_language(update.effective_user), "edited"))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat or addressed to this bot."""
+    command = (update.effective_message.text or "").split()[0]
+    name, _, target = command.partition("@")
+    if update.effective_chat.type != Chat.PRIVATE and target.lower() != (context.bot.username or "").lower():
+        return
+    await reply(update, ui(user_language(update.effective_user), "unknown_command", command=name[:64]))
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, locations…: ask for text, in a private chat or in reply to the bot."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    if message.chat.type == Chat.PRIVATE or to_bot:
+        await reply(update, ui(user_language(update.effective_user), "not_text"))
+
+
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Questions, answered, not covered, feedback, subscribers."""
+    figures = services_of(context).journal.stats()
+    await reply(update, ui(user_language(update.effective_user), "stats", **{
+        k: figures[k] for k in ("questions", "answered", "not_covered", "helpful", "not_helpful", "subscribers")}))
+
+
+@admin_only
+async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Recent questions the guidance did not cover."""
+    language = user_language(update.effective_user)
+    rows = services_of(context).journal.gaps(15)
+    if not rows:
+        await reply(update, ui(language, "no_gaps"))
+        return
+    lines = [ui(language, "gaps")] + [
+        f"• {escape(r['time'][:16])} [{escape(r['language'])}] {escape(_shorten(r['question'], 300))}" for r in rows]
+    await reply(update, split_html("\n".join(lines)))
+
+
+@admin_only
+async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Re-ingest the knowledge folder and report the same summary as the CLI."""
+    services, user = services_of(context), update.effective_user
+    await reply(update, ui(user_language(user), "working"))
+    try:
+        async with typing_shown(update.effective_chat):
+            report = await asyncio.to_thread(services.admin.reingest, f"telegram:{user.id}")
+    except AdvisorError as exc:  # IngestBusy and friends: the message says what to do
+        log.warning("reingest by Telegram user %s refused: %s", user.id, exc)
+        await reply(update, escape(str(exc)))
+        return
+    log.info("reingest by Telegram user %s: %s", user.id, report.summary().splitlines()[0])
+    await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
+
+
+@admin_only
+async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file sent in a private chat: added to the knowledge, then re-ingested, as with the CLI."""
+    services, user = services_of(context), update.effective_user
+    language = user_language(user)
+    sent = update.effective_message.document
+    name = sent.file_name or "document"
+    limit = services.settings.telegram_max_upload_bytes
+    if not name.lower().endswith(DOCUMENT_TYPES):
+        await reply(update, ui(language, "bad_upload_type", name=name))
+        return
+    if (sent.file_size or 0) > limit:
+        await reply(update, ui(language, "upload_too_big", name=name, size=(sent.file_size or 0) // 1024, limit=limit // 1024))
+        return
+    await reply(update, ui(language, "working"))
+    async with typing_shown(update.effective_chat):
+        data = bytes(await (await sent.get_file()).download_as_bytearray())
+        if len(data) > limit:
+            await reply(update, ui(language, "upload_too_big", name=name, size=len(data) // 1024, limit=limit // 1024))
+            return
+        try:
+            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, limit)
+        except (DocumentError, AdvisorError) as exc:
+            log.warning("document %r from Telegram user %s not added: %s", name, user.id, exc)
+            await reply(update, ui(language, "upload_failed", reason=str(exc)))
+            return
+    log.info("document %r added by Telegram user %s: %s", name, user.id, report.summary().splitlines()[0])
+    await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: log the traceback once, tell the user to try again, keep serving."""
+    error = context.error
+    if isinstance(error, (NetworkError, RetryAfter)):
+        log.warning("Telegram network trouble while handling an update: %s", error)
+    elif isinstance(error, AdvisorError):
+        log.warning("cannot answer update %s: %s", getattr(update, "update_id", None), error)
+    else:
+        log.error("handler failed on update %s", getattr(update, "update_id", None), exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    key = "unavailable" if isinstance(error, AdvisorError) else "error"
+    with contextlib.suppress(TelegramError):
+        await update.effective_chat.send_message(ui(user_language(update.effective_user), key))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

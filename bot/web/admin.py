@@ -1,0 +1,98 @@
+"""The admin endpoints: re-ingest, upload a document, report, versions, rollback; behind bearer tokens."""
+from __future__ import annotations
+
+import hmac
+import re
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+from ingest.formats import DOCUMENT_TYPES
+
+from ..services import Services
+
+CHANNEL = "web"
+UPLOAD_PATH = "/admin/documents"
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+_TOKEN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class RollbackRequest(BaseModel):
+    version: str | None = Field(None, description="The version to serve; default the one before the serving version.")
+
+
+def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -> None:
+    """The admin endpoints, behind a bearer token; not added at all when no token is configured."""
+
+    async def admin_actor(request: Request) -> str:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise HTTPException(401, "This endpoint needs an admin token: Authorization: Bearer <token>.",
+                                headers={"WWW-Authenticate": "Bearer"})
+        for name, token in tokens.items():
+            if hmac.compare_digest(given.strip().encode(), token.encode()):
+                return f"{CHANNEL}:{name}"
+        raise HTTPException(403, "The admin token is not valid.")
+
+    @app.post("/admin/reingest", tags=["admin"])
+    async def reingest(actor: str = Depends(admin_actor)) -> dict:
+        """Re-read the knowledge folder and publish a new version if its checks pass."""
+        report = await run_in_threadpool(services.admin.reingest, actor)
+        return report.to_dict() | {"summary": report.summary()}
+
+    @app.post(UPLOAD_PATH, tags=["admin"], openapi_extra={"requestBody": UPLOAD_BODY})
+    async def add_document(request: Request, actor: str = Depends(admin_actor)) -> dict:
+        """Upload one document (.pdf, .docx, .md, .txt, .html) as the form field `file`; a file that cannot be read changes nothing."""
+        if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            raise HTTPException(415, "Send the document as multipart/form-data, in a field named file.")
+        async with request.form(max_files=1, max_fields=4) as form:  # read only once the token is known good
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise HTTPException(422, "file: send the document in a multipart field named file.")
+            name = upload.filename or ""
+            if Path(name).suffix.lower() not in DOCUMENT_TYPES:
+                raise HTTPException(415, f"{name or '(no name)'}: unsupported file type; send one of {', '.join(DOCUMENT_TYPES)}.")
+            data = await upload.read()
+        report = await run_in_threadpool(services.admin.add_document, name, data, actor)
+        return report.to_dict() | {"summary": report.summary()}
+
+    @app.get("/admin/report", tags=["admin"])
+    def report(actor: str = Depends(admin_actor)) -> dict:
+        """Questions the guidance did not cover, recent feedback and counts."""
+        journal = services.journal
+        return {"stats": journal.stats(), "not_covered": journal.gaps(50), "feedback": journal.recent_feedback(50)}
+
+    @app.get("/admin/versions", tags=["admin"])
+    def versions(actor: str = Depends(admin_actor)) -> list[dict]:
+        """The knowledge versions in the store; the serving one is marked."""
+        return services.admin.store.version_rows()
+
+    @app.post("/admin/rollback", tags=["admin"])
+    async def rollback(body: RollbackRequest, actor: str = Depends(admin_actor), _: None = Depends(_require_json)) -> dict:
+        """Serve an earlier knowledge version."""
+        if body.version is not None and body.version not in services.admin.store.version_ids():
+            raise HTTPException(404, f"There is no knowledge version {body.version!r}.")
+        return {"version": await run_in_threadpool(services.admin.rollback, body.version, actor)}
+
+
+def admin_tokens(configured: str | None) -> dict[str, str]:
+    """ADVISOR_ADMIN_TOKEN as {name: token}: one bare token is named "admin"; or "alice:tok1,bob:tok2"."""
+    tokens: dict[str, str] = {}
+    for entry in filter(None, (e.strip() for e in (configured or "").split(","))):
+        name, sep, token = entry.partition(":")
+        if sep and token and _TOKEN_NAME.match(name):
+            tokens[name] = token
+        else:
+            tokens["admin" if "admin" not in tokens else f"admin{len(tokens) + 1}"] = entry
+    return tokens
+
+
+
+async def _require_json(request: Request) -> None:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Send the request body as JSON with Content-Type: application/json.")

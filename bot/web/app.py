@@ -1,0 +1,126 @@
+"""The web app: asking, sources, feedback, health, the demo page and the widget script."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from advisor.documents import LANGUAGES
+from advisor.strings import EXAMPLES, WIDGET
+
+from ..ratelimit import RateLimiter
+from ..services import Services
+from .admin import add_admin_routes, admin_tokens
+from .errors import install_error_handlers
+from .security import RequestLimits, SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+CHANNEL = "web"
+ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
+_STRINGS_SLOT = "/*STRINGS*/null"
+
+
+# Request bodies -------------------------------------------------------------------------------
+class AskRequest(BaseModel):
+    question: str = Field(description="The researcher's question, in English, French or Dutch.")
+    lang: Literal["en", "fr", "nl"] | None = Field(None, description="The asker's language; detected when absent.")
+
+
+class FeedbackRequest(BaseModel):
+    question_id: int = Field(ge=1, description="The question_id returned with the answer.")
+    rating: Literal[1, -1] = Field(description="1 helpful, -1 not helpful.")
+
+
+async def require_json(request: Request) -> None:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Send the request body as JSON with Content-Type: application/json.")
+
+
+def create_app(services: Services) -> FastAPI:
+    """Build the web app over `services` (settings, advisor, journal, admin, ready); serving it is separate."""
+    settings = services.settings
+    app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.")
+    tokens = admin_tokens(settings.admin_token)
+
+    # Asking ----------------------------------------------------------------------------------------
+    @app.post("/api/ask", dependencies=[Depends(require_json)], tags=["ask"])
+    def ask(body: AskRequest) -> dict:
+        """Answer with verbatim quotes and their sources, or say the guidance is silent."""
+        answer = services.advisor.ask(body.question, body.lang)
+        question_id = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
+        return answer.to_dict() | {"question_id": question_id}
+
+    @app.get("/api/sources", tags=["ask"])
+    def sources() -> list[dict]:
+        """The documents of the serving knowledge version."""
+        return [d.to_dict() for d in services.advisor.sources()]
+
+    @app.post("/api/feedback", dependencies=[Depends(require_json)], tags=["ask"])
+    def feedback(body: FeedbackRequest) -> dict:
+        """Record whether an answer helped."""
+        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS):
+            raise HTTPException(404, f"There is no question {body.question_id} to rate.")
+        return {"ok": True}
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        if not services.ready:
+            return JSONResponse({"ready": False, "error": "The knowledge is not loaded yet."}, 503)
+        return JSONResponse({"ready": True, "version": services.advisor.version})
+
+    # Pages -------------------------------------------------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    async def demo(lang: str = "en") -> HTMLResponse:
+        return HTMLResponse(demo_page(lang if lang in ("en", "fr", "nl") else "en"))
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> Response:
+        return Response(widget_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
+
+    @app.get("/demo.css", include_in_schema=False)
+    async def demo_css() -> Response:
+        return Response(static_file("demo.css"), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+    if tokens:
+        add_admin_routes(app, services, tokens)
+    install_error_handlers(app)
+    # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
+    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       limiter=RateLimiter(settings.web_rate_limit_per_minute))
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def static_file(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
+
+
+@cache
+def demo_page(lang: str) -> str:
+    """The demo page, with the widget's language set to `lang`."""
+    html = static_file("demo.html").decode("utf-8")
+    return html.replace('data-lang="en"', f'data-lang="{lang}"').replace('<html lang="en">', f'<html lang="{lang}">')
+
+
+@cache
+def widget_script() -> bytes:
+    """widget.js with its strings filled in from the one string table."""
+    table = {lang: WIDGET[lang] | {"questions": list(EXAMPLES[lang])} for lang in LANGUAGES}
+    script = static_file("widget.js").decode("utf-8")
+    if _STRINGS_SLOT not in script:
+        raise RuntimeError("widget.js has no strings slot")
+    return script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False)).encode("utf-8")

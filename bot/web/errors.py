@@ -1,0 +1,66 @@
+"""Every refusal is {"error": "<a plain sentence>"}, with the status that says what kind of refusal it is."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from advisor.errors import AdvisorError, DocumentError, IngestBusy, KnowledgeNotReady, QuestionError, StoreError
+
+log = logging.getLogger("advisor.web")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"error": message}, status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error(400, "The request body is not valid JSON.")
+        return error(422, "; ".join(describe(p) for p in problems[:3]) or "The request is not valid.")
+
+    @app.exception_handler(QuestionError)
+    async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
+        return error(400, str(exc))
+
+    @app.exception_handler(DocumentError)
+    async def bad_document(request: Request, exc: DocumentError) -> JSONResponse:
+        return error(422, str(exc))
+
+    @app.exception_handler(IngestBusy)
+    async def busy(request: Request, exc: IngestBusy) -> JSONResponse:
+        return error(409, str(exc), {"Retry-After": "30"})
+
+    @app.exception_handler(KnowledgeNotReady)
+    @app.exception_handler(StoreError)
+    async def not_ready(request: Request, exc: AdvisorError) -> JSONResponse:
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return error(503, str(exc))
+
+    @app.exception_handler(AdvisorError)
+    async def refused(request: Request, exc: AdvisorError) -> JSONResponse:
+        return error(409, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette re-raises after this response, so the server logs the traceback once.
+        return error(500, "Something went wrong on the server; the error has been logged.")
+
+
+def describe(problem: dict) -> str:
+    """One validation problem as `field: what is wrong`."""
+    where = ".".join(str(p) for p in problem.get("loc", ()) if p != "body")
+    message = problem.get("msg", "is not valid")
+    if problem.get("type") == "missing":
+        return f"{where or 'body'}: this field is required" if where else "The request needs a JSON body."
+    return f"{where}: {message}" if where else f"The request body: {message}"

@@ -1,0 +1,89 @@
+"""Limits and headers as plain ASGI middleware (cheap on the hot path): body size, rate, CSP and friends."""
+from __future__ import annotations
+
+import math
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from ..ratelimit import RateLimiter
+from .admin import UPLOAD_PATH
+
+# The pages served here load only their own script, style and API; the widget styles itself with
+# constructed style sheets, so no 'unsafe-inline' is needed anywhere.
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# Swagger UI is FastAPI's page: inline script and its assets from a CDN, so it gets a looser policy.
+DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "connect-src 'self'; frame-ancestors 'none'")
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
+
+
+class RequestLimits:
+    """Rate limit for /api and /admin, and a body-size limit enforced before the body is read."""
+
+    def __init__(self, app, max_body: int, max_upload: int, limiter: RateLimiter) -> None:
+        self.app, self.max_body, self.max_upload, self.limiter = app, max_body, max_upload, limiter
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if path.startswith(("/api/", "/admin/")):
+            client = (scope.get("client") or ("unknown",))[0]
+            wait = self.limiter.wait_seconds(client)
+            if wait:
+                response = JSONResponse({"error": f"Too many requests; try again in {math.ceil(wait)} seconds."}, 429,
+                                        headers={"Retry-After": str(math.ceil(wait))})
+                return await response(scope, receive, send)
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        limit = self.max_upload if path == UPLOAD_PATH else self.max_body
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            response = JSONResponse({"error": BodyTooLarge(limit).detail} if declared.isdigit()
+                                    else {"error": "The Content-Length header is not a number."},
+                                    413 if declared.isdigit() else 400, headers={"Connection": "close"})
+            return await response(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:  # a chunked body that declared no length
+                raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class SecurityHeaders:
+    """Headers on every response; a strict CSP on everything but FastAPI's own docs pages."""
+
+    COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"),
+              (b"x-frame-options", b"DENY"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        csp = (DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP).encode()
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.COMMON, (b"content-security-policy", csp)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# Helpers ------------------------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+"""Files as their format gives them: blocks of text with heading levels, a title, and metadata the file carries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisor.documents import Block
+
+# The one list of document types every door accepts and ingestion reads.
+DOCUMENT_TYPES = (".md", ".txt", ".html", ".htm", ".pdf", ".docx")
+
+
+@dataclass
+class Extracted:
+    blocks: list[Block]
+    title: str = ""  # the title the file itself gives, if any
+    fields: dict = field(default_factory=dict)  # metadata the file carries (HTML meta tags), before its sidecar

@@ -1,0 +1,58 @@
+"""PDF: pypdf's text, its hard line breaks joined back into paragraphs."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from advisor.documents import Block
+from advisor.errors import DocumentError
+from advisor.text import collapse_space
+
+from . import Extracted
+
+
+def read_pdf(path: Path, name: str, data: bytes) -> Extracted:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.startswith(b"%PDF"):
+        raise DocumentError(name, "is not a PDF (no %PDF header)")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise DocumentError(name, "the PDF is encrypted; upload an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info_title = (reader.metadata.title if reader.metadata else None) or ""
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(name, f"the PDF is damaged or truncated ({exc})") from exc
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise DocumentError(name, "the PDF has no extractable text (a scanned image?)")
+    return Extracted(_pdf_blocks(text), collapse_space(info_title))
+
+
+def _pdf_blocks(text: str) -> list[Block]:
+    """PDF text has hard line breaks: join lines, and end a paragraph at a blank line or a short final line."""
+    lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
+    width = max((len(line) for line in lines), default=0)
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        if current and current[-1].endswith("-") and stripped[:1].islower():
+            current[-1] = current[-1][:-1] + stripped  # a word hyphenated across lines
+        else:
+            current.append(stripped)
+        if re.search(r"[.!?:]['\"”’)]?$", stripped) and len(stripped) < 0.75 * width:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return [Block(collapse_space(" ".join(b))) for b in blocks if collapse_space(" ".join(b))]

@@ -1,0 +1,62 @@
+"""What one ingestion did; every door (CLI, Telegram, web) shows this same summary."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .gate import CheckOutcome
+
+
+@dataclass
+class IngestReport:
+    version: str | None = None
+    previous: str | None = None
+    published: bool = False
+    reason: str = ""
+    documents: int = 0
+    passages: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    passages_added: int = 0
+    passages_removed: int = 0
+    embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) left out on purpose
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) that could not be read
+    untranslated: dict[str, list[str]] = field(default_factory=dict)  # language -> documents with passages it lacks
+    checks: CheckOutcome | None = None
+    forced: bool = False
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = []
+        if self.published:
+            lines.append(f"Published knowledge version {self.version}" + (" (forced)" if self.forced else "") + ".")
+        elif self.version:
+            lines.append(f"Built version {self.version} but did not publish it, and discarded it: {self.reason}")
+        else:
+            lines.append(self.reason or "Nothing was built.")
+        lines.append(f"Documents: {self.documents} ({len(self.added)} added, {len(self.changed)} changed, "
+                     f"{len(self.removed)} removed); passages: {self.passages} "
+                     f"(+{self.passages_added} / -{self.passages_removed}); new embeddings: {self.embedded}.")
+        for title, names in (("Added", self.added), ("Changed", self.changed), ("Removed", self.removed)):
+            if names:
+                lines.append(f"{title}: {', '.join(names)}")
+        if self.skipped:
+            lines.append(f"Skipped: {len(self.skipped)}")
+            lines.extend(f"  - {name}: {why}" for name, why in self.skipped)
+        if self.failed:
+            lines.append(f"Failed: {len(self.failed)}")
+            lines.extend(f"  - {name}: {why}" for name, why in self.failed)
+        for language, names in sorted(self.untranslated.items()):
+            lines.append(f"Not (wholly) translated into {language}: {', '.join(names)}")
+        if self.checks:
+            c = self.checks
+            lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
+                         + (f", serving version {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
+            for r in c.regressions:
+                lines.append(f"  - regressed {r.id}: {r.question!r} now quotes {r.now!r}")
+        lines.append(f"Took {self.seconds:.1f} s.")
+        return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""The shape of the code: core ← ingest ← bot, no import cycle, frameworks only in the doors, no oversized file."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("advisor", "ingest", "bot")
+FRAMEWORKS = ("telegram", "fastapi", "starlette", "uvicorn")
+ALLOWED = {"advisor": {"advisor"}, "ingest": {"advisor", "ingest"}, "bot": {"advisor", "ingest", "bot"}}
+MAX_LINES = 500
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """Every module `name` imports, at any depth of its code (lazy imports count too)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.add(target)
+            for alias in node.names:  # `from . import chroma` imports a module
+                if f"{target}.{alias.name}" in known:
+                    found.add(f"{target}.{alias.name}")
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports(name, path, known) for name, path in known.items()}
+
+
+def test_dependencies_point_one_way():
+    wrong = []
+    for name, targets in graph().items():
+        own = name.split(".")[0]
+        for target in targets:
+            top = target.split(".")[0]
+            if top in PACKAGES and top not in ALLOWED[own]:
+                wrong.append(f"{name} imports {target}")
+            if top in FRAMEWORKS and own != "bot":
+                wrong.append(f"{name} imports the framework {target}")
+    assert not wrong, wrong
+
+
+def test_no_import_cycle():
+    edges = graph()
+    known = set(edges)
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(t for t in edges[name] if t in known and t != name):
+            if state.get(target) == 1:
+                cycles.append(trail[trail.index(target):] + [target] if target in trail else [name, target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[name] = 2
+
+    for name in sorted(known):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, cycles
+
+
+def test_no_product_file_is_oversized():
+    big = {str(path.relative_to(ROOT)): n for path in modules().values()
+           if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not big, big
