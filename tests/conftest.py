@@ -34,11 +34,15 @@ def make_settings(tmp: Path, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder(tmp_path_factory):
-    """The default models (multilingual e5 fused with all-MiniLM-L6-v2), loaded once for the whole run.
+def model_cache(tmp_path_factory) -> Path:
+    """The session's ONNX exports: child processes get it as ADVISOR_MODEL_CACHE_DIR, never the checkout's var/models."""
+    return tmp_path_factory.mktemp("models")
 
-    Their ONNX export goes to a temporary directory, never into the checkout."""
-    model = make_embedder(Settings(_env_file=None).embedding_model, tmp_path_factory.mktemp("models"), threads=0)
+
+@pytest.fixture(scope="session")
+def embedder(model_cache):
+    """The default models (multilingual e5 fused with all-MiniLM-L6-v2), loaded once for the whole run."""
+    model = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=0)
     model.embed(["warm-up"])
     return model
 

@@ -1,21 +1,50 @@
 """The `advisor` command end to end, as a user runs it, on a temporary store."""
 from __future__ import annotations
 
+import io
 import json
-import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot import cli
+
 ROOT = Path(__file__).resolve().parents[1]
-ADVISOR = [sys.executable, "-m", "bot.cli"]
 
 
-def advisor(*args, input=None, env_extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"HF_HUB_OFFLINE": "1"} | (env_extra or {})
-    return subprocess.run([*ADVISOR, *args], cwd=ROOT, input=input, capture_output=True, text=True, env=env, timeout=300)
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def advisor(capsys, monkeypatch, embedder):
+    """`advisor …` run in this process through `main(argv)`, with the session's loaded models."""
+    monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: embedder)
+
+    def run(*args: str, input: str | None = None, env_extra: dict[str, str] | None = None) -> Run:
+        for key, value in (env_extra or {}).items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(input or ""))
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err)
+
+    return run
+
+
+def test_the_command_runs_as_its_own_process(tmp_path):
+    """The one run through a real process: the entry point, its exit code and its message."""
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "anything?", "--store", str(tmp_path / "none")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 1
+    assert "run `advisor ingest` first" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +52,7 @@ def store(tmp_path_factory, built_store):
     return built_store
 
 
-def test_ingest_reports_broken_files_and_publishes_the_rest(tmp_path):
+def test_ingest_reports_broken_files_and_publishes_the_rest(advisor, tmp_path):
     kb = tmp_path / "kb"
     kb.mkdir()
     (kb / "policy.md").write_text("---\ntitle: Policy\nlanguage: en\n---\nVisiting researchers from Russia remain welcome at the lab.\n")
@@ -36,7 +65,7 @@ def test_ingest_reports_broken_files_and_publishes_the_rest(tmp_path):
     assert json.loads(again.stdout)["reason"].startswith("Nothing changed")
 
 
-def test_ask_json_prints_the_stable_shape(store):
+def test_ask_json_prints_the_stable_shape(advisor, store):
     result = advisor("ask", "Can Russian students still enrol at a Belgian university?", "--json", "--store", str(store))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -46,7 +75,7 @@ def test_ask_json_prints_the_stable_shape(store):
     assert quote["text"] in data["text"]
 
 
-def test_ask_batch_from_stdin_prints_one_object_per_line(store):
+def test_ask_batch_from_stdin_prints_one_object_per_line(advisor, store):
     result = advisor("ask", "--json", "-", "--store", str(store),
                      input="Who presides over the CRef?\n\nHow do I cook pasta?\n" + "y" * 1200 + "\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -54,14 +83,7 @@ def test_ask_batch_from_stdin_prints_one_object_per_line(store):
     assert "1200 characters" in lines[2]["text"]
 
 
-def test_ask_without_a_store_says_what_to_do(tmp_path):
-    result = advisor("ask", "anything?", "--store", str(tmp_path / "none"))
-    assert result.returncode == 1
-    assert "run `advisor ingest` first" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_eval_json_has_the_documented_keys(store, tmp_path):
+def test_eval_json_has_the_documented_keys(advisor, store, tmp_path):
     cases = tmp_path / "set.jsonl"
     cases.write_text(
         json.dumps({"id": "a", "lang": "en", "question": "When did the Belgian rectors decide?", "expect_any": ["On Thursday 10th March"], "kind": "answer"}) + "\n"
@@ -75,7 +97,7 @@ def test_eval_json_has_the_documented_keys(store, tmp_path):
     assert data["n_answer"] == 1 and data["n_abstain"] == 1 and set(data["latency_ms"]) == {"p50", "p95"}
 
 
-def test_versions_rollback_and_audit(store_copy):
+def test_versions_rollback_and_audit(advisor, store_copy):
     assert "*" in advisor("versions", "--store", str(store_copy)).stdout
     result = advisor("rollback", "--store", str(store_copy))
     assert result.returncode == 1 and "no earlier knowledge version" in result.stderr
@@ -83,7 +105,7 @@ def test_versions_rollback_and_audit(store_copy):
     assert "publish" in audit.stdout
 
 
-def test_a_bad_setting_is_named_with_its_value(tmp_path):
+def test_a_bad_setting_is_named_with_its_value(advisor, tmp_path):
     result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_WEB_PORT": "eighty"})
     assert result.returncode == 2
     assert "ADVISOR_WEB_PORT='eighty'" in result.stderr and "Traceback" not in result.stderr

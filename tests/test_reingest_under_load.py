@@ -19,6 +19,8 @@ from advisor.evaluate import read_cases
 from advisor.store import KnowledgeStore
 from bot.serve import Runtime
 from bot.web import create_app
+from ingest.build import ingest
+from ingest.gate import checks_gate
 
 from .conftest import KNOWLEDGE, free_port, make_settings
 
@@ -34,21 +36,27 @@ Visitors to the test lab sign in at the front desk {n}.
 """
 
 
-def run_ingest(knowledge: Path, store: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"HF_HUB_OFFLINE": "1"}
+def run_ingest(knowledge: Path, store: Path, model_cache: Path) -> dict:
+    """`advisor ingest` in a process of its own, as an admin runs it beside the server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {
+        "HF_HUB_OFFLINE": "1", "ADVISOR_MODEL_CACHE_DIR": str(model_cache)}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(knowledge), "--store", str(store), "--json"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
     return json.loads(result.stdout)
 
 
 @pytest.mark.slow
-def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_copy, embedder):
+def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_copy, embedder, model_cache):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)
+    # The checks a refused change fails, and one in ten of the others: the gate still runs, in a tenth of the time.
+    checks = (KNOWLEDGE / "checks.jsonl").read_text().splitlines()
+    (knowledge / "checks.jsonl").write_text("\n".join(c for i, c in enumerate(checks) if i % 10 == 0 or "degree-seeking" in c) + "\n")
     (knowledge / "extra.md").write_text(EXTRA.format(n="before nine"))
-    assert run_ingest(knowledge, store_copy)["published"]
+    settings = make_settings(tmp_path, store_dir=store_copy, knowledge_dir=knowledge, web_rate_limit_per_minute=1_000_000)
+    assert ingest(settings, None, embedder).published  # the starting version, built with the loaded models
 
-    settings = make_settings(tmp_path, store_dir=store_copy, web_rate_limit_per_minute=1_000_000)
     services = Runtime(settings, embedder=embedder)
     services.load()
     port = free_port()
@@ -60,13 +68,8 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
     reports = []
 
     def admin() -> None:
-        (knowledge / "extra.md").write_text(EXTRA.format(n="after nine"))  # a changed document
-        reports.append(run_ingest(knowledge, store_copy))
-        (knowledge / "extra.md").unlink()  # a deleted document
-        reports.append(run_ingest(knowledge, store_copy))
-        communique = knowledge / "2022-03-10-cref-vlir-communique.md"  # a change the gate must refuse
-        communique.write_text("\n".join(line for line in communique.read_text().splitlines() if "degree-seeking" not in line))
-        reports.append(run_ingest(knowledge, store_copy))
+        (knowledge / "extra.md").write_text(EXTRA.format(n="after nine"))  # a changed document, from another process
+        reports.append(run_ingest(knowledge, store_copy, model_cache))
 
     questions = [c.question for c in read_cases(KNOWLEDGE / "checks.jsonl")]
     results: list[tuple[int, dict]] = []
@@ -79,21 +82,28 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
             return r.status_code, r.json()
 
     with ThreadPoolExecutor(8) as pool:
-        sent = 0
-        while (admin_thread.is_alive() or sent < 1000) and sent < 4000:
+        sent, switched = 0, False
+        while not switched and sent < 4000:  # until answers come from the new version, then one more round
+            switched = not admin_thread.is_alive()
             results.extend(pool.map(ask, range(sent, sent + 50)))
             sent += 50
     admin_thread.join()
     server.should_exit = True
 
-    assert [r["published"] for r in reports] == [True, True, False], [r["reason"] for r in reports]
-    assert reports[2]["checks"]["regressions"]
-    assert reports[2]["version"] not in KnowledgeStore(store_copy).version_ids()  # rejected: never a rollback target
+    assert reports[0]["published"], reports[0]["reason"]
     failed = [(status, body) for status, body in results if status != 200]
-    assert len(results) >= 1000 and failed == []
+    assert len(results) >= 100 and failed == []
     store = KnowledgeStore(store_copy)
     passages = {v: set(store.manifest(v).passage_ids) for v in store.version_ids()}
-    served = {body["version"] for _, body in results}
-    assert len(served) >= 2, served  # the switch happened while questions were being answered
+    served = [body["version"] for _, body in results]
+    assert len(set(served)) == 2 and served[-1] == reports[0]["version"], set(served)  # the switch happened under load
     for _, body in results:
         assert {q["passage_id"] for q in body["quotes"]} <= passages[body["version"]]
+
+    (knowledge / "extra.md").unlink()  # a deleted document
+    assert ingest(settings, None, embedder).published
+    communique = knowledge / "2022-03-10-cref-vlir-communique.md"  # a change the gate must refuse
+    communique.write_text("\n".join(line for line in communique.read_text().splitlines() if "degree-seeking" not in line))
+    refused = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
+    assert not refused.published and refused.checks and refused.checks.regressions
+    assert refused.version not in store.version_ids()  # rejected: never a rollback target
