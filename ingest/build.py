@@ -85,7 +85,6 @@ def ingest(
                 translations.append(loaded)
 
         metas = {d.meta.path: d.meta for d in documents}
-        passages: list[Passage] = []
         notes: dict[tuple[str, str], str] = {}
         by_document: dict[str, list[Passage]] = {}
         for document in documents:
@@ -95,15 +94,15 @@ def ingest(
                 del metas[document.meta.path]
                 continue
             by_document[document.meta.path] = chunked
-            passages.extend(chunked)
         for translation in translations:
             if translation.original not in by_document:
                 report.failed.append((translation.path, f"translates {translation.original!r}, which is not among the documents"))
                 continue
-            problems = attach(by_document[translation.original], translation)
+            by_document[translation.original], problems = attach(by_document[translation.original], translation)
             report.failed.extend((p.path, p.reason) for p in problems)
             if isinstance(translation, Translation):
                 notes[(translation.original, translation.language)] = translation.note
+        passages = [p for chunked in by_document.values() for p in chunked]
 
         report.untranslated = _untranslated(by_document, metas)
         if not passages:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
 from advisor.documents import AttachedQuestions, Document, Translation
 from advisor.errors import DocumentError
@@ -86,17 +87,21 @@ def _split_long(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def attach(passages: list[Passage], extra: Translation | AttachedQuestions) -> list[DocumentError]:
-    """Link each anchored block to the one original passage its anchor opens; report the rest by name."""
+def attach(passages: list[Passage], extra: Translation | AttachedQuestions) -> tuple[list[Passage], list[DocumentError]]:
+    """The passages with each anchored block linked to the one passage its anchor opens; the rest reported by name."""
+    passages = list(passages)
     problems = []
     for block in extra.blocks:
         anchor = fold(collapse_space(block.anchor))
-        matches = [p for p in passages if fold(p.text).startswith(anchor)]
+        matches = [i for i, p in enumerate(passages) if fold(p.text).startswith(anchor)]
         if len(matches) != 1:
             what = "no longer exists in" if not matches else f"matches {len(matches)} paragraphs of"
             problems.append(DocumentError(extra.path, f"the original paragraph beginning {block.anchor!r} {what} {extra.original}"))
-        elif isinstance(extra, Translation):
-            matches[0].translations[extra.language] = block.text
+            continue
+        target = passages[matches[0]]
+        if isinstance(extra, Translation):
+            passages[matches[0]] = replace(target, translations=target.translations | {extra.language: block.text})
         else:
-            matches[0].questions.extend(q for q in block.text.split("\n") if q not in matches[0].questions)
-    return problems
+            asked = [q for q in block.text.split("\n") if q not in target.questions]
+            passages[matches[0]] = replace(target, questions=[*target.questions, *asked])
+    return passages, problems

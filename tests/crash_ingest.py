@@ -18,9 +18,16 @@ def main() -> None:
     knowledge, store, kill_at = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     count = 0
 
+    watched: dict[str, bool] = {}  # file -> in the write path; the hook sees every call, so each file is looked up once
+
     def profiler(frame, event, arg):
         nonlocal count
-        if event == "call" and any(part in frame.f_code.co_filename for part in WATCHED):
+        if event != "call":
+            return
+        name = frame.f_code.co_filename
+        if name not in watched:
+            watched[name] = any(part in name for part in WATCHED)
+        if watched[name]:
             count += 1
             if count == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,14 @@ def test_sigkill_at_many_points_never_breaks_the_serving_version(tmp_path):
     points = sorted({max(1, total * k // (POINTS + 1)) for k in range(1, POINTS + 1)})
     assert len(points) >= 10
 
-    for kill_at in points:
+    def killed(kill_at: int) -> tuple[Path, subprocess.CompletedProcess]:
         store = tmp_path / f"killed-{kill_at}"
         shutil.copytree(base, store)
-        result = child(knowledge, store, kill_at)
+        return store, child(knowledge, store, kill_at)
+
+    with ThreadPoolExecutor(2) as pool:  # the children are independent: one per core
+        runs = list(zip(points, pool.map(killed, points)))
+    for kill_at, (store, result) in runs:
         assert result.returncode == -signal.SIGKILL, (kill_at, result.stderr[-500:])
         assert KnowledgeStore(store).current_id() == first.version, kill_at
         assert answers(store) == before, f"killed at call {kill_at} of {total}"
