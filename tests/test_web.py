@@ -258,11 +258,13 @@ SMALL_KNOWLEDGE = ("guidance/whom-to-contact.md", "guidance/export-control-and-d
 
 
 @pytest.fixture(scope="module")
-def small_site(tmp_path_factory, embedder):
+def small_site(tmp_path_factory, embedder, built_store):
     """A two-document knowledge folder and its store: admin tests change both, so they get their own."""
     from ingest.build import ingest
 
     root = tmp_path_factory.mktemp("small")
+    (root / "store").mkdir()
+    shutil.copy(built_store / "embedding-cache.sqlite", root / "store")  # these documents are embedded already
     for name in SMALL_KNOWLEDGE:
         (root / "knowledge" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(KNOWLEDGE / name, root / "knowledge" / name)

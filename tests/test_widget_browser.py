@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -13,13 +14,13 @@ import pytest
 import bot.serve
 from bot.web import create_app
 
-from .conftest import ROOT, free_port, make_settings
+from .conftest import free_port, make_settings
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = os.environ.get("ADVISOR_TEST_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
+ARTIFACTS = Path(os.environ.get("ADVISOR_TEST_ARTIFACTS") or tempfile.gettempdir()) / "collaboration-advisor-widget"
 XSS_DOC = """---
 title: "Visitors policy <img src=x onerror=\\"window.pwned='title'\\">"
 issuer: "<script>window.pwned='issuer'</script>Security office"
@@ -135,7 +136,7 @@ def page(browser):
 
 
 def shot(page, name: str) -> None:
-    """Save a screenshot to tests/artifacts/ (git-ignored) for a person to look at."""
+    """Save a screenshot for a person to look at: to $ADVISOR_TEST_ARTIFACTS, else the temporary directory."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
