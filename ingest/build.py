@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Translation
@@ -19,6 +19,7 @@ from .chunk import attach, chunk
 from .discover import discover, fingerprint
 from .formats import DOCUMENT_TYPES
 from .gate import Gate
+from .limits import Limits
 from .load import RESERVED, load
 from .report import IngestReport
 
@@ -39,6 +40,7 @@ def ingest(
     gate: Gate | None = None,
     progress: bool = False,
     wait_seconds: float = 0.0,
+    before_publish: Callable[[], object] | None = None,
 ) -> IngestReport:
     """Build a new knowledge version from `paths` and publish it if it passes the gate.
 
@@ -47,11 +49,14 @@ def ingest(
         gate: called with (store, new version, serving version, checks file); returns check
             results with "ok" and a "regressions" list; None publishes without checks.
         force: publish even when nothing changed or the gate fails; the audit log records it.
+        before_publish: run, under the store's lock, just before a version that passed is published
+            (an upload moves into the knowledge folder here); if it fails, nothing is published.
     """
     started = time.perf_counter()
     actor = actor or who()
     store = KnowledgeStore(settings.store_dir)
     report = IngestReport()
+    limits = Limits.of(settings)
     with store.lock(wait_seconds):
         report.previous = store.current_id()
         previous = store.manifest(report.previous) if report.previous else None
@@ -75,7 +80,7 @@ def ingest(
                 report.skipped.append((name, "not a document format"))
                 continue
             try:
-                loaded = load(path, name)
+                loaded = load(path, name, limits)
             except DocumentError as exc:
                 report.failed.append((exc.path, exc.reason))
                 continue
@@ -89,8 +94,11 @@ def ingest(
         by_document: dict[str, list[Passage]] = {}
         for document in documents:
             chunked, _ = chunk(document)
-            if not chunked:
-                report.failed.append((document.meta.path, "no paragraph of text to quote"))
+            problem = ("no paragraph of text to quote" if not chunked else
+                       f"{len(chunked):,} passages; the limit is {limits.max_passages_per_document:,} "
+                       "(ADVISOR_MAX_PASSAGES_PER_DOCUMENT)" if len(chunked) > limits.max_passages_per_document else "")
+            if problem:
+                report.failed.append((document.meta.path, problem))
                 del metas[document.meta.path]
                 continue
             by_document[document.meta.path] = chunked
@@ -140,6 +148,12 @@ def ingest(
                 publish = force
                 report.reason = "the regression checks failed" + (" (published anyway: --force)" if force else "")
         report.forced = force
+        if publish and before_publish is not None:
+            try:
+                before_publish()
+            except BaseException:
+                store.discard(version)
+                raise
         if publish:
             store.publish(version)
             report.published = True

@@ -14,14 +14,19 @@ from .formats.html import read_html
 from .formats.markdown import COMMENT, front_matter, markdown_blocks, take_notes
 from .formats.pdf import read_pdf
 from .formats.plain import LIST_ITEM, decode, read_text
-from .metadata import META_FIELDS, content_hash, document_meta, sidecar, text_field, with_sidecar
+from .limits import DEFAULT_LIMITS, Limits
+from .metadata import META_FIELDS, check_fields, content_hash, document_meta, sidecar, text_field, with_sidecar
 
 RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md"}  # files of the knowledge folder that are not documents
 _ANCHOR = re.compile(r"<!--\s*original:\s*(.*?)\s*-->", re.DOTALL)
 
 
-def load(path: Path, name: str) -> Document | Translation | AttachedQuestions:
-    """Load one file; `name` is its path relative to the knowledge directory (its identity)."""
+def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | Translation | AttachedQuestions:
+    """Load one file; `name` is its path relative to the knowledge directory (its identity).
+
+    Whatever goes wrong in a parser (broken XML, a damaged PDF, deep nesting, no memory) becomes a DocumentError
+    that names the file, so one bad file never stops an ingestion or a server.
+    """
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_TYPES:
         raise DocumentError(name, f"unsupported file type {path.suffix!r} (supported: {', '.join(DOCUMENT_TYPES)})")
@@ -31,21 +36,44 @@ def load(path: Path, name: str) -> Document | Translation | AttachedQuestions:
         raise DocumentError(name, f"cannot be read: {exc.strerror}") from exc
     if not data.strip():
         raise DocumentError(name, "the file is empty")
+    try:
+        loaded = _read(path, name, data, suffix, limits)
+    except DocumentError:
+        raise
+    except MemoryError:
+        raise DocumentError(name, "reading it needs more memory than this machine allows") from None
+    except RecursionError:
+        raise DocumentError(name, "its structure is nested too deeply to read") from None
+    except Exception as exc:  # a parser's own error: the file is damaged or not what its name says
+        raise DocumentError(name, f"cannot be read as {suffix.lstrip('.').upper()} ({type(exc).__name__}: "
+                                  f"{str(exc)[:200]})") from exc
+    if isinstance(loaded, Document):
+        size = sum(len(b.text) for b in loaded.blocks)
+        if size > limits.max_document_chars:
+            raise DocumentError(name, f"it holds {size:,} characters of text; the limit is {limits.max_document_chars:,} "
+                                      "(ADVISOR_MAX_DOCUMENT_CHARS)")
+    return loaded
+
+
+def _read(path: Path, name: str, data: bytes, suffix: str, limits: Limits) -> Document | Translation | AttachedQuestions:
     if suffix == ".md":
-        return _markdown(name, data)
+        return _markdown(name, data, limits)
     if suffix == ".txt":
         extracted = read_text(name, data)
     elif suffix in (".html", ".htm"):
         extracted = read_html(name, data)
     elif suffix == ".pdf":
-        extracted = read_pdf(path, name, data)
+        extracted = read_pdf(path, name, data, limits.pdf_max_pages)
     else:
-        extracted = read_docx(path, name, data)
-    return with_sidecar(name, extracted.fields | sidecar(path, name), extracted.title, extracted.blocks, data)
+        extracted = read_docx(path, name, data, limits)
+    fields = extracted.fields | sidecar(path, name)
+    check_fields(name, fields, limits.max_field_chars)
+    return with_sidecar(name, fields, extracted.title, extracted.blocks, data)
 
 
-def _markdown(name: str, data: bytes) -> Document | Translation | AttachedQuestions:
+def _markdown(name: str, data: bytes, limits: Limits) -> Document | Translation | AttachedQuestions:
     fields, text = front_matter(name, decode(data, name))
+    check_fields(name, fields, limits.max_field_chars)
     unknown = set(fields) - META_FIELDS - {"translation_of", "questions_for", "note"}
     if unknown:
         raise DocumentError(name, f"unknown front matter field(s): {', '.join(sorted(unknown))}")

@@ -26,9 +26,25 @@ def sidecar(path: Path, name: str) -> dict:
     return parse_yaml(sidecar.read_text(encoding="utf-8"), f"{name}.meta.yaml")
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: front matter needs neither, and nested aliases expand exponentially."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AliasRefused("anchors and aliases (& and *) are not allowed in front matter", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, problem: str, mark) -> None:
+        super().__init__(problem)
+        self.problem, self.problem_mark = problem, mark
+
+
 def parse_yaml(text: str, name: str) -> dict:
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_PlainLoader) or {}  # a SafeLoader that also refuses aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -36,6 +52,23 @@ def parse_yaml(text: str, name: str) -> dict:
     if not isinstance(data, dict):
         raise DocumentError(name, "malformed front matter: expected 'key: value' lines")
     return data
+
+
+def check_fields(name: str, fields: dict, max_chars: int) -> None:
+    """Metadata of sane size and shape: short text fields, a web link for `url`."""
+    for key, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        if len(values) > 50:
+            raise DocumentError(name, f"the field {key!r} has {len(values)} entries; the limit is 50")
+        for item in values:
+            if isinstance(item, (dict, list)):
+                raise DocumentError(name, f"the field {key!r} must be text, not a nested structure")
+            if len(str(item)) > max_chars:
+                raise DocumentError(name, f"the field {key!r} is {len(str(item))} characters long; the limit is {max_chars} "
+                                          "(ADVISOR_MAX_FIELD_CHARS)")
+    url = str(fields.get("url") or "").strip()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise DocumentError(name, f"the url {url[:80]!r} is not a web address (http:// or https://)")
 
 
 def document_meta(name: str, fields: dict, fallback_title: str, data: bytes, notes: Sequence[str] = ()) -> DocumentMeta:

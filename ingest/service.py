@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from advisor.embeddings import Embedder
-from advisor.errors import AdvisorError, DocumentError
+from advisor.errors import AdvisorError, DocumentError, DocumentExists
 from advisor.files import write_atomically
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore
@@ -14,7 +16,8 @@ from advisor.store import KnowledgeStore
 from .build import IngestReport, ingest
 from .formats import DOCUMENT_TYPES
 from .gate import checks_gate
-from .load import load
+from .load import RESERVED
+from .sandbox import check_untrusted
 
 
 class KnowledgeAdmin:
@@ -34,21 +37,49 @@ class KnowledgeAdmin:
         return report
 
     def add_document(self, filename: str, data: bytes, actor: str, force: bool = False,
-                     max_bytes: int | None = None) -> IngestReport:
-        """Check an uploaded file, put it into the knowledge folder, and re-ingest; a bad file changes nothing."""
+                     max_bytes: int | None = None, replace: bool = False) -> IngestReport:
+        """Add an uploaded document: built from a staging copy of the knowledge, moved in only when published.
+
+        A bad, hostile or refused file changes nothing; replacing a document needs `replace`.
+        """
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
         if suffix not in DOCUMENT_TYPES:
             raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(DOCUMENT_TYPES)}")
+        if name.lower() in RESERVED:
+            raise DocumentError(name, "this name is reserved for the knowledge folder's own files (synonyms, checks); "
+                                      "change those on the server and run `advisor ingest`")
         limit = max_bytes or self.settings.max_upload_bytes
         if len(data) > limit:
             raise DocumentError(name, f"the file is {len(data) // 1024} KiB; the limit is {limit // 1024} KiB")
-        with tempfile.TemporaryDirectory() as tmp:
-            probe = Path(tmp) / name
+        target = self.settings.knowledge_dir / name
+        existed = target.exists()
+        if existed and not replace:
+            raise DocumentExists(name, "a document of this name is already in the knowledge; send it again with "
+                                       "replace to replace it")
+        self.settings.store_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(self.settings.store_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.settings.store_dir))
+        try:
+            probe = staging / "upload" / name
+            probe.parent.mkdir()
             probe.write_bytes(data)
-            load(probe, name)  # raises DocumentError naming the file if it cannot be read
-        write_atomically(self.settings.knowledge_dir / name, lambda tmp: Path(tmp).write_bytes(data))
-        return self.reingest(actor, force=force)
+            kind = check_untrusted(probe, name, self.settings)  # in a child process, under memory and time limits
+            if kind != "document":
+                raise DocumentError(name, "translations and attached questions are added on the server, not uploaded")
+            knowledge = staging / "knowledge"
+            shutil.copytree(self.settings.knowledge_dir, knowledge)
+            shutil.copy(probe, knowledge / name)
+            staged = self.settings.model_copy(update={"knowledge_dir": knowledge})
+            report = ingest(staged, None, self.embedder, actor=actor, force=force, gate=checks_gate(staged, self.embedder),
+                            before_publish=lambda: write_atomically(target, lambda tmp: Path(tmp).write_bytes(data)))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.store.audit("upload", actor, document=name, replaced=existed, published=report.published,
+                         version=report.version, reason=report.reason)
+        if report.published and self.on_change:
+            self.on_change()
+        return report
 
     def rollback(self, version: str | None, actor: str) -> str:
         """Publish `version`, or the one before the serving version; recorded in the audit log."""
@@ -72,3 +103,13 @@ def safe_filename(filename: str) -> str:
     if not cleaned:
         raise DocumentError(filename or "(no name)", "the file name is empty")
     return cleaned[:120]
+
+
+STAGING_PREFIX = "staging-"
+
+
+def _remove_stale_staging(store_dir: Path, older_than: float = 3600.0) -> None:
+    """What an upload killed mid-way left behind; a live upload's folder is younger than an hour."""
+    for path in store_dir.glob(STAGING_PREFIX + "*"):
+        if time.time() - path.stat().st_mtime > older_than:
+            shutil.rmtree(path, ignore_errors=True)

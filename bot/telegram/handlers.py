@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from advisor.answer import Answer
 from advisor.documents import DocumentMeta
-from advisor.errors import AdvisorError, DocumentError, QuestionError
+from advisor.errors import AdvisorError, DocumentError, DocumentExists, QuestionError
 from advisor.passages import Passage
 from advisor.strings import EXAMPLES, t
 from ingest.formats import DOCUMENT_TYPES
@@ -247,8 +247,12 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if len(data) > limit:
             await reply(update, ui(language, "upload_too_big", name=name, size=len(data) // 1024, limit=limit // 1024))
             return
+        replace = (update.effective_message.caption or "").strip().lower() == "replace"
         try:
-            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, limit)
+            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, limit, replace)
+        except DocumentExists:
+            await reply(update, ui(language, "upload_exists", name=name))
+            return
         except (DocumentError, AdvisorError) as exc:
             log.warning("document %r from Telegram user %s not added: %s", name, user.id, exc)
             await reply(update, ui(language, "upload_failed", reason=str(exc)))

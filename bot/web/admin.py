@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -46,8 +47,9 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
         return report.to_dict() | {"summary": report.summary()}
 
     @app.post(UPLOAD_PATH, tags=["admin"], openapi_extra={"requestBody": UPLOAD_BODY})
-    async def add_document(request: Request, actor: str = Depends(admin_actor)) -> dict:
-        """Upload one document (.pdf, .docx, .md, .txt, .html) as the form field `file`; a file that cannot be read changes nothing."""
+    async def add_document(request: Request, actor: str = Depends(admin_actor)) -> JSONResponse:
+        """Upload one document (.pdf, .docx, .md, .txt, .html) as the form field `file`, with `replace=true` to replace
+        one of the same name. It is published only if its version passes the checks; otherwise nothing changes (422)."""
         if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
             raise HTTPException(415, "Send the document as multipart/form-data, in a field named file.")
         async with request.form(max_files=1, max_fields=4) as form:  # read only once the token is known good
@@ -58,8 +60,12 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
             if Path(name).suffix.lower() not in DOCUMENT_TYPES:
                 raise HTTPException(415, f"{name or '(no name)'}: unsupported file type; send one of {', '.join(DOCUMENT_TYPES)}.")
             data = await upload.read()
-        report = await run_in_threadpool(services.admin.add_document, name, data, actor)
-        return report.to_dict() | {"summary": report.summary()}
+            replace = str(form.get("replace") or "").strip().lower() in ("1", "true", "yes", "on")
+        report = await run_in_threadpool(services.admin.add_document, name, data, actor, False, None, replace)
+        body = report.to_dict() | {"summary": report.summary()}
+        if not report.published:
+            return JSONResponse(body | {"error": f"{name}: not published: {report.reason}"}, 422)
+        return JSONResponse(body)
 
     @app.get("/admin/report", tags=["admin"])
     def report(actor: str = Depends(admin_actor)) -> dict:

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from advisor.errors import AdvisorError, DocumentError, IngestBusy, KnowledgeNotReady, QuestionError, StoreError
+from advisor.errors import AdvisorError, DocumentError, DocumentExists, IngestBusy, KnowledgeNotReady, QuestionError, StoreError
 
 log = logging.getLogger("advisor.web")
 
@@ -32,6 +32,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QuestionError)
     async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
         return error(400, str(exc))
+
+    @app.exception_handler(DocumentExists)
+    async def exists(request: Request, exc: DocumentExists) -> JSONResponse:
+        return error(409, str(exc))
 
     @app.exception_handler(DocumentError)
     async def bad_document(request: Request, exc: DocumentError) -> JSONResponse:

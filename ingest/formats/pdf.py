@@ -11,7 +11,7 @@ from advisor.text import collapse_space
 from . import Extracted
 
 
-def read_pdf(path: Path, name: str, data: bytes) -> Extracted:
+def read_pdf(path: Path, name: str, data: bytes, max_pages: int = 500) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -21,6 +21,11 @@ def read_pdf(path: Path, name: str, data: bytes) -> Extracted:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
             raise DocumentError(name, "the PDF is encrypted; upload an unprotected copy")
+        declared = _declared_pages(reader)  # read before the page tree is walked: a hostile tree can be huge
+        if declared is not None and declared > max_pages:
+            raise DocumentError(name, f"the PDF has {declared:,} pages; the limit is {max_pages} (ADVISOR_PDF_MAX_PAGES)")
+        if len(reader.pages) > max_pages:
+            raise DocumentError(name, f"the PDF has {len(reader.pages):,} pages; the limit is {max_pages} (ADVISOR_PDF_MAX_PAGES)")
         pages = [page.extract_text() or "" for page in reader.pages]
         info_title = (reader.metadata.title if reader.metadata else None) or ""
     except DocumentError:
@@ -31,6 +36,15 @@ def read_pdf(path: Path, name: str, data: bytes) -> Extracted:
     if not text.strip():
         raise DocumentError(name, "the PDF has no extractable text (a scanned image?)")
     return Extracted(_pdf_blocks(text), collapse_space(info_title))
+
+
+def _declared_pages(reader) -> int | None:
+    """The page count the document's page tree declares, if it declares one."""
+    try:
+        count = reader.trailer["/Root"]["/Pages"]["/Count"]
+        return int(count)
+    except Exception:  # no or odd page tree: pypdf's own walk decides
+        return None
 
 
 def _pdf_blocks(text: str) -> list[Block]:

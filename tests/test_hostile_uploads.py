@@ -1,0 +1,134 @@
+"""Uploads an admin might be sent: each bad one is refused by name, in bounded time, and the knowledge stays as it was."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from advisor.errors import DocumentError, DocumentExists
+from advisor.store import KnowledgeStore
+from ingest.build import ingest
+from ingest.service import KnowledgeAdmin
+
+from .conftest import make_settings
+from .fakes import HashEmbedder
+
+DOC = "---\ntitle: \"{title}\"\nissuer: Test\ndate: 2024-01-01\nlanguage: en\n---\n## Topic\n\n{body}\n"
+CHECK = ('{"id": "c1", "lang": "en", "question": "Do researchers decide about individual collaborations?", '
+         '"expect_any": ["decide themselves"], "kind": "answer"}\n')
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A small knowledge folder with a check, published once; the admin service over it."""
+    kb = tmp_path / "knowledge"
+    kb.mkdir()
+    (kb / "a.md").write_text(DOC.format(title="Doc A", body="Researchers decide themselves whether to keep individual "
+                                                            "collaborations with Russian colleagues."))
+    (kb / "b.md").write_text(DOC.format(title="Doc B", body="Export of dual-use technology needs a licence."))
+    (kb / "synonyms.txt").write_text("co-author = coauthor\n")
+    (kb / "checks.jsonl").write_text(CHECK)
+    settings = make_settings(tmp_path, knowledge_dir=kb, pdf_max_pages=50)
+    assert ingest(settings, None, HashEmbedder()).published
+    return KnowledgeAdmin(settings, HashEmbedder()), kb
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def refused(admin: KnowledgeAdmin, kb: Path, name: str, data: bytes, says: str, **kwargs) -> float:
+    """Upload, expect a DocumentError naming the file and saying `says`; the folder and the serving version unchanged."""
+    before, serving = snapshot(kb), KnowledgeStore(admin.settings.store_dir).current_id()
+    started = time.perf_counter()
+    with pytest.raises(DocumentError) as caught:
+        admin.add_document(name, data, "test", **kwargs)
+    took = time.perf_counter() - started
+    assert caught.value.path == name and says in caught.value.reason, str(caught.value)
+    assert snapshot(kb) == before
+    assert KnowledgeStore(admin.settings.store_dir).current_id() == serving
+    assert not list(admin.settings.store_dir.glob("staging-*"))
+    return took
+
+
+def test_an_upload_named_like_a_document_needs_replace(site):
+    admin, kb = site
+    with pytest.raises(DocumentExists):
+        admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test")
+    assert b"decide themselves" in (kb / "a.md").read_bytes()
+
+
+def test_a_replacement_the_checks_refuse_changes_nothing(site):
+    admin, kb = site
+    before = snapshot(kb)
+    report = admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test", replace=True)
+    assert not report.published and "checks failed" in report.reason
+    assert snapshot(kb) == before
+    assert KnowledgeStore(admin.settings.store_dir).audit_entries()[-1]["action"] == "upload"
+
+
+def test_a_published_upload_lands_in_the_folder(site):
+    admin, kb = site
+    report = admin.add_document("c.md", DOC.format(title="Doc C", body="Visiting scholars register on arrival.").encode(), "test")
+    assert report.published and (kb / "c.md").read_text().startswith("---")
+
+
+def test_reserved_names_are_refused(site):
+    admin, kb = site
+    refused(admin, kb, "synonyms.txt", b"co-author = lunch\n", "reserved")
+
+
+def test_yaml_aliases_are_refused(site):
+    admin, kb = site
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = "---\n" + "\n".join(lines) + "\ntitle: *a8\n---\n# Bomb\n\nText.\n"
+    assert refused(admin, kb, "bomb.md", bomb.encode(), "aliases") < 10
+
+
+def test_long_fields_and_odd_urls_are_refused(site):
+    admin, kb = site
+    refused(admin, kb, "long.md", DOC.format(title="x" * 5000, body="Text.").encode(), "limit is 2000")
+    odd = "---\ntitle: T\nurl: javascript:alert(1)\n---\n# T\n\nText.\n"
+    refused(admin, kb, "odd.md", odd.encode(), "not a web address")
+
+
+def test_a_docx_zip_bomb_is_refused_before_unpacking(site):
+    admin, kb = site
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", " " * (60 * 2**20))  # 60 MB of spaces in well under 1 MB
+    assert len(packed.getvalue()) < 2**20
+    assert refused(admin, kb, "bomb.docx", packed.getvalue(), "times its packed size") < 10
+
+
+def test_a_docx_with_broken_xml_is_refused_by_name(site):
+    admin, kb = site
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                                'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>')
+        archive.writestr("word/document.xml", "<w:document><w:body><broken")
+    refused(admin, kb, "broken.docx", packed.getvalue(), "DOCX")
+
+
+def test_a_pdf_with_too_many_pages_is_refused(site):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for _ in range(60):
+        pdf.add_page()
+    pdf.set_font("Helvetica")
+    pdf.cell(text="One line.")
+    refused(admin := site[0], site[1], "long.pdf", bytes(pdf.output()), "the limit is 50")
+    assert admin.settings.pdf_max_pages == 50
+
+
+def test_a_file_that_needs_too_much_memory_is_refused(site):
+    admin, kb = site
+    admin.settings = admin.settings.model_copy(update={"parse_memory_mb": 80})
+    page = "<html><body>" + "<p><b>Visiting</b> <i>scholars</i> register.</p>" * 200_000 + "</body></html>"
+    refused(admin, kb, "huge.html", page.encode(), "memory")
