@@ -1,13 +1,19 @@
 """What was asked, what was answered, feedback and change-notice subscribers: one SQLite file in the store."""
 from __future__ import annotations
 
+import hmac
 import json
+import logging
+import secrets
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from .answer import Answer
 from .store import now_iso
+
+log = logging.getLogger("advisor.journal")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (
@@ -20,8 +26,20 @@ CREATE TABLE IF NOT EXISTS subscribers (chat_id INTEGER PRIMARY KEY, language TE
 """
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A question in the log: its id, and the token that alone lets its asker rate the answer."""
+
+    question_id: int
+    feedback_token: str
+
+
 class Journal:
-    """Thread-safe; every channel writes here so admins see one picture."""
+    """Thread-safe; every channel writes here so admins see one picture.
+
+    Bookkeeping never costs an answer: when the log cannot be written (a full disk, a read-only store), the
+    failure is logged once, `problem` says what is wrong, and questions are answered without being recorded.
+    """
 
     def __init__(self, path: Path) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -29,30 +47,64 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it consistent; a crash may lose the last rows
         self._db.executescript(_SCHEMA)
+        if "token" not in {row[1] for row in self._db.execute("PRAGMA table_info(questions)")}:
+            self._db.execute("ALTER TABLE questions ADD COLUMN token TEXT")  # logs written before feedback tokens
         self._lock = threading.Lock()
+        self.problem: str | None = None  # why the log cannot be written, while it cannot
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self.problem is None:
+            log.error("cannot %s; answers go on without it: %s", what, exc)
+        self.problem = f"the activity log cannot be written ({exc})"
 
     def _run(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:
         with self._lock:
             return self._db.execute(sql, args)
 
-    def record_question(self, channel: str, user: str, answer: Answer) -> int:
+    def record_question(self, channel: str, user: str, answer: Answer) -> Recorded | None:
+        """Log a question and its answer; None when the log cannot be written (the answer stands all the same)."""
         quotes = json.dumps([{"passage_id": q.passage_id, "document": q.document} for q in answer.quotes])
-        cur = self._run(
-            "INSERT INTO questions (time, channel, user, question, language, answered, version, quotes) VALUES (?,?,?,?,?,?,?,?)",
-            (now_iso(), channel, user, answer.question, answer.language, int(answer.answered), answer.version, quotes),
-        )
+        token = secrets.token_urlsafe(16)
+        row = (now_iso(), channel, user, answer.question, answer.language, int(answer.answered), answer.version, quotes, token)
+        try:
+            cur = self._run("INSERT INTO questions (time, channel, user, question, language, answered, version, quotes, token) "
+                            "VALUES (?,?,?,?,?,?,?,?,?)", row)
+        except (sqlite3.Error, OSError, UnicodeError) as exc:
+            self._failed("record a question", exc)
+            return None
+        self.problem = None
         assert cur.lastrowid is not None  # an INSERT always sets it
-        return cur.lastrowid
+        return Recorded(cur.lastrowid, token)
 
-    def record_feedback(self, question_id: int, rating: int, channel: str, user: str) -> bool:
-        """Store +1 or -1 for an answered question, with the question, version and quotes it concerned."""
-        row = self._run("SELECT question, version, quotes FROM questions WHERE id = ?", (question_id,)).fetchone()
+    def record_feedback(self, question_id: int, rating: int, channel: str, user: str, *, token: str | None = None) -> bool:
+        """Store +1 or -1 for a logged answer: one vote per answer (a second replaces the first).
+
+        The vote counts only from whoever got the answer: with its feedback token (web), or as the same user on
+        the same channel (Telegram, whose ids the log holds). False when the question is unknown or not theirs.
+        """
+        row = self._run("SELECT question, version, quotes, channel, user, token FROM questions WHERE id = ?",
+                        (question_id,)).fetchone()
         if row is None:
             return False
-        self._run(
-            "INSERT INTO feedback (time, channel, user, question_id, rating, question, version, quotes) VALUES (?,?,?,?,?,?,?,?)",
-            (now_iso(), channel, user, question_id, 1 if rating > 0 else -1, *row),
-        )
+        if token is not None:
+            if not row[5] or not hmac.compare_digest(token.encode(), row[5].encode()):
+                return False
+        elif (row[3], row[4]) != (channel, user):
+            return False
+        try:
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("DELETE FROM feedback WHERE question_id = ?", (question_id,))
+                self._db.execute(
+                    "INSERT INTO feedback (time, channel, user, question_id, rating, question, version, quotes) "
+                    "VALUES (?,?,?,?,?,?,?,?)", (now_iso(), channel, user, question_id, 1 if rating > 0 else -1, *row[:3]))
+                self._db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            with self._lock:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            self._failed("record feedback", exc)
+            return False
         return True
 
     def stats(self) -> dict:

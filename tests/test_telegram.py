@@ -177,6 +177,9 @@ async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(o
     assert services.advisor.passage(passage_id).text in passage.text
     assert_valid([passage])
 
+    assert await chat.press(reply, "👍", user=ADMIN) == []  # someone else's button press counts for nothing
+    assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "I can no longer find that question."
+    assert services.journal.stats()["helpful"] == 0
     assert await chat.press(reply, "👎") == []
     assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "Thank you — your feedback is recorded."
     assert [label for row in reply.buttons for label, _ in row] == labels[:-2]  # feedback row removed

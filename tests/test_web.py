@@ -1,6 +1,7 @@
 """The web API over a real store and the real model: answers, bad input, CORS, limits and admin."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -15,7 +16,8 @@ from bot.web.admin import admin_tokens
 
 from .conftest import KNOWLEDGE, make_settings
 
-ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id"}
+ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id",
+               "feedback_token"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
               "translation", "translation_language"}
 TOKEN = "s3cret-token"
@@ -138,19 +140,56 @@ async def test_feedback_is_stored_against_the_question(make_services):
     services = make_services()
     async with client_for(services) as client:
         answer = (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).json()
-        response = await client.post("/api/feedback", json={"question_id": answer["question_id"], "rating": -1})
+        response = await client.post("/api/feedback", json={"question_id": answer["question_id"], "rating": -1,
+                                                             "feedback_token": answer["feedback_token"]})
         assert response.status_code == 200 and response.json() == {"ok": True}
     stored = services.journal.recent_feedback()
     assert stored[0]["rating"] == -1 and stored[0]["channel"] == "web"
     assert stored[0]["question"] == "Can I attend a conference in Russia?"
 
 
+async def test_feedback_needs_the_answers_token_and_counts_once(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        mine = (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).json()
+        other = (await client.post("/api/ask", json={"question": "Can I keep my Russian co-author?"})).json()
+        forged = {"question_id": other["question_id"], "rating": -1, "feedback_token": mine["feedback_token"]}
+        assert_plain_error(await client.post("/api/feedback", json=forged), 404)
+        for rating in (1, -1, -1, 1, -1):
+            vote = {"question_id": mine["question_id"], "rating": rating, "feedback_token": mine["feedback_token"]}
+            assert (await client.post("/api/feedback", json=vote)).status_code == 200
+    stored = services.journal.recent_feedback()
+    assert len(stored) == 1 and stored[0]["rating"] == -1  # the last vote replaced the others
+
+
+async def test_a_lone_surrogate_in_a_question_gets_a_plain_reply(client):
+    body = json.dumps({"question": "Can I \ud800 attend a conference in Russia?"}).encode()  # JSON may carry one
+    response = await client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code in (200, 400), response.text
+    assert "\ud800" not in response.json().get("question", "")
+
+
+async def test_answers_go_on_when_the_log_cannot_be_written(make_services):
+    services = make_services()
+    services.journal.close()  # as good as a full disk or a read-only store: every write fails
+    async with client_for(services) as client:
+        for question in ("Can I attend a conference in Russia?", "Bad \ud800 surrogate in a question?"):
+            response = await client.post("/api/ask", content=json.dumps({"question": question}).encode(),
+                                         headers={"Content-Type": "application/json"})
+            assert response.status_code in (200, 400), response.text
+        answered = (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).json()
+        assert answered["answered"] and answered["question_id"] is None and answered["feedback_token"] is None
+        ready = (await client.get("/readyz")).json()
+    assert ready["ready"] and "cannot be written" in ready["degraded"]
+
+
 @pytest.mark.parametrize("body, status", [
-    ({"question_id": 99999, "rating": 1}, 404),
-    ({"question_id": 1, "rating": 0}, 422),
-    ({"question_id": 1, "rating": 5}, 422),
-    ({"question_id": "one", "rating": 1}, 422),
-    ({"question_id": 0, "rating": 1}, 422),
+    ({"question_id": 99999, "rating": 1, "feedback_token": "x"}, 404),
+    ({"question_id": 1, "rating": 1}, 422),
+    ({"question_id": 1, "rating": 0, "feedback_token": "x"}, 422),
+    ({"question_id": 1, "rating": 5, "feedback_token": "x"}, 422),
+    ({"question_id": "one", "rating": 1, "feedback_token": "x"}, 422),
+    ({"question_id": 0, "rating": 1, "feedback_token": "x"}, 422),
     ({"rating": 1}, 422),
 ])
 async def test_bad_feedback_gets_a_plain_4xx(client, body, status):
@@ -310,7 +349,8 @@ async def test_admin_endpoints_refuse_a_missing_or_wrong_token(admin):
 async def test_admin_report_shows_gaps_feedback_and_counts(admin):
     client, _ = admin
     asked = (await client.post("/api/ask", json={"question": "What is the recipe for a chocolate cake?"})).json()
-    await client.post("/api/feedback", json={"question_id": asked["question_id"], "rating": -1})
+    await client.post("/api/feedback", json={"question_id": asked["question_id"], "rating": -1,
+                                             "feedback_token": asked["feedback_token"]})
     report = (await client.get("/admin/report")).json()
     assert report["stats"]["questions"] == 1 and report["stats"]["not_covered"] == 1
     assert report["not_covered"][0]["question"] == "What is the recipe for a chocolate cake?"

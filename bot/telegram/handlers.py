@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from advisor.answer import Answer
 from advisor.documents import DocumentMeta
 from advisor.errors import AdvisorError, DocumentError, DocumentExists, QuestionError
+from advisor.journal import Recorded
 from advisor.passages import Passage
 from advisor.strings import EXAMPLES, t
 from ingest.formats import DOCUMENT_TYPES
@@ -96,26 +97,27 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
         await reply(update, ui(user_language(user), "rate_limited", seconds=math.ceil(wait)))
         return
 
-    def ask() -> tuple[Answer, int]:
+    def ask() -> tuple[Answer, Recorded | None]:
         answer = services.advisor.ask(text)
         return answer, services.journal.record_question(CHANNEL, str(user.id), answer)
 
     try:
         async with typing_shown(update.effective_chat):
-            answer, question_id = await asyncio.to_thread(ask)
+            answer, recorded = await asyncio.to_thread(ask)
     except QuestionError as exc:
         await reply(update, escape(str(exc)))
         return
-    await reply(update, render_answer(answer, header), answer_buttons(answer, question_id))
+    await reply(update, render_answer(answer, header), answer_buttons(answer, recorded.question_id if recorded else None))
 
 
-def answer_buttons(answer: Answer, question_id: int) -> InlineKeyboardMarkup:
+def answer_buttons(answer: Answer, question_id: int | None) -> InlineKeyboardMarkup:
     """One button per quote for its full passage, then 👍 / 👎 for the whole reply."""
     language = answer.language
     rows = [[InlineKeyboardButton(t_plain(language, "passage_button", n=n), callback_data=f"p:{language}:{q.passage_id}")]
             for n, q in enumerate(answer.quotes, 1)]
-    rows.append([InlineKeyboardButton(t_plain(language, "helpful"), callback_data=f"fb:{language}:{question_id}:1"),
-                 InlineKeyboardButton(t_plain(language, "not_helpful"), callback_data=f"fb:{language}:{question_id}:-1")])
+    if question_id is not None:  # None: the log could not be written, so there is nothing to rate
+        rows.append([InlineKeyboardButton(t_plain(language, "helpful"), callback_data=f"fb:{language}:{question_id}:1"),
+                     InlineKeyboardButton(t_plain(language, "not_helpful"), callback_data=f"fb:{language}:{question_id}:-1")])
     return InlineKeyboardMarkup(rows)
 
 

@@ -35,6 +35,7 @@ class AskRequest(BaseModel):
 
 class FeedbackRequest(BaseModel):
     question_id: int = Field(ge=1, description="The question_id returned with the answer.")
+    feedback_token: str = Field(min_length=1, max_length=64, description="The feedback_token returned with the answer.")
     rating: Literal[1, -1] = Field(description="1 helpful, -1 not helpful.")
 
 
@@ -54,8 +55,9 @@ def create_app(services: Services) -> FastAPI:
     def ask(body: AskRequest) -> dict:
         """Answer with verbatim quotes and their sources, or say the guidance is silent."""
         answer = services.advisor.ask(body.question, body.lang)
-        question_id = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
-        return answer.to_dict() | {"question_id": question_id}
+        recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
+        return answer.to_dict() | {"question_id": recorded.question_id if recorded else None,
+                                   "feedback_token": recorded.feedback_token if recorded else None}
 
     @app.get("/api/sources", tags=["ask"])
     def sources() -> list[dict]:
@@ -65,8 +67,8 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/feedback", dependencies=[Depends(require_json)], tags=["ask"])
     def feedback(body: FeedbackRequest) -> dict:
         """Record whether an answer helped."""
-        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS):
-            raise HTTPException(404, f"There is no question {body.question_id} to rate.")
+        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token):
+            raise HTTPException(404, f"There is no question {body.question_id} with that feedback token to rate.")
         return {"ok": True}
 
     @app.get("/healthz", tags=["health"])
@@ -77,7 +79,10 @@ def create_app(services: Services) -> FastAPI:
     async def readyz() -> JSONResponse:
         if not services.ready:
             return JSONResponse({"ready": False, "error": "The knowledge is not loaded yet."}, 503)
-        return JSONResponse({"ready": True, "version": services.advisor.version})
+        body = {"ready": True, "version": services.advisor.version}
+        if services.journal.problem:  # still answering; an operator should know the log is not being kept
+            body["degraded"] = services.journal.problem
+        return JSONResponse(body)
 
     # Pages -------------------------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)

@@ -266,7 +266,7 @@
       return figure;
     }
 
-    function feedbackButtons(questionId) {
+    function feedbackButtons(questionId, token) {
       var bar = el("div", "fb");
       bar.setAttribute("role", "group");
       bar.setAttribute("aria-label", T.helped);
@@ -284,7 +284,7 @@
           // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page
           bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
           button.setAttribute("aria-pressed", "true");
-          post("/api/feedback", { question_id: questionId, rating: choice[0] }).then(function (result) {
+          post("/api/feedback", { question_id: questionId, feedback_token: token, rating: choice[0] }).then(function (result) {
             bar.append(el("span", null, result.ok ? T.thanks : result.error));
           });
         });
@@ -303,7 +303,7 @@
         (answer.quotes || []).forEach(function (q) { box.append(renderQuote(q)); });
         box.append(el("p", "foot", answer.footer));
       }
-      if (answer.question_id) box.append(feedbackButtons(answer.question_id));
+      if (answer.question_id && answer.feedback_token) box.append(feedbackButtons(answer.question_id, answer.feedback_token));
       return box;
     }
 
