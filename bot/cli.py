@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor")
+
+
+def _shown(error: ErrorDetails) -> str:
+    """The bad value of a setting as the message shows it; secrets are never printed."""
+    return "<hidden>" if "token" in str(error["loc"][0]) else repr(error.get("input"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings(**({"store_dir": args.store} if args.store else {}))
     except ValidationError as exc:
-        problems = "; ".join(f"ADVISOR_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"ADVISOR_{str(e['loc'][0]).upper()}={_shown(e):}: {e['msg']}" for e in exc.errors())
         print(f"advisor: a setting is not valid: {problems}", file=sys.stderr)
         return 2
     try:

@@ -7,7 +7,9 @@ import shutil
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from advisor.settings import Settings
 from advisor.store import KnowledgeStore
 from bot.ratelimit import RateLimiter
 from bot.serve import Runtime
@@ -20,7 +22,7 @@ ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "f
                "feedback_token"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
               "translation", "translation_language"}
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-for-the-tests"
 
 
 @pytest.fixture
@@ -418,8 +420,22 @@ async def test_uploading_a_document_publishes_it_and_rollback_restores(admin, kn
     assert {("rollback", "web:admin")} <= actors
 
 
-def test_admin_tokens_may_be_named():
-    assert admin_tokens(None) == {} and admin_tokens("") == {}
-    assert admin_tokens("s3cret") == {"admin": "s3cret"}
-    assert admin_tokens("alice:tok-1, bob:tok-2") == {"alice": "tok-1", "bob": "tok-2"}
+def test_admin_tokens_are_taken_whole_named_explicitly_and_long():
+    assert admin_tokens(Settings(_env_file=None)) == {}
+    whole = Settings(_env_file=None, admin_token="foo:bar,abc-def-ghi-jkl")
+    assert admin_tokens(whole) == {"admin": "foo:bar,abc-def-ghi-jkl"}  # no silent splitting at ':' or ','
+    named = Settings(_env_file=None, admin_tokens={"alice": "a" * 16, "bob": "b" * 20})
+    assert admin_tokens(named) == {"alice": "a" * 16, "bob": "b" * 20}
+    for bad in ({"admin_token": "short"}, {"admin_tokens": {"alice": "short"}}, {"admin_tokens": {"a b": "x" * 16}}):
+        with pytest.raises(ValidationError):
+            Settings(_env_file=None, **bad)
 
+
+async def test_admins_have_their_own_rate_limit_bucket(make_services):
+    services = make_services(admin_token=TOKEN, web_rate_limit_per_minute=2)
+    async with client_for(services) as client:
+        for _ in range(3):
+            await client.get("/api/sources")
+        assert (await client.get("/api/sources")).status_code == 429
+        response = await client.get("/admin/versions", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert response.status_code == 200

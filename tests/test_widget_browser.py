@@ -25,7 +25,7 @@ XSS_DOC = """---
 title: "Visitors policy <img src=x onerror=\\"window.pwned='title'\\">"
 issuer: "<script>window.pwned='issuer'</script>Security office"
 date: 2026-11-01
-url: 'https://intranet.example.org/visitors" onmouseover="window.pwned=1' 
+url: 'https://intranet.example.org/visitors" onmouseover="window.pwned=1'
 language: en
 authority: summary
 ---

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hmac
-import re
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -12,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
+from advisor.settings import Settings
 from ingest.formats import DOCUMENT_TYPES
 
 from ..services import Services
@@ -20,7 +20,6 @@ CHANNEL = "web"
 UPLOAD_PATH = "/admin/documents"
 UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
-_TOKEN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 
 class RollbackRequest(BaseModel):
@@ -86,17 +85,9 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
         return {"version": await run_in_threadpool(services.admin.rollback, body.version, actor)}
 
 
-def admin_tokens(configured: str | None) -> dict[str, str]:
-    """ADVISOR_ADMIN_TOKEN as {name: token}: one bare token is named "admin"; or "alice:tok1,bob:tok2"."""
-    tokens: dict[str, str] = {}
-    for entry in filter(None, (e.strip() for e in (configured or "").split(","))):
-        name, sep, token = entry.partition(":")
-        if sep and token and _TOKEN_NAME.match(name):
-            tokens[name] = token
-        else:
-            tokens["admin" if "admin" not in tokens else f"admin{len(tokens) + 1}"] = entry
-    return tokens
-
+def admin_tokens(settings: Settings) -> dict[str, str]:
+    """Every admin token by the name its actions are recorded under: ADVISOR_ADMIN_TOKEN is "admin"."""
+    return ({"admin": settings.admin_token} if settings.admin_token else {}) | settings.admin_tokens
 
 
 async def _require_json(request: Request) -> None:

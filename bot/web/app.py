@@ -48,7 +48,7 @@ def create_app(services: Services) -> FastAPI:
     """Build the web app over `services` (settings, advisor, journal, admin, ready); serving it is separate."""
     settings = services.settings
     app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.")
-    tokens = admin_tokens(settings.admin_token)
+    tokens = admin_tokens(settings)
 
     # Asking ----------------------------------------------------------------------------------------
     @app.post("/api/ask", dependencies=[Depends(require_json)], tags=["ask"])
@@ -103,7 +103,8 @@ def create_app(services: Services) -> FastAPI:
     install_error_handlers(app)
     # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
-                       limiter=RateLimiter(settings.web_rate_limit_per_minute))
+                       limiter=RateLimiter(settings.web_rate_limit_per_minute),
+                       admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
     app.add_middleware(SecurityHeaders)

@@ -26,10 +26,11 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestLimits:
-    """Rate limit for /api and /admin, and a body-size limit enforced before the body is read."""
+    """Rate limits for /api and, in a bucket of its own, /admin; a body-size limit enforced before the body is read."""
 
-    def __init__(self, app, max_body: int, max_upload: int, limiter: RateLimiter) -> None:
-        self.app, self.max_body, self.max_upload, self.limiter = app, max_body, max_upload, limiter
+    def __init__(self, app, max_body: int, max_upload: int, limiter: RateLimiter, admin_limiter: RateLimiter) -> None:
+        self.app, self.max_body, self.max_upload = app, max_body, max_upload
+        self.limiter, self.admin_limiter = limiter, admin_limiter
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -37,7 +38,7 @@ class RequestLimits:
         path = scope["path"]
         if path.startswith(("/api/", "/admin/")):
             client = (scope.get("client") or ("unknown",))[0]
-            wait = self.limiter.wait_seconds(client)
+            wait = (self.admin_limiter if path.startswith("/admin/") else self.limiter).wait_seconds(client)
             if wait:
                 response = JSONResponse({"error": f"Too many requests; try again in {math.ceil(wait)} seconds."}, 429,
                                         headers={"Retry-After": str(math.ceil(wait))})
