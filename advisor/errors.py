@@ -34,5 +34,9 @@ class DocumentExists(DocumentError):
     """An upload would replace a document without being asked to."""
 
 
+class StorageFull(AdvisorError):
+    """The disk under the store is full: the ingestion stopped, the serving version is untouched."""
+
+
 class ModelUnavailable(AdvisorError):
     """The embedding model cannot be loaded."""

@@ -1,6 +1,7 @@
 """Passages -> vectors -> a new store version: embed what is new, write beside the serving version, check, publish."""
 from __future__ import annotations
 
+import errno
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Translation
 from advisor.embeddings import Embedder
-from advisor.errors import DocumentError
+from advisor.errors import DocumentError, StorageFull
 from advisor.passages import Passage, Unit, UnitKind
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore, VersionInfo, now_iso, who
@@ -30,7 +31,30 @@ def embedding_text(unit: Unit, passages: dict[str, Passage]) -> str:
     return unit.text
 
 
-def ingest(
+def ingest(settings: Settings, paths: Sequence[Path] | None, embedder: Embedder, **options) -> IngestReport:
+    """Build a new knowledge version from `paths` and publish it if it passes the gate (see `_ingest`).
+
+    A full disk stops the ingestion with StorageFull; the serving version is untouched, and what was half
+    written is removed by the next ingestion.
+    """
+    try:
+        return _ingest(settings, paths, embedder, **options)
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        raise StorageFull(f"The disk under the knowledge store ({settings.store_dir}) is full, so the new version "
+                          "could not be written; the serving version is unchanged. Free some space and try again.") from exc
+
+
+def _disk_full(exc: BaseException) -> bool:
+    while exc is not None:
+        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+def _ingest(
     settings: Settings,
     paths: Sequence[Path] | None,
     embedder: Embedder,

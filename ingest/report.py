@@ -58,5 +58,8 @@ class IngestReport:
                          + (f", serving version {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
             for r in c.regressions:
                 lines.append(f"  - regressed {r.id}: {r.question!r} now quotes {r.now!r}")
+            if not c.ok and not self.published:
+                lines.append("To publish: fix the document; or, if the new answer is right, update the check in "
+                             "checks.jsonl; or publish anyway with `advisor ingest --force` (recorded as forced).")
         lines.append(f"Took {self.seconds:.1f} s.")
         return "\n".join(lines)

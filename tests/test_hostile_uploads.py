@@ -1,6 +1,7 @@
 """Uploads an admin might be sent: each bad one is refused by name, in bounded time, and the knowledge stays as it was."""
 from __future__ import annotations
 
+import errno
 import io
 import time
 import zipfile
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.errors import DocumentError, DocumentExists
+from advisor.errors import DocumentError, DocumentExists, StorageFull
 from advisor.store import KnowledgeStore
 from ingest.build import ingest
 from ingest.service import KnowledgeAdmin
@@ -132,3 +133,24 @@ def test_a_file_that_needs_too_much_memory_is_refused(site):
     admin.settings = admin.settings.model_copy(update={"parse_memory_mb": 80})
     page = "<html><body>" + "<p><b>Visiting</b> <i>scholars</i> register.</p>" * 200_000 + "</body></html>"
     refused(admin, kb, "huge.html", page.encode(), "memory")
+
+
+def test_a_full_disk_stops_the_ingestion_and_leaves_the_serving_version(site, monkeypatch):
+    admin, kb = site
+    store = KnowledgeStore(admin.settings.store_dir)
+    serving = store.current_id()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(KnowledgeStore, "write_version", disk_full)
+    before = snapshot(kb)
+    with pytest.raises(StorageFull, match="is full"):
+        admin.add_document("c.md", DOC.format(title="Doc C", body="Visiting scholars register.").encode(), "test")
+    assert store.current_id() == serving and snapshot(kb) == before
+
+
+def test_the_gate_says_how_to_proceed(site):
+    admin, _ = site
+    report = admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test", replace=True)
+    assert "regressed c1" in report.summary() and "--force" in report.summary()

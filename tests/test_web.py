@@ -1,6 +1,7 @@
 """The web API over a real store and the real model: answers, bad input, CORS, limits and admin."""
 from __future__ import annotations
 
+import errno
 import json
 import re
 import shutil
@@ -387,6 +388,18 @@ async def test_bad_uploads_get_a_plain_4xx(admin, files, status, says):
 async def test_upload_needs_multipart(admin):
     client, _ = admin
     assert_plain_error(await client.post("/admin/documents", json={"file": "x"}), 415)
+
+
+async def test_a_full_disk_during_ingestion_is_a_507_and_answers_go_on(admin, monkeypatch, tmp_path):
+    client, services = admin
+    (services.settings.knowledge_dir / "new.md").write_text("---\ntitle: New\n---\n# New\n\nVisitors register at the desk.\n")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(KnowledgeStore, "write_version", disk_full)
+    assert "is full" in assert_plain_error(await client.post("/admin/reingest"), 507)
+    assert (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).status_code == 200
 
 
 async def test_reingest_and_rollback_are_audited_as_the_web_admin(admin):

@@ -9,7 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from advisor.errors import AdvisorError, DocumentError, DocumentExists, IngestBusy, KnowledgeNotReady, QuestionError, StoreError
+from advisor.errors import (
+    AdvisorError,
+    DocumentError,
+    DocumentExists,
+    IngestBusy,
+    KnowledgeNotReady,
+    QuestionError,
+    StorageFull,
+    StoreError,
+)
 
 log = logging.getLogger("advisor.web")
 
@@ -40,6 +49,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DocumentError)
     async def bad_document(request: Request, exc: DocumentError) -> JSONResponse:
         return error(422, str(exc))
+
+    @app.exception_handler(StorageFull)
+    async def full(request: Request, exc: StorageFull) -> JSONResponse:
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        return error(507, str(exc))
 
     @app.exception_handler(IngestBusy)
     async def busy(request: Request, exc: IngestBusy) -> JSONResponse:
