@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `advisor ask --json … | head`: the reader left; stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the interpreter's final flush is quiet too
+        return 141
 
 
 def make_advisor(settings: Settings):
@@ -212,8 +215,11 @@ def run_audit(settings: Settings, args) -> int:
         if args.json:
             print(json.dumps(entry, ensure_ascii=False))
             continue
-        details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("time", "action", "actor") and v not in (None, [], "", {}))
-        print(f"{entry['time']}  {entry['action']:<8} {entry['actor']:<20} {details}")
+        print(f"{entry['time']}  {entry['action']:<8} {entry['actor']:<20} {entry.get('result') or ''}".rstrip())
+        for key, value in entry.items():
+            if key not in ("time", "action", "actor", "result") and value not in (None, [], "", {}, False):
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+                print(f"    {key}: {str(shown)[:200]}")
     return 0
 
 
