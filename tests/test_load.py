@@ -55,7 +55,29 @@ def test_html_drops_navigation_and_scripts(tmp_path):
     <script>alert(1)</script></main><footer>Share this news</footer></body></html>"""
     doc = load(write(tmp_path, "page.html", html), "page.html")
     assert doc.meta.language == "fr" and doc.meta.issuer == "ULB" and doc.meta.title == "Page"
-    assert [b.text for b in doc.blocks] == ["Titre", "Un paragraphe important ."]
+    assert [b.text for b in doc.blocks] == ["Titre", "Un paragraphe important."]  # the words as the page shows them
+
+
+def test_a_pdf_keeps_real_hyphens_and_joins_only_soft_ones(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    for line in ("Exports of dual-", "use items to Russia need a licence, and inter-",
+                 "national partners are checked against the international sanctions lists."):
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "rules.pdf"
+    pdf.output(str(path))
+    text = " ".join(b.text for b in load(path, "rules.pdf").blocks)
+    assert "dual-use items" in text  # a real hyphen: "dualuse" is no word of the document
+    assert "international partners" in text  # a soft break: the document writes "international" whole
+
+
+def test_html_inline_markup_and_line_breaks_keep_the_words(tmp_path):
+    path = tmp_path / "p.html"
+    path.write_text("<main><p>Ask the <a href='/x'>research office</a>, <em>before</em> travelling.<br>Then register.</p></main>")
+    assert [b.text for b in load(path, "p.html").blocks] == ["Ask the research office, before travelling. Then register."]
 
 
 def test_pdf_text_is_extracted(tmp_path):

@@ -25,12 +25,14 @@ def read_html(name: str, data: bytes) -> Extracted:
     if soup.html and soup.html.get("lang") and "language" not in fields:
         fields["language"] = str(soup.html["lang"]).split("-")[0]
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
     root = soup.find("main") or soup.find("article") or soup.body or soup
     blocks = []
     for tag in root.find_all(_HTML_BLOCKS):
         if tag.find_parent(_HTML_BLOCKS):  # nested: its text is part of the outer block
             continue
-        text = collapse_space(tag.get_text(" ", strip=True))
+        text = collapse_space(tag.get_text())  # inline markup joins as the page shows it: "<b>important</b>." stays "important."
         if text:
             level = int(tag.name[1]) if tag.name[0] == "h" and tag.name[1:].isdigit() else 0
             blocks.append(Block(text, level))

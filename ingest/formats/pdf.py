@@ -51,6 +51,8 @@ def _pdf_blocks(text: str) -> list[Block]:
     """PDF text has hard line breaks: join lines, and end a paragraph at a blank line or a short final line."""
     lines = [line.rstrip() for line in text.replace("\r", "").split("\n")]
     width = max((len(line) for line in lines), default=0)
+    # Words the document writes whole: a hyphen at a line end is a soft break only if the joined word is one of them.
+    known = {w.lower() for w in re.findall(r"\w+", re.sub(r"\w+-\n\s*\w+", " ", text))}
     blocks: list[list[str]] = []
     current: list[str] = []
     for line in lines:
@@ -61,7 +63,10 @@ def _pdf_blocks(text: str) -> list[Block]:
                 current = []
             continue
         if current and current[-1].endswith("-") and stripped[:1].islower():
-            current[-1] = current[-1][:-1] + stripped  # a word hyphenated across lines
+            head = re.search(r"(\w+)-$", current[-1])
+            tail = re.match(r"\w+", stripped)
+            soft = head is not None and tail is not None and (head.group(1) + tail.group(0)).lower() in known
+            current[-1] = (current[-1][:-1] if soft else current[-1]) + stripped  # "inter-\nnational", "dual-\nuse"
         else:
             current.append(stripped)
         if re.search(r"[.!?:]['\"”’)]?$", stripped) and len(stripped) < 0.75 * width:
