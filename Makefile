@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/reingest_bench.py
 	$(BIN)/python bench/web_bench.py
+	$(BIN)/python bench/hostile_upload_bench.py
 
 clean:
 	rm -rf $(VENV) var
