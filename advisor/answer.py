@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from .documents import LANGUAGES, OFFICIAL, DocumentMeta
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
+from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import KnowledgeStore, Snapshot
@@ -119,6 +120,14 @@ class Advisor:
 
     def passage(self, passage_id: str):
         return self.refresh().snapshot.passages.get(passage_id)
+
+    def document(self, path: str) -> tuple[DocumentMeta, list[Passage]] | None:
+        """A document of the serving version and its passages in reading order: where a quote can be read in context."""
+        snapshot = self.refresh().snapshot
+        meta = snapshot.documents.get(path)
+        if meta is None:
+            return None
+        return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
     # Answering ---------------------------------------------------------------------
     def ask(self, question: str, language: str | None = None) -> Answer:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import html
 import json
 import re
 import shutil
@@ -452,3 +453,13 @@ async def test_admins_have_their_own_rate_limit_bucket(make_services):
         assert (await client.get("/api/sources")).status_code == 429
         response = await client.get("/admin/versions", headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 200
+
+
+async def test_every_quote_links_to_its_place_in_its_document(client):
+    answer = (await client.post("/api/ask", json={"question": "Can Russian students still enrol at a Belgian university?"})).json()
+    for quote in answer["quotes"]:
+        page = await client.get(quote["view_url"].split("#")[0])
+        assert page.status_code == 200 and page.headers["content-security-policy"].startswith("default-src 'none'")
+        passage = re.search(rf'<p id="{re.escape(quote["view_url"].split("#")[1])}">(.*?)</p>', page.text)
+        assert passage and html.escape(quote["text"]) in passage.group(1)
+    assert_plain_error(await client.get("/documents/no-such-document.md"), 404)

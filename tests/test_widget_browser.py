@@ -172,9 +172,18 @@ def test_ask_in_the_widget_shows_quotes_sources_and_takes_feedback(site, page):
     quote = answer.locator("blockquote").first
     assert len(quote.inner_text()) > 40
     caption = answer.locator("figcaption").first
-    link = caption.get_by_role("link", name="Read the source")
+    link = caption.get_by_role("link")
+    official = caption.locator(".badge").inner_text() == "Official text"
+    assert link.get_attribute("aria-label").startswith("Read the source: " if official else "Read in context: ")
     assert link.get_attribute("href").startswith("http") and link.get_attribute("rel") == "noopener noreferrer"
-    assert caption.locator(".badge").inner_text() in ("Official text", "Summary, not an official text")
+    if official:  # the official page itself, scrolled to the quote by a text fragment
+        assert "#:~:text=" in link.get_attribute("href")
+    raw = services.advisor.ask("Can I keep working with my Russian co-author?").quotes[0]
+    context = page.context.new_page()  # every quote can be read in its document on this server, highlighted
+    context.goto(f"{url}/documents/{raw.document}#{raw.passage_id}")
+    assert raw.text in context.locator(":target").inner_text()
+    assert context.locator(":target").evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    context.close()
     assert "not legal advice" in answer.inner_text()
     shot(page, "widget-answer")
 

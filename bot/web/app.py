@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from functools import cache
+from html import escape
 from pathlib import Path
 from typing import Literal
 
@@ -12,7 +14,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from advisor.documents import LANGUAGES
+from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta
+from advisor.passages import Passage
 from advisor.strings import EXAMPLES, WIDGET
 
 from ..ratelimit import RateLimiter
@@ -56,8 +59,11 @@ def create_app(services: Services) -> FastAPI:
         """Answer with verbatim quotes and their sources, or say the guidance is silent."""
         answer = services.advisor.ask(body.question, body.lang)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
-        return answer.to_dict() | {"question_id": recorded.question_id if recorded else None,
-                                   "feedback_token": recorded.feedback_token if recorded else None}
+        reply = answer.to_dict()
+        for quote in reply["quotes"]:  # where the quote can be read in its document, on this server
+            quote["view_url"] = f"/documents/{quote_path(quote['document'])}#{quote['passage_id']}"
+        return reply | {"question_id": recorded.question_id if recorded else None,
+                        "feedback_token": recorded.feedback_token if recorded else None}
 
     @app.get("/api/sources", tags=["ask"])
     def sources() -> list[dict]:
@@ -94,6 +100,19 @@ def create_app(services: Services) -> FastAPI:
         return Response(widget_script(), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
 
+    @app.get("/documents/{path:path}", include_in_schema=False)
+    def document(path: str) -> HTMLResponse:
+        """A document of the serving version, each passage anchored by its id: a quote one click from its place."""
+        found = services.advisor.document(path)
+        if found is None:
+            raise HTTPException(404, f"There is no document {path!r} in the serving knowledge.")
+        return HTMLResponse(document_page(*found))
+
+    @app.get("/document.css", include_in_schema=False)
+    async def document_css() -> Response:
+        return Response(static_file("document.css"), media_type="text/css; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=300"})
+
     @app.get("/demo.css", include_in_schema=False)
     async def demo_css() -> Response:
         return Response(static_file("demo.css"), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
@@ -120,6 +139,30 @@ def demo_page(lang: str) -> str:
     """The demo page, with the widget's language set to `lang`."""
     html = static_file("demo.html").decode("utf-8")
     return html.replace('data-lang="en"', f'data-lang="{lang}"').replace('<html lang="en">', f'<html lang="{lang}">')
+
+
+def document_page(meta: DocumentMeta, passages: list[Passage]) -> str:
+    """The document as a page; every value is escaped, and the passage a link names is highlighted (CSS :target)."""
+    authority = "Official text" if meta.authority == OFFICIAL else "Summary, not an official text"
+    details = " · ".join(escape(x) for x in (meta.issuer, meta.date, authority) if x)
+    original = (f'<p><a href="{escape(meta.url, quote=True)}" rel="noopener noreferrer">Original source ↗</a></p>'
+                if meta.url.lower().startswith(("https://", "http://")) else "")
+    note = f'<aside class="note">{escape(meta.note)}</aside>' if meta.note else ""
+    body, heading = [], ""
+    for passage in passages:
+        if passage.heading and passage.heading != heading and passage.heading != meta.title:
+            heading = passage.heading
+            body.append(f"<h2>{escape(heading)}</h2>")
+        body.append(f'<p id="{escape(passage.id, quote=True)}">{escape(passage.text)}</p>')
+    return (f'<!doctype html><html lang="{escape(meta.language, quote=True)}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(meta.title)}</title><link rel="stylesheet" href="/document.css"></head><body><main>'
+            f'<h1>{escape(meta.title)}</h1><p class="meta">{details}</p>{original}{note}{"".join(body)}'
+            "</main></body></html>")
+
+
+def quote_path(document: str) -> str:
+    return urllib.parse.quote(document, safe="/")
 
 
 @cache

@@ -245,9 +245,15 @@
       if (rest) caption.append(document.createTextNode(", " + rest));
       caption.append(el("br"), el("span", "badge " + (q.authority === "official" ? "official" : "summary"),
         q.authority === "official" ? T.official : T.summary));
-      if (link) {
-        var a = el("a", null, T.read);
-        a.href = link;
+      // Official text: its own page, scrolled to the quote (a text fragment); a summary: its page on this server.
+      var words = q.text.split(/\s+/);
+      var fragment = words.length > 8 ? words.slice(0, 4).join(" ") + "," + words.slice(-4).join(" ") : q.text;
+      var target = link && q.authority === "official" ? link.split("#")[0] + "#:~:text=" + fragment.split(",").map(encodeURIComponent).join(",")
+        : (q.view_url ? API + q.view_url : link);
+      if (target) {
+        var a = el("a", null, link && q.authority === "official" ? T.read : T.context);
+        a.href = target;
+        a.setAttribute("aria-label", (link && q.authority === "official" ? T.read : T.context) + ": " + q.title);
         a.target = "_blank";
         a.rel = "noopener noreferrer";
         var arrow = el("span", null, " ↗");
