@@ -14,7 +14,16 @@ from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import KnowledgeStore, Snapshot
 from .strings import t
-from .text import collapse_space, detect_language, has_question_words, is_supported_language, question_parts, without_markup
+from .text import (
+    collapse_space,
+    detect_language,
+    has_question_words,
+    is_supported_language,
+    question_parts,
+    small_talk,
+    small_talk_language,
+    without_markup,
+)
 
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
@@ -51,10 +60,12 @@ class Answer:
     intro: str  # the framing sentence before the quotes, in the asker's language
     footer: str  # disclaimer and whom to ask, in the asker's language
     version: str | None = None
+    small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
+            "small_talk": self.small_talk,
             "answered": self.answered,
             "quotes": [q.to_dict() for q in self.quotes],
             "text": self.text,
@@ -141,6 +152,7 @@ class Advisor:
         """
         # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
         text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
+        question_language = language
         language = language if language in LANGUAGES else detect_language(text)
         if not text:
             raise QuestionError(t(language, "empty"))
@@ -148,6 +160,11 @@ class Advisor:
             raise QuestionError(t(language, "too_long", length=len(text), limit=self.settings.max_question_chars))
         loaded = self.refresh()
         version = loaded.snapshot.info.id
+        chat = small_talk(text)
+        if chat:  # "Thanks!", "Bonjour", "help": a reply in kind, not a search of the guidance
+            language = language if question_language in LANGUAGES else small_talk_language(text, language)
+            reply = t(language, chat)
+            return Answer(text, language, False, (), reply, reply, "", version, small_talk=True)
         if not is_supported_language(text):
             return self._decline(text, language, "other_language", version)
         if not has_question_words(text, language):

@@ -20,6 +20,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "official text",
         "summary": "summary",
         "translation": "Unofficial translation",
+        "greeting": "Hello! Ask me about working with Russian colleagues — a co-authored paper, a PhD student from Moscow, an Erasmus agreement, a visiting scholar — and I will quote the guidance that applies, with its source.",
+        "thanks": "You are welcome. Ask again whenever you need to.",
+        "help": "Ask a question in a sentence, in English, French or Dutch, for example: “Can I keep working with my Russian co-author?” I reply with the passages of the guidance that answer it, each with its source, or I say that the guidance does not cover it.",
         "empty": "Please type a question, for example: “Can I keep working with my Russian co-author?”",
         "too_long": "Your question is {length} characters long; please keep it under {limit} characters.",
         "contact": "your university's research office or international relations office "
@@ -40,6 +43,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "texte officiel",
         "summary": "résumé",
         "translation": "Traduction non officielle",
+        "greeting": "Bonjour ! Posez-moi vos questions sur la collaboration avec des collègues russes — un article cosigné, un doctorant venu de Moscou, un accord Erasmus, un chercheur invité — et je citerai les textes qui s'appliquent, avec leur source.",
+        "thanks": "Avec plaisir. Revenez quand vous voulez.",
+        "help": "Posez une question en une phrase, en français, en anglais ou en néerlandais, par exemple : « Puis-je continuer à publier avec un coauteur russe ? » Je réponds par les passages des textes qui y répondent, chacun avec sa source, ou je dis que les textes ne la couvrent pas.",
         "empty": "Posez une question, par exemple : « Puis-je poursuivre ma collaboration avec un collègue russe ? »",
         "too_long": "Votre question compte {length} caractères ; limitez-la à {limit} caractères.",
         "contact": "l'administration de la recherche ou le service des relations internationales de votre université "
@@ -60,6 +66,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "officiële tekst",
         "summary": "samenvatting",
         "translation": "Niet-officiële vertaling",
+        "greeting": "Hallo! Stel me uw vragen over samenwerken met Russische collega's — een gezamenlijk artikel, een doctorandus uit Moskou, een Erasmusakkoord, een gastonderzoeker — en ik citeer de richtlijnen die gelden, met hun bron.",
+        "thanks": "Graag gedaan. Vraag gerust opnieuw wanneer u wilt.",
+        "help": "Stel een vraag in een zin, in het Nederlands, Engels of Frans, bijvoorbeeld: „Mag ik blijven samenwerken met mijn Russische coauteur?” Ik antwoord met de passages uit de richtlijnen die erop antwoorden, elk met de bron, of ik zeg dat de richtlijnen er niets over zeggen.",
         "empty": "Stel een vraag, bijvoorbeeld: “Mag ik blijven samenwerken met mijn Russische coauteur?”",
         "too_long": "Uw vraag telt {length} tekens; houd ze onder {limit} tekens.",
         "contact": "de onderzoekscoördinatie of de dienst internationale relaties van uw universiteit "

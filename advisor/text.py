@@ -190,3 +190,40 @@ def question_parts(text: str, language: str, max_parts: int = 3) -> list[str]:
 def is_label(text: str) -> bool:
     """A short line without sentence punctuation: a heading, a menu entry or a caption."""
     return len(text.split()) <= 8 and not re.search(r"[.!?:;…]['\"”’)]?$", text)
+
+
+_SMALL_TALK = {
+    "greeting": r"hello|hi|hey|good morning|good afternoon|good evening|bonjour|bonsoir|salut|hallo|hoi|dag|goedemorgen|"
+                r"goedemiddag|goedenavond",
+    "thanks": r"thanks|thank you|thx|cheers|many thanks|merci|bedankt|dank je|dank u|hartelijk dank",
+    "help": r"help|aide|hulp|what can you do|how does this work|que pouvez-vous faire|comment ça marche|wat kun je|"
+            r"wat kan je|hoe werkt dit",
+}
+_FILLER = re.compile(r"\b(?:very much|so much|a lot|beaucoup|bien|infiniment|vriendelijk|wel|there|all|everyone|advisor|bot|"
+                     r"and|et|en|me|please|svp|alstublieft|again|encore|nogmaals)\b")
+_SMALL_TALK_RE = {kind: re.compile(rf"\b(?:{pattern})\b") for kind, pattern in _SMALL_TALK.items()}
+
+
+def small_talk(text: str) -> str | None:
+    """"greeting", "thanks" or "help" when a message is only that (in any of the three languages), else None."""
+    plain = " ".join(re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", text.lower()))
+    if not plain or len(plain.split()) > 6:
+        return None
+    found = [(m.start(), kind) for kind, pattern in _SMALL_TALK_RE.items() for m in pattern.finditer(plain)]
+    rest = plain
+    for pattern in _SMALL_TALK_RE.values():
+        rest = pattern.sub(" ", rest)
+    if not found or _FILLER.sub(" ", rest).strip():
+        return None
+    return max(found)[1]  # "Hi, thanks!" is thanks: the last thing said
+
+
+_SMALL_TALK_LANGUAGE = re.compile(r"\b(?:(?P<fr>bonjour|bonsoir|salut|merci|aide|que pouvez-vous faire|comment ça marche)|"
+                                  r"(?P<nl>hallo|hoi|dag|goede\w+|bedankt|dank je|dank u|hartelijk dank|hulp|wat k\w+ je|"
+                                  r"hoe werkt dit))\b")
+
+
+def small_talk_language(text: str, default: str) -> str:
+    """The language a greeting or thanks is said in: "Merci !" is French though it has no French function word."""
+    match = _SMALL_TALK_LANGUAGE.search(text.lower())
+    return match.lastgroup or default if match else default

@@ -135,3 +135,21 @@ def test_a_weak_match_says_so_in_its_opening_line(advisor):
     assert advisor.ask(question).intro == "This is what the guidance says:"
     demanding = Advisor(advisor.settings, advisor.embedder, tuning=replace(fitted, confident=0.999))
     assert demanding.ask(question).intro.startswith("The guidance may not answer this directly")
+
+
+@pytest.mark.parametrize("message, language, says", [
+    ("Thanks!", "en", "You are welcome"),
+    ("Hello", "en", "Ask me about working with Russian colleagues"),
+    ("help", "en", "Ask a question in a sentence"),
+    ("Merci beaucoup !", "fr", "Avec plaisir"),
+    ("Bonjour", "fr", "Posez-moi vos questions"),
+    ("Dank je wel", "nl", "Graag gedaan"),
+])
+def test_small_talk_gets_a_reply_in_kind_not_a_search(advisor, message, language, says):
+    answer = advisor.ask(message)
+    assert answer.small_talk and not answer.quotes and answer.language == language and says in answer.text
+
+
+def test_a_question_that_greets_first_is_still_a_question(advisor):
+    answer = advisor.ask("Hello, can I keep working with my Russian co-author?")
+    assert not answer.small_talk and answer.answered

@@ -107,6 +107,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
     except QuestionError as exc:
         await reply(update, escape(str(exc)))
         return
+    if answer.small_talk:  # a greeting or thanks needs no buttons
+        await reply(update, render_answer(answer, header))
+        return
     await reply(update, render_answer(answer, header), answer_buttons(answer, recorded.question_id if recorded else None))
 
 

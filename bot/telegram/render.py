@@ -40,7 +40,8 @@ def render_answer(answer: Answer, header: str | None = None) -> list[str]:
     blocks.append(escape(answer.intro))
     for n, quote in enumerate(answer.quotes, 1):
         blocks.append(render_quote(quote, answer.language, n))
-    blocks.append(f"<i>{escape(answer.footer)}</i>")
+    if answer.footer:
+        blocks.append(f"<i>{escape(answer.footer)}</i>")
     return split_html("\n\n".join(blocks))
 
 

@@ -301,6 +301,10 @@
 
     function renderAnswer(answer) {
       var box = el("div");
+      if (answer.small_talk) {  // "Thanks!", "Hello", "help": a reply in kind
+        box.append(el("p", null, answer.intro));
+        return box;
+      }
       if (!answer.answered) {
         box.className = "nc";
         box.append(el("p", "label", T.notCovered), el("p", null, answer.intro), el("p", null, answer.footer));
