@@ -220,6 +220,21 @@ def test_french_page_speaks_french_and_shows_the_translation(site, page):
     shot(page, "widget-french")
 
 
+def test_a_dutch_answer_on_an_english_page_has_dutch_labels(site, page):
+    url, _ = site
+    page.goto(url + "/")
+    page.get_by_role("button", name="Ask the advisor").click()
+    answer = ask(page, "Mag ik nog naar een wetenschappelijk congres in Rusland gaan?")
+    assert answer.get_by_role("button", name="Nuttig", exact=True).is_visible()
+    assert "Did this help?" not in answer.inner_text() and "Heeft dit geholpen?" in answer.inner_text()
+    box = page.get_by_role("dialog").get_by_role("textbox")
+    box.fill("Dank je wel")
+    box.press("Enter")
+    reply = page.get_by_role("dialog").locator(".msg.bot").filter(has_text="Graag gedaan")
+    reply.wait_for()
+    assert "Niet behandeld" not in reply.inner_text() and reply.locator(".fb").count() == 0
+
+
 def test_keyboard_only(site, page):
     url, services = site
     page.goto(url + "/")

@@ -233,7 +233,7 @@
       return p;
     }
 
-    function renderQuote(q) {
+    function renderQuote(q, L) {
       var figure = el("figure");
       var block = el("blockquote");
       var link = safeUrl(q.url);
@@ -244,16 +244,16 @@
       var rest = [q.issuer, q.date].filter(Boolean).join(", ");
       if (rest) caption.append(document.createTextNode(", " + rest));
       caption.append(el("br"), el("span", "badge " + (q.authority === "official" ? "official" : "summary"),
-        q.authority === "official" ? T.official : T.summary));
+        q.authority === "official" ? L.official : L.summary));
       // Official text: its own page, scrolled to the quote (a text fragment); a summary: its page on this server.
       var words = q.text.split(/\s+/);
       var fragment = words.length > 8 ? words.slice(0, 4).join(" ") + "," + words.slice(-4).join(" ") : q.text;
       var target = link && q.authority === "official" ? link.split("#")[0] + "#:~:text=" + fragment.split(",").map(encodeURIComponent).join(",")
         : (q.view_url ? API + q.view_url : link);
       if (target) {
-        var a = el("a", null, link && q.authority === "official" ? T.read : T.context);
+        var a = el("a", null, link && q.authority === "official" ? L.read : L.context);
         a.href = target;
-        a.setAttribute("aria-label", (link && q.authority === "official" ? T.read : T.context) + ": " + q.title);
+        a.setAttribute("aria-label", (link && q.authority === "official" ? L.read : L.context) + ": " + q.title);
         a.target = "_blank";
         a.rel = "noopener noreferrer";
         var arrow = el("span", null, " ↗");
@@ -265,19 +265,19 @@
       if (q.translation) {
         var tr = el("div", "tr");
         tr.lang = q.translation_language || lang;
-        tr.append(el("p", "label", T.translation + (q.translation_language ? " (" + q.translation_language.toUpperCase() + ")" : "")),
+        tr.append(el("p", "label", L.translation + (q.translation_language ? " (" + q.translation_language.toUpperCase() + ")" : "")),
           el("p", null, q.translation));
         figure.append(tr);
       }
       return figure;
     }
 
-    function feedbackButtons(questionId, token) {
+    function feedbackButtons(questionId, token, L) {
       var bar = el("div", "fb");
       bar.setAttribute("role", "group");
-      bar.setAttribute("aria-label", T.helped);
-      bar.append(el("span", null, T.helped));
-      [[1, "up", T.yes], [-1, "down", T.no]].forEach(function (choice) {
+      bar.setAttribute("aria-label", L.helped);
+      bar.append(el("span", null, L.helped));
+      [[1, "up", L.yes], [-1, "down", L.no]].forEach(function (choice) {
         var button = el("button");
         button.append(icon(choice[1], 18));
         button.type = "button";
@@ -291,7 +291,7 @@
           bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
           button.setAttribute("aria-pressed", "true");
           post("/api/feedback", { question_id: questionId, feedback_token: token, rating: choice[0] }).then(function (result) {
-            bar.append(el("span", null, result.ok ? T.thanks : result.error));
+            bar.append(el("span", null, result.ok ? L.thanks : result.error));
           });
         });
         bar.append(button);
@@ -300,6 +300,7 @@
     }
 
     function renderAnswer(answer) {
+      var L = STRINGS[answer.language] || T;  // labels in the answer's language, whatever the page's
       var box = el("div");
       if (answer.small_talk) {  // "Thanks!", "Hello", "help": a reply in kind
         box.append(el("p", null, answer.intro));
@@ -307,13 +308,13 @@
       }
       if (!answer.answered) {
         box.className = "nc";
-        box.append(el("p", "label", T.notCovered), el("p", null, answer.intro), el("p", null, answer.footer));
+        box.append(el("p", "label", L.notCovered), el("p", null, answer.intro), el("p", null, answer.footer));
       } else {
         box.append(el("p", null, answer.intro));
-        (answer.quotes || []).forEach(function (q) { box.append(renderQuote(q)); });
+        (answer.quotes || []).forEach(function (q) { box.append(renderQuote(q, L)); });
         box.append(el("p", "foot", answer.footer));
       }
-      if (answer.question_id && answer.feedback_token) box.append(feedbackButtons(answer.question_id, answer.feedback_token));
+      if (answer.question_id && answer.feedback_token) box.append(feedbackButtons(answer.question_id, answer.feedback_token, L));
       return box;
     }
 
