@@ -1,6 +1,7 @@
 """The one way files are replaced: written beside their target, flushed, then renamed into place."""
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -35,3 +36,12 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether an error, or one it was raised from, says the disk (or the quota) is full; SQLite says it in words."""
+    while exc is not None:
+        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+from pydantic_settings import SettingsError
 
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = Settings(**({"store_dir": args.store} if args.store else {}))
+    except SettingsError as exc:  # a setting that must be JSON and is not, e.g. ADVISOR_ADMIN_TOKENS
+        print(f"advisor: a setting is not valid: {str(exc).split(' from source')[0]} (it must be JSON)", file=sys.stderr)
+        return 2
     except ValidationError as exc:
         problems = "; ".join(f"ADVISOR_{str(e['loc'][0]).upper()}={_shown(e):}: {e['msg']}" for e in exc.errors())
         print(f"advisor: a setting is not valid: {problems}", file=sys.stderr)

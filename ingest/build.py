@@ -1,7 +1,7 @@
 """Passages -> vectors -> a new store version: embed what is new, write beside the serving version, check, publish."""
 from __future__ import annotations
 
-import errno
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -10,6 +10,7 @@ from pathlib import Path
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Translation
 from advisor.embeddings import Embedder
 from advisor.errors import DocumentError, StorageFull
+from advisor.files import is_disk_full
 from advisor.passages import Passage, Unit, UnitKind
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore, VersionInfo, now_iso, who
@@ -40,18 +41,10 @@ def ingest(settings: Settings, paths: Sequence[Path] | None, embedder: Embedder,
     try:
         return _ingest(settings, paths, embedder, **options)
     except Exception as exc:
-        if not _disk_full(exc):
+        if not is_disk_full(exc):
             raise
         raise StorageFull(f"The disk under the knowledge store ({settings.store_dir}) is full, so the new version "
                           "could not be written; the serving version is unchanged. Free some space and try again.") from exc
-
-
-def _disk_full(exc: BaseException) -> bool:
-    while exc is not None:
-        if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc).lower():
-            return True
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return False
 
 
 def _ingest(
@@ -64,7 +57,8 @@ def _ingest(
     gate: Gate | None = None,
     progress: bool = False,
     wait_seconds: float = 0.0,
-    before_publish: Callable[[], object] | None = None,
+    before_publish: Callable[[IngestReport], object] | None = None,
+    lock_held: bool = False,
 ) -> IngestReport:
     """Build a new knowledge version from `paths` and publish it if it passes the gate.
 
@@ -73,15 +67,16 @@ def _ingest(
         gate: called with (store, new version, serving version, checks file); returns check
             results with "ok" and a "regressions" list; None publishes without checks.
         force: publish even when nothing changed or the gate fails; the audit log records it.
-        before_publish: run, under the store's lock, just before a version that passed is published
-            (an upload moves into the knowledge folder here); if it fails, nothing is published.
+        before_publish: run with the report, under the store's lock, just before a version that passed is
+            published (an upload moves into the knowledge folder here); if it raises, nothing is published.
+        lock_held: the caller holds the store's lock already (an upload prepares its staging copy under it).
     """
     started = time.perf_counter()
     actor = actor or who()
     store = KnowledgeStore(settings.store_dir)
     report = IngestReport()
     limits = Limits.of(settings)
-    with store.lock(wait_seconds):
+    with contextlib.nullcontext() if lock_held else store.lock(wait_seconds):
         report.previous = store.current_id()
         previous = store.manifest(report.previous) if report.previous else None
         files = discover(paths or [settings.knowledge_dir])
@@ -174,7 +169,7 @@ def _ingest(
         report.forced = force
         if publish and before_publish is not None:
             try:
-                before_publish()
+                before_publish(report)
             except BaseException:
                 store.discard(version)
                 raise

@@ -48,6 +48,9 @@ def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | T
         raise DocumentError(name, f"cannot be read as {suffix.lstrip('.').upper()} ({type(exc).__name__}: "
                                   f"{str(exc)[:200]})") from exc
     if isinstance(loaded, Document):
+        if len(loaded.meta.title) > limits.max_field_chars:  # a title taken from a heading or the file's properties
+            raise DocumentError(name, f"its title is {len(loaded.meta.title):,} characters long; the limit is "
+                                      f"{limits.max_field_chars} (ADVISOR_MAX_FIELD_CHARS)")
         size = sum(len(b.text) for b in loaded.blocks)
         if size > limits.max_document_chars:
             raise DocumentError(name, f"it holds {size:,} characters of text; the limit is {limits.max_document_chars:,} "

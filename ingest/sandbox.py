@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import asdict
@@ -18,28 +19,35 @@ from advisor.settings import Settings
 from .limits import Limits
 
 _ROOT = Path(__file__).resolve().parent.parent
+_PASSED = {"PATH", "LANG", "LANGUAGE", "TMPDIR", "HOME", "PYTHONHASHSEED"}
 
 
 def check_untrusted(path: Path, name: str, settings: Settings) -> str:
     """Load `path` as ingestion would, in a child process: its kind, or a DocumentError naming the file and why."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP",)} | {
+    # Only what a Python process needs: the tokens and secrets of the server never reach the parser of a hostile file.
+    env = {k: v for k, v in os.environ.items() if k in _PASSED or k.startswith("LC_")} | {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH", "")])),
+        "ADVISOR_SANDBOX_SECONDS": str(settings.parse_seconds),
         "ADVISOR_SANDBOX_MEMORY_MB": str(settings.parse_memory_mb),
         "ADVISOR_SANDBOX_LIMITS": json.dumps(asdict(Limits.of(settings))),
         "OMP_NUM_THREADS": "1",
     }
     try:
-        result = subprocess.run([sys.executable, "-m", "ingest.sandbox", str(path), name], env=env,
-                                capture_output=True, text=True, timeout=settings.parse_seconds)
+        result = subprocess.run([sys.executable, "-m", "ingest.sandbox", str(path), name], env=env, cwd=_ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=settings.parse_seconds)
     except subprocess.TimeoutExpired:
         raise DocumentError(name, f"reading it took longer than {settings.parse_seconds} s, the limit "
                                   "(ADVISOR_PARSE_SECONDS)") from None
     try:
         outcome = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        outcome = {"error": f"reading it needs more than {settings.parse_memory_mb} MB of memory, the limit "
-                            "(ADVISOR_PARSE_MEMORY_MB)" if result.returncode < 0 or "MemoryError" in result.stderr
-                   else f"the reader stopped unexpectedly (exit status {result.returncode})"}
+        if result.returncode == -signal.SIGXCPU:
+            why = f"reading it took longer than {settings.parse_seconds} s, the limit (ADVISOR_PARSE_SECONDS)"
+        elif result.returncode < 0:
+            why = f"reading it needs more than {settings.parse_memory_mb} MB of memory, the limit (ADVISOR_PARSE_MEMORY_MB)"
+        else:
+            why = f"the reader stopped unexpectedly (exit status {result.returncode})"
+        outcome = {"error": why}
     if "error" in outcome:
         raise DocumentError(name, outcome["error"])
     return str(outcome.get("kind", ""))
@@ -48,6 +56,8 @@ def check_untrusted(path: Path, name: str, settings: Settings) -> str:
 def _main(path: str, name: str) -> int:
     limit = int(os.environ.get("ADVISOR_SANDBOX_MEMORY_MB", "1024")) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    seconds = int(os.environ.get("ADVISOR_SANDBOX_SECONDS", "30")) + 1  # the parent's timeout, also as CPU time
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     from advisor.documents import Document, Translation
 
     from .load import load

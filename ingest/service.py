@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from advisor.embeddings import Embedder
-from advisor.errors import AdvisorError, DocumentError, DocumentExists
-from advisor.files import write_atomically
+from advisor.errors import AdvisorError, DocumentError, DocumentExists, StorageFull
+from advisor.files import is_disk_full, write_atomically
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore
 
@@ -52,11 +52,22 @@ class KnowledgeAdmin:
         limit = max_bytes or self.settings.max_upload_bytes
         if len(data) > limit:
             raise DocumentError(name, f"the file is {len(data) // 1024} KiB; the limit is {limit // 1024} KiB")
+        if (self.settings.knowledge_dir / name).exists() and not replace:  # said at once; checked again under the lock
+            raise _exists(name)
+        try:
+            return self._stage_and_build(name, data, actor, force, replace)
+        except AdvisorError:
+            raise
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise StorageFull(f"{name}: the disk under the store is full, so the upload could not be staged; "
+                                  "nothing changed. Free some space and try again.") from exc
+            raise AdvisorError(f"{name}: the upload could not be staged ({exc.strerror or exc}: {exc.filename}); "
+                               "nothing changed.") from exc
+
+    def _stage_and_build(self, name: str, data: bytes, actor: str, force: bool, replace: bool) -> IngestReport:
+        """Read the file in the sandbox, then, under the store's lock, copy the knowledge, add it and build."""
         target = self.settings.knowledge_dir / name
-        existed = target.exists()
-        if existed and not replace:
-            raise DocumentExists(name, "a document of this name is already in the knowledge; send it again with "
-                                       "replace to replace it")
         self.settings.store_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_staging(self.settings.store_dir)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.settings.store_dir))
@@ -67,12 +78,24 @@ class KnowledgeAdmin:
             kind = check_untrusted(probe, name, self.settings)  # in a child process, under memory and time limits
             if kind != "document":
                 raise DocumentError(name, "translations and attached questions are added on the server, not uploaded")
-            knowledge = staging / "knowledge"
-            shutil.copytree(self.settings.knowledge_dir, knowledge)
-            shutil.copy(probe, knowledge / name)
-            staged = self.settings.model_copy(update={"knowledge_dir": knowledge})
-            report = ingest(staged, None, self.embedder, actor=actor, force=force, gate=checks_gate(staged, self.embedder),
-                            before_publish=lambda: write_atomically(target, lambda tmp: Path(tmp).write_bytes(data)))
+
+            def move_in(report: IngestReport) -> None:
+                failed = dict(report.failed)
+                if name in failed:  # read in the sandbox, yet no passage could be built from it
+                    raise DocumentError(name, failed[name])
+                write_atomically(target, lambda tmp: Path(tmp).write_bytes(data))
+
+            # Under the lock, so that no other upload or ingestion changes the folder between the copy and the publish.
+            with self.store.lock(wait_seconds=5):
+                existed = target.exists()
+                if existed and not replace:
+                    raise _exists(name)
+                knowledge = staging / "knowledge"
+                shutil.copytree(self.settings.knowledge_dir, knowledge)
+                shutil.copy(probe, knowledge / name)
+                staged = self.settings.model_copy(update={"knowledge_dir": knowledge})
+                report = ingest(staged, None, self.embedder, actor=actor, force=force, lock_held=True,
+                                gate=checks_gate(staged, self.embedder), before_publish=move_in)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.store.audit("upload", actor, document=name, replaced=existed, published=report.published,
@@ -97,9 +120,13 @@ class KnowledgeAdmin:
         return version
 
 
+def _exists(name: str) -> DocumentExists:
+    return DocumentExists(name, "a document of this name is already in the knowledge; send it again with replace to replace it")
+
+
 def safe_filename(filename: str) -> str:
     base = Path(filename.replace("\\", "/")).name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("._-")  # a leading "." or "_" would hide it from ingestion
     if not cleaned:
         raise DocumentError(filename or "(no name)", "the file name is empty")
     return cleaned[:120]
@@ -111,5 +138,9 @@ STAGING_PREFIX = "staging-"
 def _remove_stale_staging(store_dir: Path, older_than: float = 3600.0) -> None:
     """What an upload killed mid-way left behind; a live upload's folder is younger than an hour."""
     for path in store_dir.glob(STAGING_PREFIX + "*"):
-        if time.time() - path.stat().st_mtime > older_than:
+        try:
+            stale = time.time() - path.stat().st_mtime > older_than
+        except FileNotFoundError:  # another upload removed it first
+            continue
+        if stale:
             shutil.rmtree(path, ignore_errors=True)

@@ -109,3 +109,9 @@ def test_a_bad_setting_is_named_with_its_value(advisor, tmp_path):
     result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_WEB_PORT": "eighty"})
     assert result.returncode == 2
     assert "ADVISOR_WEB_PORT='eighty'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_setting_that_must_be_json_says_so(advisor, tmp_path):
+    result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_ADMIN_TOKENS": "alice:tok,bob:tok"})
+    assert result.returncode == 2 and "admin_tokens" in result.stderr and "JSON" in result.stderr
+    assert "tok" not in result.stderr.replace("admin_tokens", "")

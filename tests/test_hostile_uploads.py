@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import io
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -109,11 +110,16 @@ def test_a_docx_zip_bomb_is_refused_before_unpacking(site):
 def test_a_docx_with_broken_xml_is_refused_by_name(site):
     admin, kb = site
     packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w") as archive:
+    with zipfile.ZipFile(packed, "w") as archive:  # a whole package whose main part is broken XML
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                                                'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>')
+                         'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+                         'package.relationships+xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.'
+                         'openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+                         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                         '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
         archive.writestr("word/document.xml", "<w:document><w:body><broken")
-    refused(admin, kb, "broken.docx", packed.getvalue(), "DOCX")
+    refused(admin, kb, "broken.docx", packed.getvalue(), "cannot be read as DOCX (XMLSyntaxError")
 
 
 def test_a_pdf_with_too_many_pages_is_refused(site):
@@ -154,3 +160,35 @@ def test_the_gate_says_how_to_proceed(site):
     admin, _ = site
     report = admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test", replace=True)
     assert "regressed c1" in report.summary() and "--force" in report.summary()
+
+
+def test_concurrent_uploads_each_land_in_the_serving_version(site):
+    admin, kb = site
+    bodies = {f"new-{i}.md": DOC.format(title=f"New {i}", body=f"Visiting scholars of group {i} register on arrival.")
+              for i in range(3)}
+    errors: list[Exception] = []
+
+    def send(name: str, body: str) -> None:
+        try:
+            assert admin.add_document(name, body.encode(), "test").published
+        except Exception as exc:  # IngestBusy after the wait would be a fair refusal; record it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=item) for item in bodies.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    serving = {d.path for d in KnowledgeStore(admin.settings.store_dir).current_manifest().documents}
+    assert set(bodies) <= serving and all((kb / name).exists() for name in bodies)
+
+
+def test_an_upload_with_nothing_to_quote_is_refused_not_published_without_it(site):
+    admin, kb = site
+    refused(admin, kb, "empty.md", b"---\ntitle: Empty\n---\n# Only a heading\n", "no paragraph of text to quote")
+
+
+def test_a_title_taken_from_a_heading_is_held_to_the_field_limit(site):
+    admin, kb = site
+    refused(admin, kb, "heading.md", ("# " + "word " * 1000 + "\n\nText of the page.\n").encode(), "title")

@@ -234,3 +234,10 @@ def test_sidecar_note_paragraphs_that_are_not_a_list_are_named(tmp_path):
 def test_manifest_without_note_still_loads():
     meta = DocumentMeta.from_dict({"path": "a.md", "title": "A", "sources": ["https://x.org"]})
     assert meta.note == "" and DocumentMeta.from_dict(meta.to_dict()) == meta
+
+
+def test_html_blocks_inside_blocks_stay_apart(tmp_path):
+    path = tmp_path / "nested.html"
+    path.write_text("<main><ul><li><p>First point.</p><p>Second point.</p></li></ul>"
+                    "<table><tr><td><div>Alpha</div><div>Beta</div></td></tr></table></main>")
+    assert [b.text for b in load(path, "nested.html").blocks] == ["First point. Second point.", "Alpha Beta"]

@@ -463,3 +463,22 @@ async def test_every_quote_links_to_its_place_in_its_document(client):
         passage = re.search(rf'<p id="{re.escape(quote["view_url"].split("#")[1])}">(.*?)</p>', page.text)
         assert passage and html.escape(quote["text"]) in passage.group(1)
     assert_plain_error(await client.get("/documents/no-such-document.md"), 404)
+
+
+async def test_an_upload_named_like_a_document_is_a_409_until_replace_is_asked(admin, knowledge_copy):
+    client, services = admin
+    name = "lab-visitors.md"
+    first = ("---\ntitle: Lab visitors\nissuer: Test\ndate: 2026-11-01\nlanguage: en\n---\n# Lab visitors\n\n"
+             "Visitors to the lab sign in at the front desk.\n")
+    assert (await client.post("/admin/documents", files={"file": (name, first.encode(), "text/markdown")})).status_code == 200
+    before = (knowledge_copy / name).read_bytes()
+    doc = first.replace("front desk", "security office")
+    message = assert_plain_error(await client.post("/admin/documents", files={"file": (name, doc.encode(), "text/markdown")}), 409)
+    assert name in message and "replace" in message and (knowledge_copy / name).read_bytes() == before
+    response = await client.post("/admin/documents", files={"file": (name, doc.encode(), "text/markdown")},
+                                 data={"replace": "true"})
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 200:
+        assert response.json()["published"] and (knowledge_copy / name).read_bytes() == doc.encode()
+    else:  # the checks refused the replacement: nothing changed
+        assert "not published" in response.json()["error"] and (knowledge_copy / name).read_bytes() == before

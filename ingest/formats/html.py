@@ -8,6 +8,8 @@ from advisor.text import collapse_space
 from . import Extracted
 
 _HTML_DROP = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "button"]
+_SEPARATED = ["address", "article", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "h1", "h2", "h3", "h4",
+              "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul"]
 _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "dd", "dt", "td", "th", "figcaption"]
 
 
@@ -27,6 +29,9 @@ def read_html(name: str, data: bytes) -> Extracted:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for br in soup.find_all("br"):
         br.replace_with("\n")
+    for tag in soup.find_all(_SEPARATED):  # block-level: its text stands apart; inline markup joins as shown
+        tag.insert_before(" ")
+        tag.insert_after(" ")
     root = soup.find("main") or soup.find("article") or soup.body or soup
     blocks = []
     for tag in root.find_all(_HTML_BLOCKS):
