@@ -43,6 +43,8 @@ class Regression:
     id: str
     question: str
     now: str | None  # the start of what the new version quotes first, or None if it quotes nothing
+    before: str | None = None  # the start of what the serving version quoted first
+    touched: bool = False  # the passage the serving version quoted is no longer in the new version as it was
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
             return CheckOutcome(ok=True, total=0, passed=0, hit_at_1=0.0, note="no checks file")
         cases = read_cases(checks)
         remembering = _RememberingEmbedder(embedder, [c.question for c in cases])
-        results = run(Advisor(settings, remembering, store, snapshot=store.load(new)), cases)
+        snapshot = store.load(new)
+        results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
                                hit_at_1=summarize(results).overall.hit_at_1 or 0.0)
         if serving and store.manifest(serving).model != embedder.model_id:
@@ -81,8 +84,12 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
             return outcome
         before = run(Advisor(settings, remembering, store, snapshot=store.load(serving)), cases)
         baseline = summarize(before).overall.hit_at_1 or 0.0
-        regressions = tuple(Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None)
-                            for old, now in zip(before, results) if old.passed and not now.passed)
+        passages = [p.text for p in snapshot.passages.values()]
+        regressions = tuple(
+            Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None,
+                       old.quotes[0][:160] if old.quotes else None,
+                       touched=bool(old.quotes) and not any(old.quotes[0] in text for text in passages))
+            for old, now in zip(before, results) if old.passed and not now.passed)
         return replace(outcome, baseline_hit_at_1=baseline, regressions=regressions,
                        ok=not regressions and outcome.hit_at_1 >= baseline)
 

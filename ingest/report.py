@@ -57,7 +57,9 @@ class IngestReport:
             lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
                          + (f", serving version {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
             for r in c.regressions:
-                lines.append(f"  - regressed {r.id}: {r.question!r} now quotes {r.now!r}")
+                cause = ("the passage it quoted was changed or removed" if r.touched else
+                         "the passage it quoted is unchanged: another passage now ranks first")
+                lines.append(f"  - regressed {r.id}: {r.question!r} quoted {r.before!r}, now {r.now!r} ({cause})")
             if not c.ok and not self.published:
                 lines.append("To publish: fix the document; or, if the new answer is right, update the check in "
                              "checks.jsonl; or publish anyway with `advisor ingest --force` (recorded as forced).")

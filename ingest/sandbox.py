@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -32,18 +33,21 @@ def check_untrusted(path: Path, name: str, settings: Settings) -> str:
         "ADVISOR_SANDBOX_LIMITS": json.dumps(asdict(Limits.of(settings))),
         "OMP_NUM_THREADS": "1",
     }
-    try:
-        result = subprocess.run([sys.executable, "-m", "ingest.sandbox", str(path), name], env=env, cwd=_ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=settings.parse_seconds)
-    except subprocess.TimeoutExpired:
-        raise DocumentError(name, f"reading it took longer than {settings.parse_seconds} s, the limit "
-                                  "(ADVISOR_PARSE_SECONDS)") from None
+    with tempfile.TemporaryFile() as errors:  # a parser's warnings go to a file, not into the server's memory
+        try:
+            result = subprocess.run([sys.executable, "-m", "ingest.sandbox", str(path), name], env=env, cwd=_ROOT,
+                                    stdout=subprocess.PIPE, stderr=errors, text=True, timeout=settings.parse_seconds)
+        except subprocess.TimeoutExpired:
+            raise DocumentError(name, f"reading it took longer than {settings.parse_seconds} s, the limit "
+                                      "(ADVISOR_PARSE_SECONDS)") from None
+        errors.seek(max(0, errors.seek(0, os.SEEK_END) - 4096))
+        error_tail = errors.read().decode("utf-8", "replace")
     try:
         outcome = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         if result.returncode == -signal.SIGXCPU:
             why = f"reading it took longer than {settings.parse_seconds} s, the limit (ADVISOR_PARSE_SECONDS)"
-        elif result.returncode < 0:
+        elif result.returncode < 0 or "MemoryError" in error_tail:
             why = f"reading it needs more than {settings.parse_memory_mb} MB of memory, the limit (ADVISOR_PARSE_MEMORY_MB)"
         else:
             why = f"the reader stopped unexpectedly (exit status {result.returncode})"

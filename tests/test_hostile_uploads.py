@@ -160,6 +160,7 @@ def test_the_gate_says_how_to_proceed(site):
     admin, _ = site
     report = admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test", replace=True)
     assert "regressed c1" in report.summary() and "--force" in report.summary()
+    assert report.checks and report.checks.regressions[0].touched and "was changed or removed" in report.summary()
 
 
 def test_concurrent_uploads_each_land_in_the_serving_version(site):
