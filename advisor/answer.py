@@ -18,6 +18,7 @@ from .text import (
     collapse_space,
     detect_language,
     has_question_words,
+    is_follow_up,
     is_supported_language,
     question_parts,
     small_talk,
@@ -141,12 +142,14 @@ class Advisor:
         return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
     # Answering ---------------------------------------------------------------------
-    def ask(self, question: str, language: str | None = None) -> Answer:
+    def ask(self, question: str, language: str | None = None, previous: str | None = None) -> Answer:
         """Answer with verbatim quotes, or say the guidance is silent.
 
         Args:
             question: the researcher's words, any of English, French or Dutch.
             language: "en", "fr" or "nl"; detected from the question when None.
+            previous: the question asked just before in the same conversation; a short follow-up that points back
+                at it ("Is that the same in Wallonia?") is searched together with it.
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
@@ -170,6 +173,8 @@ class Advisor:
         if not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
         words = without_markup(text)
+        if previous and is_follow_up(words):
+            words = f"{without_markup(collapse_space(previous))[: self.settings.max_question_chars]} {words}"
         parts = question_parts(words, language)
         limit = max(8, self.settings.max_quotes * 3)
         rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)

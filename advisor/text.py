@@ -227,3 +227,15 @@ def small_talk_language(text: str, default: str) -> str:
     """The language a greeting or thanks is said in: "Merci !" is French though it has no French function word."""
     match = _SMALL_TALK_LANGUAGE.search(text.lower())
     return match.lastgroup or default if match else default
+
+
+# Words that point back at what was asked before: "Is that the same in Wallonia?", "Et pour les doctorants ?".
+_POINTS_BACK = re.compile(
+    r"^(?:and|what about|how about|same|also|et|mais|aussi|en|maar|ook|wat met|hoe zit het met)\b|"
+    r"\b(?:that|this|it|they|them|those|these|there|the same|ça|cela|ceci|même|pareil|idem|là|dat|dit|het|die|deze|daar|"
+    r"hetzelfde|zelfde)\b", re.IGNORECASE)
+
+
+def is_follow_up(text: str) -> bool:
+    """A short message that leans on the one before it for its subject."""
+    return len(words(text)) <= 10 and bool(_POINTS_BACK.search(text.strip()))

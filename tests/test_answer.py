@@ -153,3 +153,14 @@ def test_small_talk_gets_a_reply_in_kind_not_a_search(advisor, message, language
 def test_a_question_that_greets_first_is_still_a_question(advisor):
     answer = advisor.ask("Hello, can I keep working with my Russian co-author?")
     assert not answer.small_talk and answer.answered
+
+
+def test_a_follow_up_leans_on_the_question_before_it(advisor):
+    first = advisor.ask("Can I attend a conference in Russia?")
+    alone = advisor.ask("Is that the same in Wallonia?")
+    follow_up = advisor.ask("Is that the same in Wallonia?", previous="Can I attend a conference in Russia?")
+    assert follow_up.answered and follow_up.question == "Is that the same in Wallonia?"
+    assert follow_up.quotes[0].passage_id == first.quotes[0].passage_id
+    assert not alone.quotes or alone.quotes[0].passage_id != first.quotes[0].passage_id
+    independent = advisor.ask("Can Russian students still enrol?", previous="Can I attend a conference in Russia?")
+    assert independent.quotes[0].passage_id == advisor.ask("Can Russian students still enrol?").quotes[0].passage_id

@@ -439,3 +439,11 @@ async def test_webhook_mode_requires_the_secret_token(tmp_path, store_copy, embe
         standin.close()
         services.journal.close()
     assert standin.problems == []
+
+
+async def test_a_follow_up_in_the_chat_leans_on_the_question_before_it(offline):
+    chat, services = await offline()
+    [first] = await chat.send("Can I attend a conference in Russia?")
+    [follow_up] = await chat.send("Is that the same in Wallonia?")
+    expected = services.advisor.ask("Can I attend a conference in Russia?").quotes[0].text
+    assert expected[:60] in first.text and expected[:60] in follow_up.text

@@ -482,3 +482,11 @@ async def test_an_upload_named_like_a_document_is_a_409_until_replace_is_asked(a
         assert response.json()["published"] and (knowledge_copy / name).read_bytes() == doc.encode()
     else:  # the checks refused the replacement: nothing changed
         assert "not published" in response.json()["error"] and (knowledge_copy / name).read_bytes() == before
+
+
+async def test_a_follow_up_sent_with_the_previous_question_is_answered_in_its_light(client):
+    first = (await client.post("/api/ask", json={"question": "Can I attend a conference in Russia?"})).json()
+    follow = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?",
+                                                  "previous": "Can I attend a conference in Russia?"})).json()
+    assert follow["answered"] and follow["quotes"][0]["passage_id"] == first["quotes"][0]["passage_id"]
+    assert_plain_error(await client.post("/api/ask", json={"question": "And then?", "previous": "x" * 1001}), 422)

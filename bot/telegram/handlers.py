@@ -97,8 +97,12 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
         await reply(update, ui(user_language(user), "rate_limited", seconds=math.ceil(wait)))
         return
 
+    asked_before = context.chat_data.setdefault("previous", {}) if context.chat_data is not None else {}
+    previous = asked_before.get(user.id)  # this user's last question in this chat: a follow-up leans on it
+    asked_before[user.id] = text
+
     def ask() -> tuple[Answer, Recorded | None]:
-        answer = services.advisor.ask(text)
+        answer = services.advisor.ask(text, previous=previous)
         return answer, services.journal.record_question(CHANNEL, str(user.id), answer)
 
     try:

@@ -34,6 +34,7 @@ _STRINGS_SLOT = "/*STRINGS*/null"
 class AskRequest(BaseModel):
     question: str = Field(description="The researcher's question, in English, French or Dutch.")
     lang: Literal["en", "fr", "nl"] | None = Field(None, description="The asker's language; detected when absent.")
+    previous: str | None = Field(None, max_length=1000, description="The question asked just before, for follow-ups.")
 
 
 class FeedbackRequest(BaseModel):
@@ -57,7 +58,7 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/ask", dependencies=[Depends(require_json)], tags=["ask"])
     def ask(body: AskRequest) -> dict:
         """Answer with verbatim quotes and their sources, or say the guidance is silent."""
-        answer = services.advisor.ask(body.question, body.lang)
+        answer = services.advisor.ask(body.question, body.lang, body.previous)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
         reply = answer.to_dict()
         for quote in reply["quotes"]:  # where the quote can be read in its document, on this server

@@ -335,6 +335,8 @@
       });
     }
 
+    var previousQuestion = null;
+
     function ask(question) {
       question = question.trim();
       if (!question || busy) return;
@@ -347,7 +349,9 @@
       log.setAttribute("aria-busy", "true");
       // No "lang": the server detects the question's language, so an English question on a French page still
       // matches the English texts; the interface strings stay in the page's language.
-      post("/api/ask", { question: question }).then(function (result) {
+      var body = previousQuestion ? { question: question, previous: previousQuestion } : { question: question };
+      previousQuestion = question;  // a follow-up ("and for postdocs?") is searched together with it
+      post("/api/ask", body).then(function (result) {
         pending.remove();
         log.removeAttribute("aria-busy");
         addMessage(result.ok ? renderAnswer(result.json) : el("p", null, result.error));
