@@ -52,7 +52,9 @@ class IngestReport:
             lines.extend(f"  - {name}: {why}" for name, why in self.failed)
         for language, names in sorted(self.untranslated.items()):
             lines.append(f"Not (wholly) translated into {language}: {', '.join(names)}")
-        if self.checks:
+        if self.checks and not self.checks.total:
+            lines.append("Checks: none ran" + (f" ({self.checks.note})" if self.checks.note else "") + ".")
+        elif self.checks:
             c = self.checks
             lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
                          + (f", serving version {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")

@@ -163,12 +163,15 @@ def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_pa
 
     embedder = HashEmbedder()
     first = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
-    assert first.published and first.checks.passed == 1
+    assert first.published and first.checks.total == 0 and "first version" in first.checks.note
+    write_doc(kb, "c.md", "Doc C", "Visiting scholars register on arrival.")  # a second version: the checks run
+    second = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
+    assert second.published and second.checks.passed == 1
     write_doc(kb, "a.md", "Doc A", "Researchers decide themselves whether to keep individual collaborations.")
     refused = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
     store = KnowledgeStore(settings.store_dir)
     assert not refused.published and refused.checks.regressions[0].id == "g1"
-    assert store.current_id() == first.version and refused.version not in store.version_ids()
+    assert store.current_id() == second.version and refused.version not in store.version_ids()
     forced = ingest(settings, None, embedder, gate=checks_gate(settings, embedder), force=True)
     assert forced.published and forced.forced and store.manifest(forced.version).forced
     assert store.audit_entries()[-1]["forced"] is True
