@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Translation
@@ -32,22 +32,20 @@ def embedding_text(unit: Unit, passages: dict[str, Passage]) -> str:
     return unit.text
 
 
-def ingest(settings: Settings, paths: Sequence[Path] | None, embedder: Embedder, **options) -> IngestReport:
-    """Build a new knowledge version from `paths` and publish it if it passes the gate (see `_ingest`).
-
-    A full disk stops the ingestion with StorageFull; the serving version is untouched, and what was half
-    written is removed by the next ingestion.
-    """
+@contextlib.contextmanager
+def _full_disk_named(store_dir: Path) -> Iterator[None]:
+    """A full disk stops the ingestion with StorageFull; the serving version is untouched, and what was half
+    written is removed by the next ingestion."""
     try:
-        return _ingest(settings, paths, embedder, **options)
+        yield
     except Exception as exc:
         if not is_disk_full(exc):
             raise
-        raise StorageFull(f"The disk under the knowledge store ({settings.store_dir}) is full, so the new version "
-                          "could not be written; the serving version is unchanged. Free some space and try again.") from exc
+        raise StorageFull(f"The disk under the knowledge store ({store_dir}) is full, so the new version could not "
+                          "be written; the serving version is unchanged. Free some space and try again.") from exc
 
 
-def _ingest(
+def ingest(
     settings: Settings,
     paths: Sequence[Path] | None,
     embedder: Embedder,
@@ -76,7 +74,7 @@ def _ingest(
     store = KnowledgeStore(settings.store_dir)
     report = IngestReport()
     limits = Limits.of(settings)
-    with contextlib.nullcontext() if lock_held else store.lock(wait_seconds):
+    with _full_disk_named(settings.store_dir), contextlib.nullcontext() if lock_held else store.lock(wait_seconds):
         report.previous = store.current_id()
         previous = store.manifest(report.previous) if report.previous else None
         files = discover(paths or [settings.knowledge_dir])

@@ -15,8 +15,8 @@ from advisor.settings import Settings
 from ingest.formats import DOCUMENT_TYPES
 
 from ..services import Services
+from .errors import CHANNEL, require_json
 
-CHANNEL = "web"
 UPLOAD_PATH = "/admin/documents"
 UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
@@ -78,7 +78,7 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
         return services.admin.store.version_rows()
 
     @app.post("/admin/rollback", tags=["admin"])
-    async def rollback(body: RollbackRequest, actor: str = Depends(admin_actor), _: None = Depends(_require_json)) -> dict:
+    async def rollback(body: RollbackRequest, actor: str = Depends(admin_actor), _: None = Depends(require_json)) -> dict:
         """Serve an earlier knowledge version."""
         if body.version is not None and body.version not in services.admin.store.version_ids():
             raise HTTPException(404, f"There is no knowledge version {body.version!r}.")
@@ -88,8 +88,3 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
 def admin_tokens(settings: Settings) -> dict[str, str]:
     """Every admin token by the name its actions are recorded under: ADVISOR_ADMIN_TOKEN is "admin"."""
     return ({"admin": settings.admin_token} if settings.admin_token else {}) | settings.admin_tokens
-
-
-async def _require_json(request: Request) -> None:
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Send the request body as JSON with Content-Type: application/json.")

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
@@ -21,11 +21,10 @@ from advisor.strings import EXAMPLES, WIDGET
 from ..ratelimit import RateLimiter
 from ..services import Services
 from .admin import add_admin_routes, admin_tokens
-from .errors import install_error_handlers
+from .errors import CHANNEL, install_error_handlers, require_json
 from .security import RequestLimits, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
-CHANNEL = "web"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
 _STRINGS_SLOT = "/*STRINGS*/null"
 
@@ -41,11 +40,6 @@ class FeedbackRequest(BaseModel):
     question_id: int = Field(ge=1, description="The question_id returned with the answer.")
     feedback_token: str = Field(min_length=1, max_length=64, description="The feedback_token returned with the answer.")
     rating: Literal[1, -1] = Field(description="1 helpful, -1 not helpful.")
-
-
-async def require_json(request: Request) -> None:
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Send the request body as JSON with Content-Type: application/json.")
 
 
 def create_app(services: Services) -> FastAPI:

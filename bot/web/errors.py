@@ -22,6 +22,13 @@ from advisor.errors import (
 
 log = logging.getLogger("advisor.web")
 
+CHANNEL = "web"  # what the journal and the audit log call this door
+
+
+async def require_json(request: Request) -> None:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Send the request body as JSON with Content-Type: application/json.")
+
 
 def install_error_handlers(app: FastAPI) -> None:
     def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
