@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     max_quote_chars: int = 350
     max_question_chars: int = 1000
 
+    # Conversations: a follow-up is read with the question before it (advisor/conversation.py)
+    conversation_idle_minutes: float = Field(30, gt=0)  # a conversation idle this long is forgotten
+    conversation_max_turns: int = Field(20, ge=1)  # turns kept per conversation
+    max_conversations: int = Field(10_000, ge=1)  # conversations kept; the least recently used goes first
+
     # Whom to ask when the guidance is silent; empty uses the built-in line of each language.
     contact: str = ""
     contact_fr: str = ""
