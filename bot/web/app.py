@@ -27,7 +27,7 @@ from .security import RequestLimits, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
-_STRINGS_SLOT = "/*STRINGS*/null"
+_STRINGS_SLOT, _LIMIT_SLOT = "/*STRINGS*/null", "/*LIMIT*/1000"
 
 
 # Request bodies -------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> Response:
-        return Response(widget_script(), media_type="text/javascript; charset=utf-8",
+        return Response(widget_script(settings.max_question_chars), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
 
     @app.get("/documents/{path:path}", include_in_schema=False)
@@ -170,10 +170,11 @@ def quote_path(document: str) -> str:
 
 
 @cache
-def widget_script() -> bytes:
-    """widget.js with its strings filled in from the one string table."""
+def widget_script(max_question_chars: int) -> bytes:
+    """widget.js with its strings filled in from the one string table, and the longest question the server takes."""
     table = {lang: WIDGET[lang] | {"questions": list(EXAMPLES[lang])} for lang in LANGUAGES}
     script = static_file("widget.js").decode("utf-8")
-    if _STRINGS_SLOT not in script:
-        raise RuntimeError("widget.js has no strings slot")
-    return script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False)).encode("utf-8")
+    if _STRINGS_SLOT not in script or _LIMIT_SLOT not in script:
+        raise RuntimeError("widget.js has no strings or limit slot")
+    return (script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False))
+            .replace(_LIMIT_SLOT, str(max_question_chars)).encode("utf-8"))
