@@ -42,8 +42,9 @@ class Conversations:
         self._open: OrderedDict[str, _Conversation] = OrderedDict()  # least recently used first
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Conversations:
-        return cls(settings.conversation_idle_minutes * 60, settings.conversation_max_turns, settings.max_conversations)
+    def from_settings(cls, settings: Settings, clock: Callable[[], float] = time.monotonic) -> Conversations:
+        return cls(settings.conversation_idle_minutes * 60, settings.conversation_max_turns, settings.max_conversations,
+                   clock)
 
     def start(self) -> str:
         """A new conversation's id: unguessable, URL-safe."""

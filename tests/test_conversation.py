@@ -121,8 +121,7 @@ async def test_conversations_expire_after_the_idle_setting(store_copy, tmp_path,
     services = Runtime(make_settings(tmp_path, store_dir=store_copy, conversation_idle_minutes=1, max_conversations=2),
                        embedder=embedder)
     clock = Clock()
-    services.conversations = Conversations.from_settings(services.settings)
-    services.conversations._clock = clock
+    services.conversations = Conversations.from_settings(services.settings, clock)
     services.load()
     async with client_for(services) as client:
         key = (await client.post("/api/ask", json={"question": CONFERENCE})).json()["conversation"]
