@@ -7,10 +7,11 @@ import sys
 import pytest
 
 from advisor.conversation import Conversations, Turn, ask_in
+from advisor.evaluate import Figures, read_cases, run
 from advisor.strings import t
 from bot.serve import Runtime
 
-from .conftest import ROOT, make_settings
+from .conftest import KNOWLEDGE, ROOT, make_settings
 from .test_web import client_for
 
 CONFERENCE = "Can I attend a conference in Russia?"
@@ -78,6 +79,24 @@ def test_a_follow_up_in_a_conversation_says_what_it_was_read_with(advisor):
     assert topic == CONFERENCE and again.context
     fresh, topic = ask_in(advisor, store, key, "Can Russian students still enrol at a Belgian university?")
     assert fresh.context == "" and topic == fresh.question
+
+
+def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(advisor):
+    """Self-contained questions are not mistaken for follow-ups: the regression set scores the same either way."""
+    cases = read_cases(KNOWLEDGE / "checks.jsonl")
+    store = Conversations(3600, 500, 1)
+    read_in_context = []
+
+    class OneConversation:
+        def ask(self, question: str, language: str | None = None):
+            answer, _ = ask_in(advisor, store, "one", question, language)
+            if answer.context:
+                read_in_context.append(question)
+            return answer
+
+    alone, together = run(advisor, cases), run(OneConversation(), cases)
+    assert [r.passed for r in together] == [r.passed for r in alone]
+    assert Figures.of(together).hit_at_1 == Figures.of(alone).hit_at_1 and read_in_context == []
 
 
 def test_a_french_follow_up_gets_its_context_in_french(advisor):
