@@ -52,8 +52,10 @@ class Settings(BaseSettings):
 
     # Conversations: a follow-up is read with the question before it (advisor/conversation.py)
     conversation_idle_minutes: float = Field(30, gt=0)  # a conversation idle this long is forgotten
-    conversation_max_turns: int = Field(20, ge=1)  # turns kept per conversation
-    max_conversations: int = Field(10_000, ge=1)  # conversations kept; the least recently used goes first
+    conversation_max_turns: int = Field(10, ge=1)  # turns kept per conversation
+    # Conversations kept; the least recently used goes first. At most turns x count questions are held in memory:
+    # 50,000 of at most max_question_chars each by default (about 50 MB at worst, far less in practice).
+    max_conversations: int = Field(5000, ge=1)
 
     # Whom to ask when the guidance is silent; empty uses the built-in line of each language.
     contact: str = ""

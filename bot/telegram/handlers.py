@@ -116,8 +116,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
         return
     markup = None if answer.small_talk else answer_buttons(answer, recorded.question_id if recorded else None)
     sent = await reply(update, render_answer(answer, header), markup)  # a greeting or thanks needs no buttons
-    if not answer.small_talk:
-        remember_topic(topics, [update.effective_message.message_id, *(m.message_id for m in sent)], topic)
+    if not answer.small_talk:  # the asker's message (not a pressed button's) and the answer lead back to this topic
+        asked = [] if update.callback_query else [update.effective_message.message_id]
+        remember_topic(topics, [*asked, *(m.message_id for m in sent)], topic)
 
 
 def conversation_key(update: Update) -> str:
