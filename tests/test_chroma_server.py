@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from advisor.answer import Advisor
-from advisor.errors import IngestBusy, StoreError
+from advisor.errors import IngestBusy, KnowledgeNotReady, StoreError
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore, ServerStore, open_store
 from advisor.store.lease import LeaseKeeper, LeaseLost
@@ -114,6 +114,24 @@ async def test_a_running_replica_serves_a_version_published_from_another_host(on
         await asyncio.wait_for(changed.wait(), timeout=20)
         assert replica.advisor.version == second.version != first.version
         assert (await asyncio.to_thread(replica.advisor.ask, QUESTION)).version == second.version
+    finally:
+        stop.set()
+        await watcher
+        replica.journal.close()
+
+
+async def test_a_replica_started_before_any_version_becomes_ready_when_one_is_published(on_server):
+    replica = Runtime(on_server("replica"), embedder=HashEmbedder())
+    with pytest.raises(KnowledgeNotReady, match="Chroma server"):
+        await asyncio.to_thread(replica.load)
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(replica.watch_versions(stop, interval=0.2))
+    try:
+        report = await asyncio.to_thread(ingest, on_server("ingester"), None, HashEmbedder())
+        async with asyncio.timeout(20):
+            while not replica.ready:
+                await asyncio.sleep(0.1)
+        assert replica.advisor.version == report.version
     finally:
         stop.set()
         await watcher
