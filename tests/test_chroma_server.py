@@ -3,7 +3,9 @@ crashes, the token header, a server that stops answering. One server for the mod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -179,6 +181,7 @@ def _race_for_the_lease(stores) -> list[str]:
     return outcomes
 
 
+@pytest.mark.slow
 def test_the_lease_of_a_killed_ingester_runs_out_and_is_taken_over(on_server):
     settings = on_server("dead", chroma_lease_seconds=4.0)
     env = os.environ | {"PYTHONPATH": str(ROOT), "ADVISOR_CHROMA_URL": settings.chroma_url or "",
@@ -216,6 +219,7 @@ def test_a_holder_whose_lease_ran_out_and_was_taken_over_can_no_longer_write(on_
         stalled.publish("v0001")
 
 
+@pytest.mark.slow
 def test_killed_ingestions_are_never_served_and_the_next_one_cleans_up(on_server):
     first = ingest(on_server("a"), None, HashEmbedder())
     settings = on_server("killed", chroma_lease_seconds=2.0)
@@ -345,3 +349,59 @@ def test_a_url_that_is_not_a_servers_address_is_named(tmp_path, url):
 
 def test_the_embedded_directory_stays_the_default(tmp_path):
     assert isinstance(open_store(Settings(_env_file=None, store_dir=tmp_path)), KnowledgeStore)
+
+
+NEW_DOCUMENT = """---
+title: "Visiting scientists from abroad"
+issuer: Test university
+date: 2024-05-01
+language: en
+authority: summary
+---
+A visiting scientist from abroad signs the guest agreement at the research office before the first day of the visit.
+"""
+
+
+@pytest.mark.slow
+def test_two_serving_replicas_and_an_ingestion_from_a_third_place(on_server, store_copy, embedder, model_cache, tmp_path):
+    """Issue 14's scale test: real `advisor serve` processes, real models, no shared directory."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    third = on_server("third", store_dir=store_copy, knowledge_dir=knowledge)  # its embedding cache spares the model
+    first = ingest(third, None, embedder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {
+        "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "ADVISOR_CHROMA_URL": third.chroma_url or "",
+        "ADVISOR_CHROMA_PREFIX": third.chroma_prefix, "ADVISOR_MODEL_CACHE_DIR": str(model_cache)}
+    ports = [free_port(), free_port()]
+    replicas = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, env=env | {"ADVISOR_WEB_PORT": str(port),
+                                                                       "ADVISOR_STORE_DIR": str(tmp_path / f"replica{port}")})
+                for port in ports]
+    try:
+        assert [_serving(port, deadline=time.monotonic() + 180) for port in ports] == [first.version] * 2
+
+        (knowledge / "visiting-scientists.md").write_text(NEW_DOCUMENT)
+        second = ingest(third, None, embedder)
+        assert second.published and second.added == ["visiting-scientists.md"]
+        deadline = time.monotonic() + 20
+        while any(_serving(port, deadline) != second.version for port in ports):
+            time.sleep(0.2)
+        for port in ports:
+            reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "What does a visiting scientist sign?"},
+                               timeout=30).json()
+            assert reply["version"] == second.version and reply["quotes"][0]["document"] == "visiting-scientists.md"
+    finally:
+        for replica in replicas:
+            replica.terminate()
+            replica.wait(20)
+
+
+def _serving(port: int, deadline: float) -> str | None:
+    """The version a replica serves, once it is ready; fails the test when `deadline` passes first."""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            if response.status_code == 200:
+                return response.json()["version"]
+        time.sleep(0.2)
+    pytest.fail(f"the replica on port {port} did not serve in time")
