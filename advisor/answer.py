@@ -12,7 +12,7 @@ from .errors import QuestionError, StoreError
 from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
-from .store import KnowledgeStore, Snapshot
+from .store import Snapshot, Store, open_store
 from .strings import t
 from .text import (
     collapse_space,
@@ -87,12 +87,12 @@ class _Loaded:
 class Advisor:
     """The core: answers a question from the serving knowledge version, switching versions as they are published."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: KnowledgeStore | None = None,
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store | None = None,
                  snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.tuning = tuning  # None: the fitted tuning of the configured models (advisor/tuning.json)
-        self.store = store or KnowledgeStore(settings.store_dir)
+        self.store = store or open_store(settings)
         self.watch_interval = watch_interval
         self._lock = threading.Lock()
         self._checked = 0.0

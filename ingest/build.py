@@ -13,7 +13,7 @@ from advisor.errors import DocumentError, StorageFull
 from advisor.files import is_disk_full
 from advisor.passages import Passage, Unit, UnitKind
 from advisor.settings import Settings
-from advisor.store import KnowledgeStore, VersionInfo, now_iso, who
+from advisor.store import Store, VersionInfo, now_iso, open_store, who
 from advisor.text import detect_language
 
 from .cache import EmbeddingCache
@@ -57,6 +57,7 @@ def ingest(
     wait_seconds: float = 0.0,
     before_publish: Callable[[IngestReport], object] | None = None,
     lock_held: bool = False,
+    store: Store | None = None,
 ) -> IngestReport:
     """Build a new knowledge version from `paths` and publish it if it passes the gate.
 
@@ -68,10 +69,11 @@ def ingest(
         before_publish: run with the report, under the store's lock, just before a version that passed is
             published (an upload moves into the knowledge folder here); if it raises, nothing is published.
         lock_held: the caller holds the store's lock already (an upload prepares its staging copy under it).
+        store: the store whose lock the caller holds; default the configured one (`open_store`).
     """
     started = time.perf_counter()
     actor = actor or who()
-    store = KnowledgeStore(settings.store_dir)
+    store = store or open_store(settings)
     report = IngestReport()
     limits = Limits.of(settings)
     with _full_disk_named(settings.store_dir), contextlib.nullcontext() if lock_held else store.lock(wait_seconds):

@@ -11,7 +11,7 @@ from advisor.embeddings import Embedder
 from advisor.errors import AdvisorError, DocumentError, DocumentExists, StorageFull
 from advisor.files import is_disk_full, write_atomically
 from advisor.settings import Settings
-from advisor.store import KnowledgeStore
+from advisor.store import open_store
 
 from .build import IngestReport, ingest
 from .formats import DOCUMENT_TYPES
@@ -26,7 +26,7 @@ class KnowledgeAdmin:
     def __init__(self, settings: Settings, embedder: Embedder, on_change=None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.store = KnowledgeStore(settings.store_dir)
+        self.store = open_store(settings)
         self.on_change = on_change  # called after a publish or rollback, e.g. to reload the serving advisor
 
     def reingest(self, actor: str, force: bool = False, wait_seconds: float = 0.0) -> IngestReport:
@@ -94,7 +94,7 @@ class KnowledgeAdmin:
                 shutil.copytree(self.settings.knowledge_dir, knowledge)
                 shutil.copy(probe, knowledge / name)
                 staged = self.settings.model_copy(update={"knowledge_dir": knowledge})
-                report = ingest(staged, None, self.embedder, actor=actor, force=force, lock_held=True,
+                report = ingest(staged, None, self.embedder, actor=actor, force=force, lock_held=True, store=self.store,
                                 gate=checks_gate(staged, self.embedder), before_publish=move_in)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
