@@ -447,3 +447,31 @@ async def test_a_follow_up_in_the_chat_leans_on_the_question_before_it(offline):
     [follow_up] = await chat.send("Is that the same in Wallonia?")
     expected = services.advisor.ask("Can I attend a conference in Russia?").quotes[0].text
     assert expected[:60] in first.text and expected[:60] in follow_up.text
+
+
+async def test_replacing_a_document_asks_first_and_only_the_admin_who_sent_it_can_confirm(live):
+    standin, services = live
+    first = (b"---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
+             b"language: en\nauthority: summary\n---\n\nRegister every trip to Russia with the travel desk first.\n")
+    second = first.replace(b"with the travel desk first", b"with the dean's office, two weeks ahead")
+    _, added = await standin.reply_to(standin.user_uploads("conference-travel.md", first), count=2, timeout=60)
+    assert added.text.startswith("Published knowledge version v0002"), added.text
+    target = services.settings.knowledge_dir / "conference-travel.md"
+
+    _, asked = await standin.reply_to(standin.user_uploads("conference-travel.md", second), count=2, timeout=60)
+    assert asked.text.startswith("conference-travel.md is already in the guidance. Replace it")
+    assert [label for label, _ in asked.buttons[0]] == ["Replace conference-travel.md", "Keep the current one"]
+    assert target.read_bytes() == first  # nothing changes before the admin chooses
+
+    [refused] = await standin.reply_to(standin.user_presses(asked, "Replace", user=ANA))
+    assert refused.text == "Sorry, only the advisor's administrators can do that."
+    assert target.read_bytes() == first
+
+    working, report = await standin.reply_to(standin.user_presses(asked, "Replace", user=ADMIN), count=2, timeout=60)
+    assert working.text.startswith("Working on it")
+    assert report.text.startswith("Published knowledge version v0003"), report.text
+    assert "Changed: conference-travel.md" in report.text
+    assert target.read_bytes() == second
+    assert asked.buttons == []  # the question is answered: its buttons are gone
+    upload = [e for e in services.admin.store.audit_entries() if e.get("action") == "upload"][-1]
+    assert (upload["actor"], upload["document"], upload["replaced"]) == (f"telegram:{ADMIN['id']}", "conference-travel.md", True)
