@@ -44,7 +44,7 @@ def passages_of(path: Path) -> list[str]:
 def markdown_source_words(raw: str) -> str:
     """The Markdown source with its markup syntax taken out by simple rules of its own, white space normalised."""
     text = re.sub(r"\A---\n.*?\n---\n", "", raw, flags=re.DOTALL)
-    text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
+    text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL).replace("\\\n", "\n")  # a backslash hard break
     lines = []
     for line in text.split("\n"):
         if re.fullmatch(r"\s*\|?[\s:|-]*-[\s:|-]*", line):  # a table's separator row
@@ -126,7 +126,7 @@ Names like data_set and `snake_case` inside words stay whole.
 |---|---|
 | Flanders | Dienst Controle Strategische Goederen |
 
-A line with a hard break  
+A line with a hard break\\
 after it, and an escaped \\*star\\*.
 """
 

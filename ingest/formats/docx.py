@@ -52,7 +52,7 @@ def _blocks(document) -> list[Block]:
     """Paragraphs (list items among them) with their heading levels, and each table row, in the body's order."""
     from docx.table import Table
 
-    blocks = []
+    blocks: list[Block] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             blocks.extend(Block(row) for row in _rows(item))

@@ -9,6 +9,7 @@ from advisor.text import collapse_space, is_label
 
 from . import Extracted
 
+
 def decode(data: bytes, name: str) -> str:
     if b"\x00" in data[:8192]:
         raise DocumentError(name, "looks like a binary file, not text")
