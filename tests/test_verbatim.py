@@ -322,6 +322,17 @@ def _shipped_source_words(document: str) -> str:
     return markdown_source_words(path.read_text(encoding="utf-8"))
 
 
+def test_every_passage_of_the_shipped_knowledge_is_in_its_source():
+    documents = [d for d in (load(p, p.relative_to(KNOWLEDGE).as_posix()) for p in sorted(KNOWLEDGE.rglob("*.md"))
+                             if p.name.lower() != "readme.md") if isinstance(d, Document)]
+    assert len(documents) >= 10
+    for document in documents:
+        passages = chunk(document)[0]
+        assert unfound(document, passages) == [], document.meta.path
+        source = _shipped_source_words(document.meta.path)
+        assert all(flat(p.text) in source for p in passages), document.meta.path
+
+
 def test_every_quote_of_the_checks_is_in_its_documents_source(advisor):
     cases = [json.loads(line) for line in (KNOWLEDGE / "checks.jsonl").read_text().splitlines() if line.strip()]
     sources: dict[str, str] = {}
