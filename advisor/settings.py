@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     web_rate_limit_per_minute: int = Field(120, ge=1)
     max_body_bytes: int = 16 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
+    public_url: str = ""  # the web server as readers reach it (https://advisor.example.org): Telegram links quotes to it
 
     @field_validator("telegram_admins", "telegram_allowed_users")
     @classmethod
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
         for part in filter(None, (p.strip() for p in value.split(","))):
             if not part.lstrip("-").isdigit():
                 raise ValueError(f"Telegram user ids must be numbers, got {part!r}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_web(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
+            raise ValueError(f"the public URL must be a web address such as https://advisor.example.org, got {value!r}")
         return value
 
     @field_validator("admin_token")

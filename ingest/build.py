@@ -24,6 +24,7 @@ from .gate import Gate
 from .limits import Limits
 from .load import RESERVED, load
 from .report import IngestReport
+from .verbatim import unfound
 
 
 def embedding_text(unit: Unit, passages: dict[str, Passage]) -> str:
@@ -113,6 +114,10 @@ def ingest(
         by_document: dict[str, list[Passage]] = {}
         for document in documents:
             chunked, _ = chunk(document)
+            missing = unfound(document, chunked)  # never quoted: its words are not the source's
+            report.unfound.extend((document.meta.path, why) for _, why in missing)
+            left_out = {p.id for p, _ in missing}
+            chunked = [p for p in chunked if p.id not in left_out]
             problem = ("no paragraph of text to quote" if not chunked else
                        f"{len(chunked):,} passages; the limit is {limits.max_passages_per_document:,} "
                        "(ADVISOR_MAX_PASSAGES_PER_DOCUMENT)" if len(chunked) > limits.max_passages_per_document else "")
@@ -183,7 +188,7 @@ def ingest(
         store.audit(
             "publish" if publish else "ingest", actor, version=version, previous=report.previous,
             result="published" if publish else "not published", reason=report.reason, forced=report.forced,
-            added=report.added, changed=report.changed, removed=report.removed, failed=report.failed,
+            added=report.added, changed=report.changed, removed=report.removed, failed=report.failed, unfound=report.unfound,
             checks=report.checks.to_dict() if report.checks else None,
         )
         return report

@@ -22,6 +22,7 @@ class IngestReport:
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) left out on purpose
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) that could not be read
+    unfound: list[tuple[str, str]] = field(default_factory=list)  # (document, why): passages left out, not in its text
     untranslated: dict[str, list[str]] = field(default_factory=dict)  # language -> documents with passages it lacks
     checks: CheckOutcome | None = None
     forced: bool = False
@@ -50,6 +51,9 @@ class IngestReport:
         if self.failed:
             lines.append(f"Failed: {len(self.failed)}")
             lines.extend(f"  - {name}: {why}" for name, why in self.failed)
+        if self.unfound:
+            lines.append(f"Not found in their document's text, so left out: {len(self.unfound)} passages")
+            lines.extend(f"  - {name}: {why}" for name, why in self.unfound)
         for language, names in sorted(self.untranslated.items()):
             lines.append(f"Not (wholly) translated into {language}: {', '.join(names)}")
         if self.checks and not self.checks.total:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import shutil
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -185,6 +187,30 @@ async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(o
     assert [label for row in reply.buttons for label, _ in row] == labels[:-2]  # feedback row removed
     figures = services.journal.stats()
     assert (figures["questions"], figures["answered"], figures["not_helpful"]) == (1, 1, 1)
+
+
+async def test_with_a_public_url_every_quote_and_full_passage_links_to_its_place_in_the_document_viewer(offline):
+    chat, services = await offline(public_url="https://advisor.example.org/")
+    [reply] = await chat.send(QUESTION)
+    assert_valid([reply])
+    links = re.findall(r'🔎 <a href="https://advisor\.example\.org/documents/([^"#]+)#([^"]+)">Read it in its place', reply.html)
+    assert len(links) == reply.html.count("<blockquote>") >= 1
+    first_id = reply.button("📄 Full passage 1")[1].split(":")[2]
+    assert links[0] == (urllib.parse.quote(services.advisor.passage(first_id).document), first_id)
+    [passage] = await chat.press(reply, "📄 Full passage 1")
+    assert f'/documents/{links[0][0]}#{first_id}">' in passage.html
+    assert_valid([passage])
+
+
+async def test_without_a_public_url_no_viewer_link_is_shown(offline):
+    chat, _ = await offline()
+    [reply] = await chat.send(QUESTION)
+    assert "/documents/" not in reply.html and "🔎" not in reply.text
+
+
+def test_a_public_url_that_is_no_web_address_is_named(tmp_path):
+    with pytest.raises(ValueError, match="public URL must be a web address.*'advisor.example.org'"):
+        make_settings(tmp_path, public_url="advisor.example.org")
 
 
 @pytest.mark.parametrize("language, asked", [

@@ -32,7 +32,7 @@ authority: summary
 
 # Hosting visiting scholars
 
-Visiting scholars from Russia must register with the security office <script>window.pwned='script'</script> before their first day on campus. Registration uses the form <img src=x onerror="window.pwned='img'"> on the intranet.
+Visiting scholars from Russia must register with the security office `<script>window.pwned='script'</script>` before their first day on campus. Registration uses the form `<img src=x onerror="window.pwned='img'">` on the intranet.
 """
 
 

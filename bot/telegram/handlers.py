@@ -113,7 +113,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
     if answer.small_talk:  # a greeting or thanks needs no buttons
         await reply(update, render_answer(answer, header))
         return
-    await reply(update, render_answer(answer, header), answer_buttons(answer, recorded.question_id if recorded else None))
+    await reply(update, render_answer(answer, header, services.settings.public_url),
+                answer_buttons(answer, recorded.question_id if recorded else None))
 
 
 def answer_buttons(answer: Answer, question_id: int | None) -> InlineKeyboardMarkup:
@@ -159,7 +160,7 @@ async def full_passage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if passage is None or meta is None:
         await reply(update, ui(language, "passage_gone"))
         return
-    await reply(update, render_passage(passage, meta, language))
+    await reply(update, render_passage(passage, meta, language, services_of(context).settings.public_url))
 
 
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
