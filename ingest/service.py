@@ -1,6 +1,7 @@
 """One path for every door (CLI, Telegram, web): re-ingest, add a document, roll back."""
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -40,9 +41,19 @@ class KnowledgeAdmin:
                      max_bytes: int | None = None, replace: bool = False) -> IngestReport:
         """Add an uploaded document: built from a staging copy of the knowledge, moved in only when published.
 
-        A bad, hostile or refused file changes nothing; replacing a document needs `replace`.
+        A bad, hostile or refused file changes nothing; replacing a document needs `replace`. A refusal is
+        recorded in the audit log too, with its reason: who tried to add what is known even when nothing changed.
         """
         name = safe_filename(filename)
+        try:
+            return self._add(name, data, actor, force, max_bytes, replace)
+        except AdvisorError as exc:
+            with contextlib.suppress(OSError, AdvisorError):  # the refusal is what the admin must hear, not this
+                self.store.audit("upload_refused", actor, document=name, replace=replace, reason=str(exc))
+            raise
+
+    def _add(self, name: str, data: bytes, actor: str, force: bool, max_bytes: int | None,
+             replace: bool) -> IngestReport:
         suffix = Path(name).suffix.lower()
         if suffix not in DOCUMENT_TYPES:
             raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(DOCUMENT_TYPES)}")
