@@ -192,7 +192,7 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     for p in passages:
         language = metas[p.document].language
         units.append(Unit(f"{p.id}:p", p.id, UnitKind.PASSAGE, language, p.text, {
-            "document": p.document, "heading": p.heading, "position": p.position,
+            "document": p.document, "heading": p.heading, "position": p.position, "paragraph": p.paragraph,
             "sentences": json.dumps([list(s) for s in p.sentences]),
         }))
         if len(p.sentences) > 1:
