@@ -182,7 +182,7 @@ def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_p
                                 "<!-- original: Researchers decide themselves -->\nLes chercheurs décident eux-mêmes.\n\n"
                                 "<!-- original: Institutional agreements with signatory -->\nLes accords sont suspendus.\n")
     report = ingest(make_settings(tmp_path, knowledge_dir=kb), None, HashEmbedder())
-    assert report.untranslated == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
+    assert {language: list(documents) for language, documents in report.untranslated.items()} == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
     assert "Not (wholly) translated into nl: a.md, b.md" in report.summary()
 
 

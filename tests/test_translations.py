@@ -131,7 +131,9 @@ def test_every_piece_of_a_long_paragraph_carries_its_translation(tmp_path):
     pieces = [p for p in KnowledgeStore(settings.store_dir).load().passages.values() if p.text in LONG]
     assert len(pieces) >= 2 and {p.paragraph for p in pieces} == {pieces[0].paragraph}
     assert all(p.translations == {"fr": "Les chercheurs invités s'inscrivent."} for p in pieces)
-    assert report.untranslated == {"fr": ["visits.md"], "nl": ["visits.md"]}  # the closing paragraph has none
+    assert report.untranslated == {"fr": {"visits.md": ["Short closing paragraph here."]},  # a paragraph, not a piece
+                                   "nl": {"visits.md": ["Visiting researchers from partner universities register",
+                                                        "Short closing paragraph here."]}}
 
     answer = Advisor(settings, HashEmbedder()).ask("May a visitor ship a prototype abroad without export-control approval?", "fr")
     first = answer.quotes[0]
@@ -155,6 +157,7 @@ def test_ingest_names_a_translation_whose_anchor_drifted_and_still_publishes(tmp
     assert code == 0 and out.startswith("Published knowledge version v0001.")
     assert "a.nl.md: the original paragraph beginning 'Researchers may no longer travel' no longer exists in a.md" in out
     assert "a.nl.md: the original paragraph beginning 'Institutional agreements with' matches 2 paragraphs of a.md" in out
-    assert "Not (wholly) translated into fr: a.md" in out and "Not (wholly) translated into nl: a.md" in out
+    assert "Not (wholly) translated into fr: a.md\n  - a.md: 3 paragraphs untranslated (“Researchers decide themselves" in out
+    assert "Not (wholly) translated into nl: a.md\n  - a.md: 2 paragraphs untranslated (“Institutional agreements with" in out
     passages = KnowledgeStore(tmp_path / "store").load().passages.values()
     assert [p.translations for p in sorted(passages, key=lambda p: p.position)] == [{"nl": "Onderzoekers beslissen zelf."}, {}, {}]
