@@ -52,7 +52,7 @@ class IngestReport:
             lines.append(f"Failed: {len(self.failed)}")
             lines.extend(f"  - {name}: {why}" for name, why in self.failed)
         for language, documents in sorted(self.untranslated.items()):
-            lines.append(f"Not (wholly) translated into {language}: {', '.join(documents)}")
+            lines.append(f"Not (wholly) translated into {language}: {len(documents)} document{'s' if len(documents) > 1 else ''}")
             lines.extend(f"  - {name}: {_paragraphs(openings)}" for name, openings in documents.items())
         if self.checks and not self.checks.total:
             lines.append("Checks: none ran" + (f" ({self.checks.note})" if self.checks.note else "") + ".")

@@ -157,7 +157,7 @@ def test_ingest_names_a_translation_whose_anchor_drifted_and_still_publishes(tmp
     assert code == 0 and out.startswith("Published knowledge version v0001.")
     assert "a.nl.md: the original paragraph beginning 'Researchers may no longer travel' no longer exists in a.md" in out
     assert "a.nl.md: the original paragraph beginning 'Institutional agreements with' matches 2 paragraphs of a.md" in out
-    assert "Not (wholly) translated into fr: a.md\n  - a.md: 3 paragraphs untranslated (“Researchers decide themselves" in out
-    assert "Not (wholly) translated into nl: a.md\n  - a.md: 2 paragraphs untranslated (“Institutional agreements with" in out
+    assert "Not (wholly) translated into fr: 1 document\n  - a.md: 3 paragraphs untranslated (“Researchers decide themselves" in out
+    assert "Not (wholly) translated into nl: 1 document\n  - a.md: 2 paragraphs untranslated (“Institutional agreements with" in out
     passages = KnowledgeStore(tmp_path / "store").load().passages.values()
     assert [p.translations for p in sorted(passages, key=lambda p: p.position)] == [{"nl": "Onderzoekers beslissen zelf."}, {}, {}]
