@@ -43,6 +43,7 @@ class Quote:
     highlight: tuple[int, int] | None = None  # the key sentence, offsets within `text`
     translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
     translation_language: str | None = None
+    translation_note: str | None = None  # the translation's own note: unofficial, and which text governs
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -231,6 +232,7 @@ class Advisor:
             passage_id=passage.id, score=hit.score, authority=meta.authority,
             highlight=(k0 - start, k1 - start) if len(spans) > 1 and start <= k0 and k1 <= end else None,
             translation=translation, translation_language=language if translation else None,
+            translation_note=(snapshot.translation_notes.get((meta.path, language)) or None) if translation else None,
         )
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
@@ -247,7 +249,7 @@ class Advisor:
         for q in quotes:
             parts.append(f"“{q.text}”\n— {source_line(q, language)}")
             if q.translation:
-                parts.append(f"{t(language, 'translation')}: {q.translation}")
+                parts.append(f"{t(language, 'translation')}: {q.translation}" + (f"\n({q.translation_note})" if q.translation_note else ""))
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
 

@@ -199,7 +199,7 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     for p in passages:
         language = metas[p.document].language
         units.append(Unit(f"{p.id}:p", p.id, UnitKind.PASSAGE, language, p.text, {
-            "document": p.document, "heading": p.heading, "position": p.position,
+            "document": p.document, "heading": p.heading, "position": p.position, "paragraph": p.paragraph,
             "sentences": json.dumps([list(s) for s in p.sentences]),
         }))
         if len(p.sentences) > 1:
@@ -212,14 +212,16 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     return units
 
 
-def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
-    """Per language the documents of another language with a passage that has no translation into it."""
-    missing: dict[str, list[str]] = {}
+def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, dict[str, list[str]]]:
+    """Per language, the documents of another language and the paragraphs (their opening words, which is what a
+    translation's anchor holds) that have no translation into it."""
+    missing: dict[str, dict[str, list[str]]] = {}
     for language in LANGUAGES:
-        names = [name for name, passages in sorted(by_document.items())
-                 if metas[name].language != language and any(language not in p.translations for p in passages)]
-        if names:
-            missing[language] = names
+        for name, passages in sorted(by_document.items()):
+            openings = [p for i, p in enumerate(passages) if i == 0 or passages[i - 1].paragraph != p.paragraph]
+            lacking = [" ".join(p.text.split()[:6]) for p in openings if language not in p.translations]
+            if metas[name].language != language and lacking:
+                missing.setdefault(language, {})[name] = lacking
     return missing
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, TranslatedBlock, Translation
 from advisor.errors import DocumentError
+from advisor.strings import t
 from advisor.text import collapse_space
 
 from .formats import DOCUMENT_TYPES
@@ -103,7 +104,7 @@ def _translation(name: str, fields: dict, text: str, data: bytes) -> Translation
         original=str(fields["translation_of"]).strip(),
         language=language,
         title=text_field(fields.get("title")),
-        note=text_field(fields.get("note")) or "Unofficial translation; only the original text is authoritative.",
+        note=text_field(fields.get("note")) or t(language, "translation_note"),
         blocks=_anchored_blocks(name, text, lines=False),
         content_hash=content_hash(data),
     )

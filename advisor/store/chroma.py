@@ -100,7 +100,8 @@ def decode(info: VersionInfo, rows: dict) -> Snapshot:
     for pid, (text, meta) in passage_rows.items():
         spans = tuple((int(s[0]), int(s[1])) for s in json.loads(meta["sentences"]))
         passages[pid] = Passage(pid, meta["document"], text, meta.get("heading", ""), int(meta["position"]), spans,
-                                translations.get(pid, {}), questions.get(pid, []))
+                                translations.get(pid, {}), questions.get(pid, []),
+                                int(meta.get("paragraph", meta["position"])))  # older versions: one passage a paragraph
     for unit in units:
         if unit.kind is UnitKind.TRANSLATION and unit.passage_id in passages:
             notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")

@@ -69,6 +69,8 @@ def render_quote(quote: Quote, language: str, number: int) -> str:
     parts = [f"<blockquote>{quoted}</blockquote>", f"[{number}] {source_html(quote, language)}"]
     if quote.translation:
         parts.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(quote.translation)}")
+        if quote.translation_note:
+            parts.append(f"<i>{escape(quote.translation_note)}</i>")
     return "\n".join(parts)
 
 
