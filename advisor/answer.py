@@ -194,7 +194,7 @@ class Advisor:
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
-        weak = bool(quotes) and confidence < loaded.retriever.confident
+        weak = bool(quotes) and confidence < loaded.retriever.confident(language)
         answer = self._compose(text, language, quotes, version, weak=weak, missing=missing)
         return replace(answer, context=context, text=f"{context}\n\n{answer.text}") if context else answer
 
