@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .documents import LANGUAGES, OFFICIAL, DocumentMeta
 from .embeddings import Embedder
@@ -14,6 +14,7 @@ from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import KnowledgeStore, Snapshot
 from .strings import t
+from .summary import OFF, ChatModel, Summarizer
 from .text import (
     collapse_space,
     detect_language,
@@ -62,6 +63,8 @@ class Answer:
     footer: str  # disclaimer and whom to ask, in the asker's language
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
+    summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
+    summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
 
     def to_dict(self) -> dict:
         return {
@@ -74,6 +77,8 @@ class Answer:
             "intro": self.intro,
             "footer": self.footer,
             "version": self.version,
+            "summary": self.summary,
+            "summary_status": self.summary_status,
         }
 
 
@@ -88,8 +93,10 @@ class Advisor:
     """The core: answers a question from the serving knowledge version, switching versions as they are published."""
 
     def __init__(self, settings: Settings, embedder: Embedder, store: KnowledgeStore | None = None,
-                 snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None) -> None:
+                 snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None,
+                 chat_model: ChatModel | None = None) -> None:
         self.settings = settings
+        self.summarizer = Summarizer(chat_model, settings.llm_timeout) if chat_model is not None else None
         self.embedder = embedder
         self.tuning = tuning  # None: the fitted tuning of the configured models (advisor/tuning.json)
         self.store = store or KnowledgeStore(settings.store_dir)
@@ -142,17 +149,22 @@ class Advisor:
         return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
     # Answering ---------------------------------------------------------------------
-    def ask(self, question: str, language: str | None = None, previous: str | None = None) -> Answer:
-        """Answer with verbatim quotes, or say the guidance is silent.
+    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
+        """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
 
         Args:
             question: the researcher's words, any of English, French or Dutch.
             language: "en", "fr" or "nl"; detected from the question when None.
             previous: the question asked just before in the same conversation; a short follow-up that points back
                 at it ("Is that the same in Wallonia?") is searched together with it.
+            summarize: False never asks the chat model (the LangChain retriever wants the quotes alone).
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
+        answer = self._answer(question, language, previous)
+        return _summarized(answer, self.summarizer) if summarize and self.summarizer else answer
+
+    def _answer(self, question: str, language: str | None, previous: str | None) -> Answer:
         # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
         text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
         question_language = language
@@ -250,6 +262,15 @@ class Advisor:
                 parts.append(f"{t(language, 'translation')}: {q.translation}")
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
+
+
+def _summarized(answer: Answer, summarizer: Summarizer) -> Answer:
+    """The answer with a checked summary above its quotes, or with the reason there is none."""
+    summary = summarizer.summarize(answer.question, answer.language, answer.quotes)
+    if summary.text is None:
+        return replace(answer, summary_status=summary.status)
+    text = f"{t(answer.language, 'summary_label')}\n{summary.text}\n\n{answer.text}"
+    return replace(answer, text=text, summary=summary.text, summary_status=summary.status)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

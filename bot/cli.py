@@ -15,6 +15,7 @@ from pydantic_settings import SettingsError
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
+from integrations.chat_model import chat_model_for
 
 log = logging.getLogger("advisor")
 
@@ -91,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         return 141
 
 
-def make_advisor(settings: Settings):
+def make_advisor(settings: Settings, summaries: bool = False):
     from advisor.answer import Advisor
 
-    return Advisor(settings, embedder_for(settings))
+    return Advisor(settings, embedder_for(settings), chat_model=chat_model_for(settings) if summaries else None)
 
 
 def run_ingest(settings: Settings, args) -> int:
@@ -113,7 +114,7 @@ def run_ingest(settings: Settings, args) -> int:
 def run_ask(settings: Settings, args) -> int:
     from advisor.errors import QuestionError
 
-    advisor = make_advisor(settings)
+    advisor = make_advisor(settings, summaries=True)
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     for line in questions:
@@ -137,7 +138,7 @@ def run_ask(settings: Settings, args) -> int:
 def run_chat(settings: Settings, args) -> int:
     from advisor.errors import QuestionError
 
-    advisor = make_advisor(settings)
+    advisor = make_advisor(settings, summaries=True)
     advisor.refresh()
     print("Collaboration Advisor: ask about working with Russian colleagues (English, français, Nederlands).")
     print("An empty line or Ctrl-D quits.\n")

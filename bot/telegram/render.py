@@ -37,6 +37,8 @@ def t_plain(language: str, key: str, **values) -> str:
 def render_answer(answer: Answer, header: str | None = None) -> list[str]:
     """The reply to a question as HTML messages, each within Telegram's limit."""
     blocks = [header] if header else []
+    if answer.summary:  # a chat model's words, checked against the quotes below and labelled as not guidance
+        blocks.append(f"🤖 <i>{escape(_label(answer.language, t(answer.language, 'summary_label')))}</i>\n{escape(answer.summary)}")
     blocks.append(escape(answer.intro))
     for n, quote in enumerate(answer.quotes, 1):
         blocks.append(render_quote(quote, answer.language, n))
