@@ -16,7 +16,7 @@ from advisor.strings import t
 from advisor.summary import check, messages
 
 from .conftest import KNOWLEDGE
-from .fake_chat import writing
+from .fake_chat import inventing, writing
 
 QUESTION = "Can I keep working with my Russian co-author?"
 FRENCH = "Puis-je continuer à travailler avec mon collègue russe sur notre projet commun ?"
@@ -259,3 +259,18 @@ def test_a_model_obeying_a_document_cannot_change_what_is_shown(store_of, embedd
     assert "evil.example" in sent and "evil.example" not in obeying.received[0][0].content  # data, not instructions
     assert (shown["summary"], shown["summary_status"]) == (None, status)
     assert shown["quotes"] == alone["quotes"] and shown["text"] == alone["text"]
+
+
+@pytest.mark.slow
+def test_over_every_check_no_invented_quote_reaches_the_asker(with_model):
+    """knowledge/checks.jsonl with a model that slips one word into every quote: no summary is ever shown."""
+    from advisor.evaluate import read_cases
+
+    advisor = with_model(inventing)
+    answered = 0
+    for case in read_cases(KNOWLEDGE / "checks.jsonl"):
+        shown = advisor.ask(case.question, case.lang).to_dict()
+        answered += shown["answered"]
+        assert shown["summary"] is None, case.question
+        assert shown["summary_status"] == ("invented_quote" if shown["answered"] else "silent"), case.question
+    assert answered >= 80 and len(advisor.summarizer.model.received) == answered

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 
@@ -19,24 +18,9 @@ from integrations.chat_model import ChatModelUnavailable, chat_model_for
 from tests.botapi_standin import TOKEN, BotApiStandIn, OfflineRequest, parse_telegram_html
 
 from .conftest import ROOT, make_settings
-from .fake_chat import writing
+from .fake_chat import honest, inventing, writing
 
 QUESTION = "Can I keep working with my Russian co-author?"
-
-
-def honest(sent) -> str:
-    """Quotes the first passage it was given, word for word, and cites it: a reply every check passes."""
-    block = re.search(r"<<<PASSAGE 1 (\w+)>>>\n(.*?)\n<<<END PASSAGE 1 \1>>>", sent[1].content, re.DOTALL)
-    assert block, "the passages reach the model between markers"
-    first = block.group(2).split("\n")[1]  # after the source line
-    return f"The decision is yours [1]. The communiqué says: “{' '.join(first.split()[:9])}” [1]."
-
-
-def inventing(sent) -> str:
-    """Quotes the first passage with one word changed: the kind of slip a checker must catch."""
-    words = honest(sent).split("“")[1].split("”")[0].split()
-    words[len(words) // 2] = "never"
-    return f"The decision is yours [1]. The communiqué says: “{' '.join(words)}” [1]."
 
 
 @pytest.fixture
@@ -54,7 +38,7 @@ async def test_the_web_answer_carries_the_summary_and_its_status(runtime):
     transport = httpx.ASGITransport(app=create_app(services), client=("127.0.0.1", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         shown = (await client.post("/api/ask", json={"question": QUESTION})).json()
-        assert shown["summary_status"] == "ok" and shown["summary"].startswith("The decision is yours [1].")
+        assert shown["summary_status"] == "ok" and shown["summary"].startswith("The guidance answers this [1].")
         assert shown["text"].startswith(t("en", "summary_label") + "\n" + shown["summary"])
         model.write = inventing
         dropped = (await client.post("/api/ask", json={"question": QUESTION})).json()
@@ -75,7 +59,7 @@ async def test_telegram_shows_the_labelled_summary_above_the_quotes(runtime):
     [reply] = standin.sent
     parse_telegram_html(reply.html)
     label = t("en", "summary_label")
-    assert reply.html.index(label) < reply.html.index("The decision is yours [1].") < reply.html.index("<blockquote>")
+    assert reply.html.index(label) < reply.html.index("The guidance answers this [1].") < reply.html.index("<blockquote>")
     assert standin.problems == []
 
 
