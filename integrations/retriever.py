@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Advisor, Quote
-from advisor.embeddings import embedder_for
+from advisor.embeddings import BatchingEmbedder, embedder_for
 from advisor.settings import Settings
 
 
@@ -32,8 +32,11 @@ class AdvisorRetriever(BaseRetriever):
 
     @classmethod
     def from_settings(cls, settings: Settings, **fields) -> AdvisorRetriever:
-        """A retriever over the store the settings name, with the configured embedding models (loaded once)."""
-        return cls(advisor=Advisor(settings, embedder_for(settings)), **fields)
+        """A retriever over the store the settings name, with the configured embedding models (loaded once).
+
+        Concurrent calls (`abatch`, `ainvoke` from many tasks) share one model through a batching queue, as `advisor serve` does.
+        """
+        return cls(advisor=Advisor(settings, BatchingEmbedder(embedder_for(settings))), **fields)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         answer = self.advisor.ask(query, self.language, summarize=False)
