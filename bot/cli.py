@@ -15,7 +15,6 @@ from pydantic_settings import SettingsError
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
-from integrations.chat_model import chat_model_for
 
 log = logging.getLogger("advisor")
 
@@ -94,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def make_advisor(settings: Settings, summaries: bool = False):
     from advisor.answer import Advisor
+    from integrations.chat_model import chat_model_for
 
     return Advisor(settings, embedder_for(settings), chat_model=chat_model_for(settings) if summaries else None)
 

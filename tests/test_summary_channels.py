@@ -9,6 +9,7 @@ import httpx
 import pytest
 from telegram import Update
 
+import integrations.chat_model
 from advisor.strings import t
 from bot import cli
 from bot.serve import Runtime
@@ -65,7 +66,7 @@ async def test_telegram_shows_the_labelled_summary_above_the_quotes(runtime):
 
 def test_advisor_ask_json_prints_the_summary(monkeypatch, capsys, embedder, built_store):
     monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: embedder)
-    monkeypatch.setattr(cli, "chat_model_for", lambda settings: writing(honest))
+    monkeypatch.setattr(integrations.chat_model, "chat_model_for", lambda settings: writing(honest))
     assert cli.main(["ask", "--json", QUESTION, "--store", str(built_store)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["summary_status"] == "ok" and shown["summary"] in shown["text"]
