@@ -12,7 +12,7 @@ from .errors import QuestionError, StoreError
 from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
-from .store import KnowledgeStore, Snapshot
+from .store import Snapshot, Store, open_store
 from .strings import t
 from .summary import OFF, ChatModel, Summarizer
 from .text import (
@@ -44,6 +44,7 @@ class Quote:
     highlight: tuple[int, int] | None = None  # the key sentence, offsets within `text`
     translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
     translation_language: str | None = None
+    translation_note: str | None = None  # the translation's own note: unofficial, and which text governs
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -92,14 +93,14 @@ class _Loaded:
 class Advisor:
     """The core: answers a question from the serving knowledge version, switching versions as they are published."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: KnowledgeStore | None = None,
+    def __init__(self, settings: Settings, embedder: Embedder, store: Store | None = None,
                  snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None,
                  chat_model: ChatModel | None = None) -> None:
         self.settings = settings
         self.summarizer = Summarizer(chat_model, settings.llm_timeout) if chat_model is not None else None
         self.embedder = embedder
         self.tuning = tuning  # None: the fitted tuning of the configured models (advisor/tuning.json)
-        self.store = store or KnowledgeStore(settings.store_dir)
+        self.store = store or open_store(settings)
         self.watch_interval = watch_interval
         self._lock = threading.Lock()
         self._checked = 0.0
@@ -243,6 +244,7 @@ class Advisor:
             passage_id=passage.id, score=hit.score, authority=meta.authority,
             highlight=(k0 - start, k1 - start) if len(spans) > 1 and start <= k0 and k1 <= end else None,
             translation=translation, translation_language=language if translation else None,
+            translation_note=(snapshot.translation_notes.get((meta.path, language)) or None) if translation else None,
         )
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
@@ -259,7 +261,7 @@ class Advisor:
         for q in quotes:
             parts.append(f"“{q.text}”\n— {source_line(q, language)}")
             if q.translation:
-                parts.append(f"{t(language, 'translation')}: {q.translation}")
+                parts.append(f"{t(language, 'translation')}: {q.translation}" + (f"\n({q.translation_note})" if q.translation_note else ""))
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
 

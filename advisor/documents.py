@@ -1,7 +1,7 @@
 """What ingestion reads and every stage names: a document, its metadata, its translations and attached questions."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 OFFICIAL = "official"
 SUMMARY = "summary"
@@ -44,6 +44,7 @@ class Block:
 class Document:
     meta: DocumentMeta
     blocks: tuple[Block, ...]
+    text: str = field(default="", repr=False)  # the text its parser extracted; every passage is found in it, white space aside
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ class Passage:
     sentences: tuple[tuple[int, int], ...]
     translations: dict[str, str] = field(default_factory=dict, compare=False)  # language -> text
     questions: list[str] = field(default_factory=list, compare=False)  # researchers' phrasings it answers
+    paragraph: int = 0  # the document paragraph it comes from: the pieces of a long paragraph share it
 
 
 class UnitKind(StrEnum):

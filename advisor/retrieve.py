@@ -24,7 +24,7 @@ from .errors import StoreError
 from .passages import Passage, UnitKind
 from .store import Snapshot
 from .synonyms import SynonymIndex, parse
-from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms
+from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms, word_weight
 
 CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
@@ -91,6 +91,7 @@ class Ranking:
 class Query:
     words: tuple[str, ...]  # the question's content words, as written
     expansions: dict[str, tuple[str, ...]]  # content word -> phrases its synonym rules add
+    weights: tuple[float, ...] = ()  # per word: how much finding it says (advisor.text.word_weight)
 
 
 class _Field:
@@ -106,12 +107,9 @@ class _Field:
                 postings[term].append(i)
         self.postings = {t: np.array(ix, dtype=np.int64) for t, ix in postings.items()}
         self.vocabulary = sorted(self.postings)
-        n = max(1, sum(1 for bag in self.bags if bag))
-        self.idf = {t: math.log(1 + n / (len(ix) + 0.5)) for t, ix in self.postings.items()}
-        self.unknown_idf = math.log(1 + n / 1.5)  # an unknown word weighs as much as the rarest known one
 
-    def alternatives(self, word: str, expansions: tuple[str, ...]) -> tuple[set[str], float]:
-        """The vocabulary terms that count as this word here, and the word's weight."""
+    def alternatives(self, word: str, expansions: tuple[str, ...]) -> set[str]:
+        """The vocabulary terms that count as this word here."""
         own = stem(word, self.language)
         wanted = {own} | {t for phrase in expansions for t in terms(phrase, self.language)}
         found = set()
@@ -124,13 +122,7 @@ class _Field:
                     found.add(self.vocabulary[at])
                     at += 1
                 found.update(term[:k] for k in range(MIN_PREFIX, len(term)) if term[:k] in self.postings)
-        if own in self.idf:
-            weight = self.idf[own]
-        elif found:
-            weight = sum(self.idf[t] for t in found) / len(found)
-        else:
-            weight = self.unknown_idf
-        return found, weight
+        return found
 
 
 class Retriever:
@@ -207,7 +199,7 @@ class Retriever:
             phrases = [p for trigger, ps in found.items() if key in trigger for p in ps]
             if phrases:
                 expansions[word] = tuple(dict.fromkeys(phrases))
-        return Query(content, expansions)
+        return Query(content, expansions, tuple(word_weight(w.lower(), language) for w in content))
 
     def search(self, question: str, language: str, limit: int = 5) -> Ranking:
         """The `limit` best passages, best first, each with its key sentence, and the confidence that they answer."""
@@ -314,16 +306,16 @@ class Retriever:
         return out
 
     def _coverage(self, query: Query) -> tuple[np.ndarray, list[tuple[str, list[set[str]]] | None]]:
-        """Share of the question's weight (IDF) whose words, or their synonyms, the passage contains."""
+        """Share of the question's weight whose words, or their synonyms, the passage contains."""
         best = np.zeros(len(self.passages), dtype=np.float32)
         matched: list[tuple[str, list[set[str]]] | None] = [None] * len(self.passages)
         if not query.words:
             return best, matched
         for lang, field in self.fields.items():
             options = [field.alternatives(w, query.expansions.get(w, ())) for w in query.words]
-            total = sum(weight for _, weight in options)
+            total = sum(query.weights)
             got = np.zeros(len(self.passages), dtype=np.float32)
-            for alternatives, weight in options:
+            for alternatives, weight in zip(options, query.weights):
                 hit = np.zeros(len(self.passages), dtype=bool)
                 for term in alternatives:
                     hit[field.postings[term]] = True
@@ -332,7 +324,7 @@ class Retriever:
             better = got > best
             best = np.where(better, got, best)
             for i in np.flatnonzero(better):
-                matched[i] = (lang, [alts for alts, _ in options])
+                matched[i] = (lang, options)
         return best, matched
 
     def _key_sentence(self, p: int, matched, sims: np.ndarray) -> int:

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     keep_versions: int = Field(3, ge=1)
     checks_file: str = "checks.jsonl"  # relative to the knowledge directory
 
+    # A Chroma server that holds the whole store instead (docs/scale-out.md); store_dir then keeps only local caches.
+    # Never reachable from outside the private network: the server has a pre-authentication advisory (GHSA-f4j7-r4q5-qw2c).
+    chroma_url: str | None = None  # http://10.0.0.5:8000
+    chroma_token: str | None = None  # sent as X-Chroma-Token, for a proxy in front of the server that checks it
+    chroma_prefix: str = "advisor"  # collection names start with it: several stores can share one server
+    chroma_lease_seconds: float = Field(60.0, ge=1)  # an ingester that died stops blocking others after this long
+    chroma_timeout: float = Field(10.0, gt=0)  # seconds to wait for any one answer from the server
+
     # What one file may cost to read (docs/admin.md). Uploads are read first in a child process under the
     # memory and time limits; the rest bound every reading, uploads and the knowledge folder alike.
     parse_memory_mb: int = Field(1024, ge=64)
@@ -81,6 +89,7 @@ class Settings(BaseSettings):
     web_rate_limit_per_minute: int = Field(120, ge=1)
     max_body_bytes: int = 16 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
+    public_url: str = ""  # the web server as readers reach it (https://advisor.example.org): Telegram links quotes to it
 
     @field_validator("telegram_admins", "telegram_allowed_users")
     @classmethod
@@ -88,6 +97,14 @@ class Settings(BaseSettings):
         for part in filter(None, (p.strip() for p in value.split(","))):
             if not part.lstrip("-").isdigit():
                 raise ValueError(f"Telegram user ids must be numbers, got {part!r}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_web(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
+            raise ValueError(f"the public URL must be a web address such as https://advisor.example.org, got {value!r}")
         return value
 
     @field_validator("admin_token")

@@ -99,6 +99,22 @@ def stem(word: str, language: str) -> str:
     return fold(_stemmer(language).stemWord(word))
 
 
+# A word's weight in lexical matching comes from its frequency in general use (wordfreq's small lists:
+# the commonest words of each language), not from the knowledge: a passage's score then depends only on
+# the question and the passage, and adding an unrelated document changes no other passage's score.
+RARE_ZIPF = 2.0  # a word missing from the list is rarer than any in it (the list stops near 3)
+COMMON_ZIPF = 6.0  # at or above this ("the", "de", "het") a word weighs 1
+
+
+@lru_cache(maxsize=65536)
+def word_weight(word: str, language: str) -> float:
+    """How much finding this word says: 1 for the commonest words, up to 5 for rare ones."""
+    from wordfreq import zipf_frequency
+
+    zipf = zipf_frequency(word, language, wordlist="small") or RARE_ZIPF
+    return 1.0 + max(0.0, COMMON_ZIPF - max(zipf, RARE_ZIPF))
+
+
 def content_words(text: str, language: str) -> list[str]:
     """The words of a text that say what it is about: stop words and single letters removed."""
     stop = STOPWORDS.get(language, STOPWORDS["en"])

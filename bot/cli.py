@@ -175,9 +175,9 @@ def run_serve(settings: Settings, args) -> int:
 
 
 def run_sources(settings: Settings, args) -> int:
-    from advisor.store import KnowledgeStore
+    from advisor.store import open_store
 
-    manifest = KnowledgeStore(settings.store_dir).current_manifest()
+    manifest = open_store(settings).current_manifest()
     if manifest is None:
         raise AdvisorError("No knowledge has been published yet: run `advisor ingest` first.")
     if args.json:
@@ -190,9 +190,9 @@ def run_sources(settings: Settings, args) -> int:
 
 
 def run_versions(settings: Settings, args) -> int:
-    from advisor.store import KnowledgeStore
+    from advisor.store import open_store
 
-    rows = KnowledgeStore(settings.store_dir).version_rows()
+    rows = open_store(settings).version_rows()
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
@@ -214,9 +214,9 @@ def run_rollback(settings: Settings, args) -> int:
 
 
 def run_audit(settings: Settings, args) -> int:
-    from advisor.store import KnowledgeStore
+    from advisor.store import open_store
 
-    for entry in KnowledgeStore(settings.store_dir).audit_entries():
+    for entry in open_store(settings).audit_entries():
         if args.json:
             print(json.dumps(entry, ensure_ascii=False))
             continue

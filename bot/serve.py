@@ -52,6 +52,7 @@ class Runtime:
             except AdvisorError as exc:
                 log.warning("knowledge watcher: %s", exc)
                 continue
+            self.ready = True  # also when nothing was published, or the store was out of reach, at start-up
             if seen is None or current.id != seen.id:
                 log.info("now serving knowledge version %s", current.id)
                 for listener in self.version_listeners:

@@ -13,7 +13,7 @@ from advisor.errors import DocumentError, StorageFull
 from advisor.files import is_disk_full
 from advisor.passages import Passage, Unit, UnitKind
 from advisor.settings import Settings
-from advisor.store import KnowledgeStore, VersionInfo, now_iso, who
+from advisor.store import Store, VersionInfo, now_iso, open_store, who
 from advisor.text import detect_language
 
 from .cache import EmbeddingCache
@@ -24,6 +24,7 @@ from .gate import Gate
 from .limits import Limits
 from .load import RESERVED, load
 from .report import IngestReport
+from .verbatim import unfound
 
 
 def embedding_text(unit: Unit, passages: dict[str, Passage]) -> str:
@@ -57,6 +58,7 @@ def ingest(
     wait_seconds: float = 0.0,
     before_publish: Callable[[IngestReport], object] | None = None,
     lock_held: bool = False,
+    store: Store | None = None,
 ) -> IngestReport:
     """Build a new knowledge version from `paths` and publish it if it passes the gate.
 
@@ -68,10 +70,11 @@ def ingest(
         before_publish: run with the report, under the store's lock, just before a version that passed is
             published (an upload moves into the knowledge folder here); if it raises, nothing is published.
         lock_held: the caller holds the store's lock already (an upload prepares its staging copy under it).
+        store: the store whose lock the caller holds; default the configured one (`open_store`).
     """
     started = time.perf_counter()
     actor = actor or who()
-    store = KnowledgeStore(settings.store_dir)
+    store = store or open_store(settings)
     report = IngestReport()
     limits = Limits.of(settings)
     with _full_disk_named(settings.store_dir), contextlib.nullcontext() if lock_held else store.lock(wait_seconds):
@@ -111,6 +114,10 @@ def ingest(
         by_document: dict[str, list[Passage]] = {}
         for document in documents:
             chunked, _ = chunk(document)
+            missing = unfound(document, chunked)  # never quoted: its words are not the source's
+            report.unfound.extend((document.meta.path, why) for _, why in missing)
+            left_out = {p.id for p, _ in missing}
+            chunked = [p for p in chunked if p.id not in left_out]
             problem = ("no paragraph of text to quote" if not chunked else
                        f"{len(chunked):,} passages; the limit is {limits.max_passages_per_document:,} "
                        "(ADVISOR_MAX_PASSAGES_PER_DOCUMENT)" if len(chunked) > limits.max_passages_per_document else "")
@@ -181,7 +188,7 @@ def ingest(
         store.audit(
             "publish" if publish else "ingest", actor, version=version, previous=report.previous,
             result="published" if publish else "not published", reason=report.reason, forced=report.forced,
-            added=report.added, changed=report.changed, removed=report.removed, failed=report.failed,
+            added=report.added, changed=report.changed, removed=report.removed, failed=report.failed, unfound=report.unfound,
             checks=report.checks.to_dict() if report.checks else None,
         )
         return report
@@ -192,7 +199,7 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     for p in passages:
         language = metas[p.document].language
         units.append(Unit(f"{p.id}:p", p.id, UnitKind.PASSAGE, language, p.text, {
-            "document": p.document, "heading": p.heading, "position": p.position,
+            "document": p.document, "heading": p.heading, "position": p.position, "paragraph": p.paragraph,
             "sentences": json.dumps([list(s) for s in p.sentences]),
         }))
         if len(p.sentences) > 1:
@@ -205,14 +212,16 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     return units
 
 
-def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, list[str]]:
-    """Per language the documents of another language with a passage that has no translation into it."""
-    missing: dict[str, list[str]] = {}
+def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, dict[str, list[str]]]:
+    """Per language, the documents of another language and the paragraphs (their opening words, which is what a
+    translation's anchor holds) that have no translation into it."""
+    missing: dict[str, dict[str, list[str]]] = {}
     for language in LANGUAGES:
-        names = [name for name, passages in sorted(by_document.items())
-                 if metas[name].language != language and any(language not in p.translations for p in passages)]
-        if names:
-            missing[language] = names
+        for name, passages in sorted(by_document.items()):
+            openings = [p for i, p in enumerate(passages) if i == 0 or passages[i - 1].paragraph != p.paragraph]
+            lacking = [" ".join(p.text.split()[:6]) for p in openings if language not in p.translations]
+            if metas[name].language != language and lacking:
+                missing.setdefault(language, {})[name] = lacking
     return missing
 
 

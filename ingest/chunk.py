@@ -69,6 +69,7 @@ def chunk(document: Document) -> tuple[list[Passage], int]:
                 heading=heading,
                 position=len(passages),
                 sentences=tuple(sentence_spans(piece)),
+                paragraph=i,
             ))
     return passages, skipped
 
@@ -88,19 +89,26 @@ def _split_long(text: str) -> list[str]:
 
 
 def attach(passages: list[Passage], extra: Translation | AttachedQuestions) -> tuple[list[Passage], list[DocumentError]]:
-    """The passages with each anchored block linked to the one passage its anchor opens; the rest reported by name."""
+    """The passages with each anchored block linked to the one paragraph its anchor opens; the rest reported by name.
+
+    A translation renders a whole paragraph, so every piece of a long paragraph gets it: a quote from its second
+    half shows the translation too. Questions go to the paragraph's first piece, which the anchor opens.
+    """
     passages = list(passages)
     problems = []
+    openings = [i for i, p in enumerate(passages) if i == 0 or passages[i - 1].paragraph != p.paragraph]
     for block in extra.blocks:
         anchor = fold(collapse_space(block.anchor))
-        matches = [i for i, p in enumerate(passages) if fold(p.text).startswith(anchor)]
+        matches = [i for i in openings if fold(passages[i].text).startswith(anchor)]
         if len(matches) != 1:
             what = "no longer exists in" if not matches else f"matches {len(matches)} paragraphs of"
             problems.append(DocumentError(extra.path, f"the original paragraph beginning {block.anchor!r} {what} {extra.original}"))
             continue
         target = passages[matches[0]]
         if isinstance(extra, Translation):
-            passages[matches[0]] = replace(target, translations=target.translations | {extra.language: block.text})
+            for i, piece in enumerate(passages):
+                if piece.paragraph == target.paragraph:
+                    passages[i] = replace(piece, translations=piece.translations | {extra.language: block.text})
         else:
             asked = [q for q in block.text.split("\n") if q not in target.questions]
             passages[matches[0]] = replace(target, questions=[*target.questions, *asked])

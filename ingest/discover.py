@@ -7,7 +7,7 @@ from pathlib import Path
 
 from advisor.errors import DocumentError
 
-PIPELINE_VERSION = "3"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
+PIPELINE_VERSION = "5"  # bump when loading or chunking changes, so an unchanged tree is rebuilt once
 
 
 def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:

@@ -11,7 +11,7 @@ from advisor.answer import Advisor
 from advisor.embeddings import Embedder
 from advisor.evaluate import read_cases, run, summarize
 from advisor.settings import Settings
-from advisor.store import KnowledgeStore
+from advisor.store import Store
 from advisor.text import collapse_space, without_markup
 
 
@@ -63,13 +63,13 @@ class CheckOutcome:
         return asdict(self)
 
 
-Gate = Callable[[KnowledgeStore, str, str | None, Path | None], CheckOutcome]
+Gate = Callable[[Store, str, str | None, Path | None], CheckOutcome]
 
 
 def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
     """Return the gate `ingest` calls with (store, new version, serving version, checks file)."""
 
-    def gate(store: KnowledgeStore, new: str, serving: str | None, checks: Path | None) -> CheckOutcome:
+    def gate(store: Store, new: str, serving: str | None, checks: Path | None) -> CheckOutcome:
         if checks is None or not checks.exists():
             return CheckOutcome(ok=True, total=0, passed=0, hit_at_1=0.0, note="no checks file")
         if not serving:  # the checks guard against regressions; a first version has nothing to regress from

@@ -6,19 +6,21 @@ from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, TranslatedBlock, Translation
 from advisor.errors import DocumentError
+from advisor.strings import t
 from advisor.text import collapse_space
 
 from .formats import DOCUMENT_TYPES
 from .formats.docx import read_docx
 from .formats.html import read_html
-from .formats.markdown import COMMENT, front_matter, markdown_blocks, take_notes
+from .formats.markdown import COMMENT, front_matter, markdown_blocks, markdown_text, take_notes
 from .formats.pdf import read_pdf
-from .formats.plain import LIST_ITEM, decode, read_text
+from .formats.plain import decode, read_text
 from .limits import DEFAULT_LIMITS, Limits
 from .metadata import META_FIELDS, check_fields, content_hash, document_meta, sidecar, text_field, with_sidecar
 
 RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md"}  # files of the knowledge folder that are not documents
 _ANCHOR = re.compile(r"<!--\s*original:\s*(.*?)\s*-->", re.DOTALL)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
 def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | Translation | AttachedQuestions:
@@ -48,6 +50,8 @@ def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | T
         raise DocumentError(name, f"cannot be read as {suffix.lstrip('.').upper()} ({type(exc).__name__}: "
                                   f"{str(exc)[:200]})") from exc
     if isinstance(loaded, Document):
+        if not any(re.search(r"\w", b.text) for b in loaded.blocks):
+            raise DocumentError(name, "it has no extractable words" + (" (a scanned image?)" if suffix == ".pdf" else ""))
         if len(loaded.meta.title) > limits.max_field_chars:  # a title taken from a heading or the file's properties
             raise DocumentError(name, f"its title is {len(loaded.meta.title):,} characters long; the limit is "
                                       f"{limits.max_field_chars} (ADVISOR_MAX_FIELD_CHARS)")
@@ -71,7 +75,7 @@ def _read(path: Path, name: str, data: bytes, suffix: str, limits: Limits) -> Do
         extracted = read_docx(path, name, data, limits)
     fields = extracted.fields | sidecar(path, name)
     check_fields(name, fields, limits.max_field_chars)
-    return with_sidecar(name, fields, extracted.title, extracted.blocks, data)
+    return with_sidecar(name, fields, extracted.title, extracted.blocks, data, extracted.text)
 
 
 def _markdown(name: str, data: bytes, limits: Limits) -> Document | Translation | AttachedQuestions:
@@ -85,10 +89,10 @@ def _markdown(name: str, data: bytes, limits: Limits) -> Document | Translation 
     if "questions_for" in fields:
         asked = _anchored_blocks(name, text, lines=True)
         return AttachedQuestions(name, str(fields["questions_for"]).strip(), asked, content_hash(data))
-    text, notes = take_notes(name, text)
-    blocks = markdown_blocks(text)
+    source, notes = take_notes(name, text)
+    blocks = markdown_blocks(source)
     first_heading = next((b.text for b in blocks if b.heading_level), "")
-    return Document(document_meta(name, fields, first_heading, data, notes), tuple(blocks))
+    return Document(document_meta(name, fields, first_heading, data, notes), tuple(blocks), markdown_text(text))
 
 
 def _translation(name: str, fields: dict, text: str, data: bytes) -> Translation:
@@ -100,7 +104,7 @@ def _translation(name: str, fields: dict, text: str, data: bytes) -> Translation
         original=str(fields["translation_of"]).strip(),
         language=language,
         title=text_field(fields.get("title")),
-        note=text_field(fields.get("note")) or "Unofficial translation; only the original text is authoritative.",
+        note=text_field(fields.get("note")) or t(language, "translation_note"),
         blocks=_anchored_blocks(name, text, lines=False),
         content_hash=content_hash(data),
     )
@@ -115,7 +119,7 @@ def _anchored_blocks(name: str, text: str, lines: bool) -> tuple[TranslatedBlock
     for anchor, body in zip(pieces[1::2], pieces[2::2]):
         body = COMMENT.sub("", body)
         if lines:
-            entries = [LIST_ITEM.sub("", line).strip() for line in body.splitlines()]
+            entries = [_LIST_ITEM.sub("", line).strip() for line in body.splitlines()]
             body_text = "\n".join(collapse_space(e) for e in entries if e and not e.startswith("#"))
         else:
             body_text = " ".join(b.text for b in markdown_blocks(body) if not b.heading_level)

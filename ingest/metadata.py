@@ -96,7 +96,7 @@ def document_meta(name: str, fields: dict, fallback_title: str, data: bytes, not
     )
 
 
-def with_sidecar(name: str, fields: dict, title: str, blocks: list[Block], data: bytes) -> Document:
+def with_sidecar(name: str, fields: dict, title: str, blocks: list[Block], data: bytes, text: str = "") -> Document:
     """The document; the blocks that begin with an entry of the sidecar's `note_paragraphs` become its note."""
     entries = fields.get("note_paragraphs") or ()
     if isinstance(entries, str):
@@ -109,7 +109,7 @@ def with_sidecar(name: str, fields: dict, title: str, blocks: list[Block], data:
             raise DocumentError(f"{name}.meta.yaml", f"the note paragraph beginning {words!r} is not in {name}")
     notes = [b for b in blocks if any(fold(b.text).startswith(o) for o in openings.values())]
     kept = [b for b in blocks if b not in notes]
-    return Document(document_meta(name, fields, title, data, [b.text for b in notes]), tuple(kept))
+    return Document(document_meta(name, fields, title, data, [b.text for b in notes]), tuple(kept), text)
 
 
 def text_field(value) -> str:

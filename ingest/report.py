@@ -22,7 +22,9 @@ class IngestReport:
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) left out on purpose
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) that could not be read
-    untranslated: dict[str, list[str]] = field(default_factory=dict)  # language -> documents with passages it lacks
+    unfound: list[tuple[str, str]] = field(default_factory=list)  # (document, why): passages left out, not in its text
+    untranslated: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # language -> document -> openings
+    # of its paragraphs that have no translation into that language
     checks: CheckOutcome | None = None
     forced: bool = False
     seconds: float = 0.0
@@ -50,8 +52,12 @@ class IngestReport:
         if self.failed:
             lines.append(f"Failed: {len(self.failed)}")
             lines.extend(f"  - {name}: {why}" for name, why in self.failed)
-        for language, names in sorted(self.untranslated.items()):
-            lines.append(f"Not (wholly) translated into {language}: {', '.join(names)}")
+        if self.unfound:
+            lines.append(f"Not found in their document's text, so left out: {len(self.unfound)} passages")
+            lines.extend(f"  - {name}: {why}" for name, why in self.unfound)
+        for language, documents in sorted(self.untranslated.items()):
+            lines.append(f"Not (wholly) translated into {language}: {len(documents)} document{'s' if len(documents) > 1 else ''}")
+            lines.extend(f"  - {name}: {_paragraphs(openings)}" for name, openings in documents.items())
         if self.checks and not self.checks.total:
             lines.append("Checks: none ran" + (f" ({self.checks.note})" if self.checks.note else "") + ".")
         elif self.checks:
@@ -67,3 +73,9 @@ class IngestReport:
                              "checks.jsonl; or publish anyway with `advisor ingest --force` (recorded as forced).")
         lines.append(f"Took {self.seconds:.1f} s.")
         return "\n".join(lines)
+
+
+def _paragraphs(openings: list[str]) -> str:
+    """How many paragraphs lack a translation and, when few, the words that open them: what an anchor holds."""
+    count = f"{len(openings)} paragraph{'s' if len(openings) > 1 else ''} untranslated"
+    return count + (" (" + "; ".join(f"“{o} …”" for o in openings) + ")" if len(openings) <= 3 else "")

@@ -1,6 +1,7 @@
 """One path for every door (CLI, Telegram, web): re-ingest, add a document, roll back."""
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import tempfile
@@ -11,7 +12,7 @@ from advisor.embeddings import Embedder
 from advisor.errors import AdvisorError, DocumentError, DocumentExists, StorageFull
 from advisor.files import is_disk_full, write_atomically
 from advisor.settings import Settings
-from advisor.store import KnowledgeStore
+from advisor.store import open_store
 
 from .build import IngestReport, ingest
 from .formats import DOCUMENT_TYPES
@@ -26,7 +27,7 @@ class KnowledgeAdmin:
     def __init__(self, settings: Settings, embedder: Embedder, on_change=None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.store = KnowledgeStore(settings.store_dir)
+        self.store = open_store(settings)
         self.on_change = on_change  # called after a publish or rollback, e.g. to reload the serving advisor
 
     def reingest(self, actor: str, force: bool = False, wait_seconds: float = 0.0) -> IngestReport:
@@ -40,9 +41,19 @@ class KnowledgeAdmin:
                      max_bytes: int | None = None, replace: bool = False) -> IngestReport:
         """Add an uploaded document: built from a staging copy of the knowledge, moved in only when published.
 
-        A bad, hostile or refused file changes nothing; replacing a document needs `replace`.
+        A bad, hostile or refused file changes nothing; replacing a document needs `replace`. A refusal is
+        recorded in the audit log too, with its reason: who tried to add what is known even when nothing changed.
         """
         name = safe_filename(filename)
+        try:
+            return self._add(name, data, actor, force, max_bytes, replace)
+        except AdvisorError as exc:
+            with contextlib.suppress(OSError, AdvisorError):  # the refusal is what the admin must hear, not this
+                self.store.audit("upload_refused", actor, document=name, replace=replace, reason=str(exc))
+            raise
+
+    def _add(self, name: str, data: bytes, actor: str, force: bool, max_bytes: int | None,
+             replace: bool) -> IngestReport:
         suffix = Path(name).suffix.lower()
         if suffix not in DOCUMENT_TYPES:
             raise DocumentError(name, f"unsupported file type {suffix or '(none)'!r}; send one of {', '.join(DOCUMENT_TYPES)}")
@@ -94,7 +105,7 @@ class KnowledgeAdmin:
                 shutil.copytree(self.settings.knowledge_dir, knowledge)
                 shutil.copy(probe, knowledge / name)
                 staged = self.settings.model_copy(update={"knowledge_dir": knowledge})
-                report = ingest(staged, None, self.embedder, actor=actor, force=force, lock_held=True,
+                report = ingest(staged, None, self.embedder, actor=actor, force=force, lock_held=True, store=self.store,
                                 gate=checks_gate(staged, self.embedder), before_publish=move_in)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

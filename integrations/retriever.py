@@ -28,7 +28,7 @@ class AdvisorRetriever(BaseRetriever):
 
     advisor: Advisor
     language: Literal["en", "fr", "nl"] | None = None  # None: detected from each question
-    base_url: str | None = None  # e.g. "https://advisor.example.edu", where `advisor serve` runs
+    base_url: str | None = None  # e.g. "https://advisor.example.edu", where `advisor serve` runs (ADVISOR_PUBLIC_URL)
 
     @classmethod
     def from_settings(cls, settings: Settings, **fields) -> AdvisorRetriever:
@@ -36,6 +36,7 @@ class AdvisorRetriever(BaseRetriever):
 
         Concurrent calls (`abatch`, `ainvoke` from many tasks) share one model through a batching queue, as `advisor serve` does.
         """
+        fields.setdefault("base_url", settings.public_url or None)  # ADVISOR_PUBLIC_URL, as Telegram links quotes
         return cls(advisor=Advisor(settings, BatchingEmbedder(embedder_for(settings))), **fields)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
@@ -56,8 +57,10 @@ class AdvisorRetriever(BaseRetriever):
             "score": round(quote.score, 4), "language": language,
         }
         if quote.translation:
-            metadata |= {"translation": quote.translation, "translation_language": quote.translation_language}
+            metadata |= {"translation": quote.translation, "translation_language": quote.translation_language,
+                         "translation_note": quote.translation_note}
         if self.base_url:
             path = urllib.parse.quote(quote.document, safe="/")
             metadata["view_url"] = f"{self.base_url.rstrip('/')}/documents/{path}#{quote.passage_id}"
-        return Document(page_content=quote.text, metadata=metadata, id=quote.passage_id)
+        present = {key: value for key, value in metadata.items() if value is not None}  # vector stores refuse None
+        return Document(page_content=quote.text, metadata=present, id=quote.passage_id)

@@ -50,6 +50,9 @@ def refused(admin: KnowledgeAdmin, kb: Path, name: str, data: bytes, says: str, 
         admin.add_document(name, data, "test", **kwargs)
     took = time.perf_counter() - started
     assert caught.value.path == name and says in caught.value.reason, str(caught.value)
+    last = KnowledgeStore(admin.settings.store_dir).audit_entries()[-1]  # the refusal is on record
+    assert (last["action"], last["actor"], last["document"]) == ("upload_refused", "test", name)
+    assert says in last["reason"]
     assert snapshot(kb) == before
     assert KnowledgeStore(admin.settings.store_dir).current_id() == serving
     assert not list(admin.settings.store_dir.glob("staging-*"))
@@ -61,6 +64,7 @@ def test_an_upload_named_like_a_document_needs_replace(site):
     with pytest.raises(DocumentExists):
         admin.add_document("a.md", DOC.format(title="Unrelated", body="Lunch is at noon.").encode(), "test")
     assert b"decide themselves" in (kb / "a.md").read_bytes()
+    assert KnowledgeStore(admin.settings.store_dir).audit_entries()[-1]["action"] == "upload_refused"
 
 
 def test_a_replacement_the_checks_refuse_changes_nothing(site):

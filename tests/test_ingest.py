@@ -182,8 +182,12 @@ def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_p
                                 "<!-- original: Researchers decide themselves -->\nLes chercheurs décident eux-mêmes.\n\n"
                                 "<!-- original: Institutional agreements with signatory -->\nLes accords sont suspendus.\n")
     report = ingest(make_settings(tmp_path, knowledge_dir=kb), None, HashEmbedder())
-    assert report.untranslated == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
-    assert "Not (wholly) translated into nl: a.md, b.md" in report.summary()
+    assert {language: list(documents) for language, documents in report.untranslated.items()} == {"fr": ["b.md"], "nl": ["a.md", "b.md"]}
+    lines = report.summary().splitlines()
+    at = lines.index("Not (wholly) translated into nl: 2 documents")
+    assert lines[at + 1:at + 3] == ["  - a.md: 2 paragraphs untranslated (“Researchers decide themselves whether to keep …”; "
+                                    "“Institutional agreements with signatory universities are …”)",
+                                    "  - b.md: 1 paragraph untranslated (“Export of dual-use technology needs a …”)"]
 
 
 def test_the_gate_publishes_when_the_models_changed_or_there_are_no_checks(kb, tmp_path):

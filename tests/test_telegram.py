@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import shutil
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -187,6 +189,30 @@ async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(o
     assert (figures["questions"], figures["answered"], figures["not_helpful"]) == (1, 1, 1)
 
 
+async def test_with_a_public_url_every_quote_and_full_passage_links_to_its_place_in_the_document_viewer(offline):
+    chat, services = await offline(public_url="https://advisor.example.org/")
+    [reply] = await chat.send(QUESTION)
+    assert_valid([reply])
+    links = re.findall(r'🔎 <a href="https://advisor\.example\.org/documents/([^"#]+)#([^"]+)">Read it in its place', reply.html)
+    assert len(links) == reply.html.count("<blockquote>") >= 1
+    first_id = reply.button("📄 Full passage 1")[1].split(":")[2]
+    assert links[0] == (urllib.parse.quote(services.advisor.passage(first_id).document), first_id)
+    [passage] = await chat.press(reply, "📄 Full passage 1")
+    assert f'/documents/{links[0][0]}#{first_id}">' in passage.html
+    assert_valid([passage])
+
+
+async def test_without_a_public_url_no_viewer_link_is_shown(offline):
+    chat, _ = await offline()
+    [reply] = await chat.send(QUESTION)
+    assert "/documents/" not in reply.html and "🔎" not in reply.text
+
+
+def test_a_public_url_that_is_no_web_address_is_named(tmp_path):
+    with pytest.raises(ValueError, match="public URL must be a web address.*'advisor.example.org'"):
+        make_settings(tmp_path, public_url="advisor.example.org")
+
+
 @pytest.mark.parametrize("language, asked", [
     ("fr", "Puis-je continuer à travailler avec mon collègue russe sur notre projet commun ?"),
     ("nl", "Mag ik blijven samenwerken met mijn Russische coauteur?"),
@@ -198,6 +224,7 @@ async def test_french_and_dutch_questions_get_their_framing_the_english_quote_an
     assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many")))
     assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
     assert t(language, "translation") in reply.text
+    assert {"fr": "Seul le texte original fait foi.", "nl": "Alleen de oorspronkelijke tekst is rechtsgeldig."}[language] in reply.text
     assert reply.text.rstrip().endswith(t(language, "footer", contact=t(language, "contact")))
     assert reply.buttons[-1][0][0] == {"fr": "👍 Utile", "nl": "👍 Nuttig"}[language]
 
@@ -447,3 +474,31 @@ async def test_a_follow_up_in_the_chat_leans_on_the_question_before_it(offline):
     [follow_up] = await chat.send("Is that the same in Wallonia?")
     expected = services.advisor.ask("Can I attend a conference in Russia?").quotes[0].text
     assert expected[:60] in first.text and expected[:60] in follow_up.text
+
+
+async def test_replacing_a_document_asks_first_and_only_the_admin_who_sent_it_can_confirm(live):
+    standin, services = live
+    first = (b"---\ntitle: \"Travel to conferences in Russia\"\nissuer: \"Test university\"\ndate: 2026-12-01\n"
+             b"language: en\nauthority: summary\n---\n\nRegister every trip to Russia with the travel desk first.\n")
+    second = first.replace(b"with the travel desk first", b"with the dean's office, two weeks ahead")
+    _, added = await standin.reply_to(standin.user_uploads("conference-travel.md", first), count=2, timeout=60)
+    assert added.text.startswith("Published knowledge version v0002"), added.text
+    target = services.settings.knowledge_dir / "conference-travel.md"
+
+    _, asked = await standin.reply_to(standin.user_uploads("conference-travel.md", second), count=2, timeout=60)
+    assert asked.text.startswith("conference-travel.md is already in the guidance. Replace it")
+    assert [label for label, _ in asked.buttons[0]] == ["Replace conference-travel.md", "Keep the current one"]
+    assert target.read_bytes() == first  # nothing changes before the admin chooses
+
+    [refused] = await standin.reply_to(standin.user_presses(asked, "Replace", user=ANA))
+    assert refused.text == "Sorry, only the advisor's administrators can do that."
+    assert target.read_bytes() == first
+
+    working, report = await standin.reply_to(standin.user_presses(asked, "Replace", user=ADMIN), count=2, timeout=60)
+    assert working.text.startswith("Working on it")
+    assert report.text.startswith("Published knowledge version v0003"), report.text
+    assert "Changed: conference-travel.md" in report.text
+    assert target.read_bytes() == second
+    assert asked.buttons == []  # the question is answered: its buttons are gone
+    upload = [e for e in services.admin.store.audit_entries() if e.get("action") == "upload"][-1]
+    assert (upload["actor"], upload["document"], upload["replaced"]) == (f"telegram:{ADMIN['id']}", "conference-travel.md", True)

@@ -32,7 +32,7 @@ authority: summary
 
 # Hosting visiting scholars
 
-Visiting scholars from Russia must register with the security office <script>window.pwned='script'</script> before their first day on campus. Registration uses the form <img src=x onerror="window.pwned='img'"> on the intranet.
+Visiting scholars from Russia must register with the security office `<script>window.pwned='script'</script>` before their first day on campus. Registration uses the form `<img src=x onerror="window.pwned='img'">` on the intranet.
 """
 
 
@@ -216,6 +216,7 @@ def test_french_page_speaks_french_and_shows_the_translation(site, page):
     text = answer.inner_text()
     assert "Ces passages" in text or "Voici ce que disent" in text
     assert answer.get_by_text("Traduction non officielle (FR)").first.is_visible()
+    assert answer.get_by_text("fait foi").first.is_visible()  # the translation's note: which text governs
     assert answer.get_by_role("button", name="Utile", exact=True).is_visible()
     shot(page, "widget-french")
 

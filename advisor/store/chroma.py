@@ -27,19 +27,25 @@ def write_units(path: Path, units: Sequence[Unit], vectors: np.ndarray) -> None:
     """Create the collection at `path` with our own vectors (Chroma's default embedding would download a model)."""
     chroma = client(path)
     try:
-        collection = chroma.create_collection(COLLECTION, embedding_function=None,
-                                              configuration={"hnsw": {"space": "cosine"}})
-        step = max(1, min(chroma.get_max_batch_size(), 2000))
-        for i in range(0, len(units), step):
-            batch = units[i:i + step]
-            collection.add(
-                ids=[u.id for u in batch],
-                documents=[u.text for u in batch],
-                metadatas=[_encode(u) for u in batch],
-                embeddings=vectors[i:i + step],
-            )
+        add_units(chroma, create_units_collection(chroma, COLLECTION), units, vectors)
     finally:
         chroma.close()
+
+
+def create_units_collection(chroma, name: str):
+    return chroma.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
+
+def add_units(chroma, collection, units: Sequence[Unit], vectors: np.ndarray) -> None:
+    step = max(1, min(chroma.get_max_batch_size(), 2000))
+    for i in range(0, len(units), step):
+        batch = units[i:i + step]
+        collection.add(
+            ids=[u.id for u in batch],
+            documents=[u.text for u in batch],
+            metadatas=[_encode(u) for u in batch],
+            embeddings=vectors[i:i + step],
+        )
 
 
 def read_snapshot(path: Path, info: VersionInfo) -> Snapshot:
@@ -52,7 +58,20 @@ def read_snapshot(path: Path, info: VersionInfo) -> Snapshot:
         raise StoreError(f"Knowledge version {info.id} cannot be read: {exc}") from exc
     finally:
         chroma.close()
-    return _decode(info, rows)
+    return decode(info, rows)
+
+
+def read_rows(collection, page: int = 5000) -> dict:
+    """Every row of a collection, a page at a time, so that no single answer from a server grows without bound."""
+    rows: dict[str, list] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+    offset = 0
+    while True:
+        chunk = collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
+        for key in rows:
+            rows[key].extend(chunk[key])
+        if len(chunk["ids"]) < page:
+            return rows
+        offset += page
 
 
 def _encode(unit: Unit) -> dict:
@@ -61,7 +80,7 @@ def _encode(unit: Unit) -> dict:
     return base | extra
 
 
-def _decode(info: VersionInfo, rows: dict) -> Snapshot:
+def decode(info: VersionInfo, rows: dict) -> Snapshot:
     documents: dict[str, DocumentMeta] = {d.path: d for d in info.documents}
     units: list[Unit] = []
     passage_rows: dict[str, tuple[str, dict]] = {}
@@ -81,7 +100,8 @@ def _decode(info: VersionInfo, rows: dict) -> Snapshot:
     for pid, (text, meta) in passage_rows.items():
         spans = tuple((int(s[0]), int(s[1])) for s in json.loads(meta["sentences"]))
         passages[pid] = Passage(pid, meta["document"], text, meta.get("heading", ""), int(meta["position"]), spans,
-                                translations.get(pid, {}), questions.get(pid, []))
+                                translations.get(pid, {}), questions.get(pid, []),
+                                int(meta.get("paragraph", meta["position"])))  # older versions: one passage a paragraph
     for unit in units:
         if unit.kind is UnitKind.TRANSLATION and unit.passage_id in passages:
             notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")

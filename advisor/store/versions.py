@@ -27,16 +27,20 @@ from .audit import AuditLog
 from .chroma import read_snapshot, write_units
 from .lock import write_lock
 from .manifest import VersionInfo
+from .protocol import Store
 from .snapshot import Snapshot
 
 _VERSION_DIR = re.compile(r"^v(\d{4,})$")
 
 
-class KnowledgeStore:
+class KnowledgeStore(Store):
     """Versions of the knowledge in one directory; readers never see a version until it is complete."""
+
+    problem = None  # a local directory is there or not: nothing to be degraded about
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.location = str(self.root)
         self.versions_dir = self.root / "versions"
         self.pointer = self.root / "CURRENT"
         self.audit_log = AuditLog(self.root / "audit.jsonl")
@@ -71,17 +75,6 @@ class KnowledgeStore:
             raise StoreError(f"There is no knowledge version {version!r} in {self.root}.") from exc
         except (ValueError, TypeError) as exc:
             raise StoreError(f"The manifest of version {version!r} is unreadable: {exc}") from exc
-
-    def version_rows(self) -> list[dict]:
-        """One line of facts per version, the serving one marked: what `advisor versions` and the web show."""
-        current = self.current_id()
-        return [{"id": m.id, "created": m.created, "created_by": m.created_by, "documents": len(m.documents),
-                 "passages": m.passages, "forced": m.forced, "serving": m.id == current}
-                for m in map(self.manifest, self.version_ids())]
-
-    def current_manifest(self) -> VersionInfo | None:
-        current = self.current_id()
-        return self.manifest(current) if current else None
 
     def load(self, version: str | None = None) -> Snapshot:
         """Read a whole version into memory."""

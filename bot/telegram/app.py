@@ -32,7 +32,6 @@ from ..services import Services
 from .access import gate
 from .handlers import (
     about,
-    add_document,
     edited,
     example,
     feedback,
@@ -51,6 +50,7 @@ from .handlers import (
     unsubscribe,
 )
 from .render import change_notice
+from .uploads import add_document, confirm_replace
 
 log = logging.getLogger("advisor.telegram")
 
@@ -100,6 +100,7 @@ def build_application(services: Services, request: BaseRequest | None = None) ->
         CallbackQueryHandler(example, pattern=r"^ex:"),
         CallbackQueryHandler(full_passage, pattern=r"^p:"),
         CallbackQueryHandler(feedback, pattern=r"^fb:"),
+        CallbackQueryHandler(confirm_replace, pattern=r"^rp:"),
     ])
     application.add_error_handler(on_error)
     return application

@@ -14,11 +14,10 @@ from telegram.ext import ContextTypes
 
 from advisor.answer import Answer
 from advisor.documents import DocumentMeta
-from advisor.errors import AdvisorError, DocumentError, DocumentExists, QuestionError
+from advisor.errors import AdvisorError, QuestionError
 from advisor.journal import Recorded
 from advisor.passages import Passage
 from advisor.strings import EXAMPLES, t
-from ingest.formats import DOCUMENT_TYPES
 
 from .access import admin_only
 from .context import reply, services_of, typing_shown
@@ -114,7 +113,8 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
     if answer.small_talk:  # a greeting or thanks needs no buttons
         await reply(update, render_answer(answer, header))
         return
-    await reply(update, render_answer(answer, header), answer_buttons(answer, recorded.question_id if recorded else None))
+    await reply(update, render_answer(answer, header, services.settings.public_url),
+                answer_buttons(answer, recorded.question_id if recorded else None))
 
 
 def answer_buttons(answer: Answer, question_id: int | None) -> InlineKeyboardMarkup:
@@ -160,7 +160,7 @@ async def full_passage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if passage is None or meta is None:
         await reply(update, ui(language, "passage_gone"))
         return
-    await reply(update, render_passage(passage, meta, language))
+    await reply(update, render_passage(passage, meta, language, services_of(context).settings.public_url))
 
 
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,40 +233,6 @@ async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, escape(str(exc)))
         return
     log.info("reingest by Telegram user %s: %s", user.id, report.summary().splitlines()[0])
-    await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
-
-
-@admin_only
-async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file sent in a private chat: added to the knowledge, then re-ingested, as with the CLI."""
-    services, user = services_of(context), update.effective_user
-    language = user_language(user)
-    sent = update.effective_message.document
-    name = sent.file_name or "document"
-    limit = services.settings.telegram_max_upload_bytes
-    if not name.lower().endswith(DOCUMENT_TYPES):
-        await reply(update, ui(language, "bad_upload_type", name=name))
-        return
-    if (sent.file_size or 0) > limit:
-        await reply(update, ui(language, "upload_too_big", name=name, size=(sent.file_size or 0) // 1024, limit=limit // 1024))
-        return
-    await reply(update, ui(language, "working"))
-    async with typing_shown(update.effective_chat):
-        data = bytes(await (await sent.get_file()).download_as_bytearray())
-        if len(data) > limit:
-            await reply(update, ui(language, "upload_too_big", name=name, size=len(data) // 1024, limit=limit // 1024))
-            return
-        replace = (update.effective_message.caption or "").strip().lower() == "replace"
-        try:
-            report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, limit, replace)
-        except DocumentExists:
-            await reply(update, ui(language, "upload_exists", name=name))
-            return
-        except (DocumentError, AdvisorError) as exc:
-            log.warning("document %r from Telegram user %s not added: %s", name, user.id, exc)
-            await reply(update, ui(language, "upload_failed", reason=str(exc)))
-            return
-    log.info("document %r added by Telegram user %s: %s", name, user.id, report.summary().splitlines()[0])
     await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterable
 from html import escape
 
@@ -34,14 +35,29 @@ def t_plain(language: str, key: str, **values) -> str:
 
 # Rendering: plain functions from core values to HTML chunks ---------------------------------------------
 
-def render_answer(answer: Answer, header: str | None = None) -> list[str]:
-    """The reply to a question as HTML messages, each within Telegram's limit."""
+def view_url(public_url: str, document: str, passage_id: str) -> str:
+    """The document viewer's page of a passage, scrolled to it (the web server's /documents/<path>#<passage id>)."""
+    return f"{public_url}/documents/{urllib.parse.quote(document, safe='/')}#{urllib.parse.quote(passage_id)}"
+
+
+def in_context_html(public_url: str, document: str, passage_id: str, language: str) -> str:
+    """A link to the passage in the document viewer, or nothing when no public address of it is configured."""
+    if not public_url:
+        return ""
+    href = escape(view_url(public_url, document, passage_id), quote=True)
+    return f'\n🔎 <a href="{href}">{ui(language, "in_context")}</a>'
+
+
+def render_answer(answer: Answer, header: str | None = None, public_url: str = "") -> list[str]:
+    """The reply to a question as HTML messages, each within Telegram's limit; with a public URL, each quote
+    links to its place in the document viewer."""
     blocks = [header] if header else []
     if answer.summary:  # a chat model's words, checked against the quotes below and labelled as not guidance
         blocks.append(f"🤖 <i>{escape(_label(answer.language, t(answer.language, 'summary_label')))}</i>\n{escape(answer.summary)}")
     blocks.append(escape(answer.intro))
     for n, quote in enumerate(answer.quotes, 1):
-        blocks.append(render_quote(quote, answer.language, n))
+        blocks.append(render_quote(quote, answer.language, n) + in_context_html(public_url, quote.document,
+                                                                                quote.passage_id, answer.language))
     if answer.footer:
         blocks.append(f"<i>{escape(answer.footer)}</i>")
     return split_html("\n\n".join(blocks))
@@ -55,6 +71,8 @@ def render_quote(quote: Quote, language: str, number: int) -> str:
     parts = [f"<blockquote>{quoted}</blockquote>", f"[{number}] {source_html(quote, language)}"]
     if quote.translation:
         parts.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(quote.translation)}")
+        if quote.translation_note:
+            parts.append(f"<i>{escape(quote.translation_note)}</i>")
     return "\n".join(parts)
 
 
@@ -67,11 +85,12 @@ def source_html(source: Quote | DocumentMeta, language: str) -> str:
     return f"{title} — {details}" if details else title
 
 
-def render_passage(passage: Passage, meta: DocumentMeta, language: str) -> list[str]:
-    """A whole passage of the guidance, with its heading, source and translation."""
+def render_passage(passage: Passage, meta: DocumentMeta, language: str, public_url: str = "") -> list[str]:
+    """A whole passage of the guidance, with its heading, source, place in the document viewer and translation."""
     heading = passage.heading if passage.heading and passage.heading != meta.title else ""
     blocks = [f"<b>{escape(meta.title)}</b>" + (f"\n<i>{escape(heading)}</i>" if heading else ""),
-              f"<blockquote>{escape(passage.text)}</blockquote>\n{source_html(meta, language)}"]
+              f"<blockquote>{escape(passage.text)}</blockquote>\n{source_html(meta, language)}"
+              + in_context_html(public_url, meta.path, passage.id, language)]
     translation = passage.translations.get(language) if language != meta.language else None
     if translation:
         blocks.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(translation)}")

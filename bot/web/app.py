@@ -81,8 +81,10 @@ def create_app(services: Services) -> FastAPI:
         if not services.ready:
             return JSONResponse({"ready": False, "error": "The knowledge is not loaded yet."}, 503)
         body = {"ready": True, "version": services.advisor.version}
-        if services.journal.problem:  # still answering; an operator should know the log is not being kept
-            body["degraded"] = services.journal.problem
+        # Still answering; an operator should know the log is not kept, or new versions cannot be seen.
+        problems = [p for p in (services.journal.problem, services.advisor.store.problem) if p]
+        if problems:
+            body["degraded"] = " ".join(problems)
         return JSONResponse(body)
 
     # Pages -------------------------------------------------------------------------------------------

@@ -14,3 +14,4 @@ class Extracted:
     blocks: list[Block]
     title: str = ""  # the title the file itself gives, if any
     fields: dict = field(default_factory=dict)  # metadata the file carries (HTML meta tags), before its sidecar
+    text: str = ""  # all the text the parser extracted: the blocks are its pieces, white space aside

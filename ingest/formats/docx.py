@@ -1,4 +1,4 @@
-"""DOCX: paragraphs with their heading styles, then table rows."""
+"""DOCX: paragraphs with their heading styles and table rows, in the order of the body."""
 from __future__ import annotations
 
 import re
@@ -41,24 +41,62 @@ def read_docx(path: Path, name: str, data: bytes, limits: Limits = DEFAULT_LIMIT
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise DocumentError(name, f"is not a valid DOCX file ({exc})") from exc
-    blocks = []
-    for paragraph in document.paragraphs:
-        text = collapse_space(paragraph.text)
+    blocks = _blocks(document)
+    if not blocks:
+        raise DocumentError(name, "the DOCX document has no text")
+    title = collapse_space(document.core_properties.title or "") or next((b.text for b in blocks if b.heading_level), "")
+    return Extracted(blocks, title, text=_xml_text(document))
+
+
+def _blocks(document) -> list[Block]:
+    """Paragraphs (list items among them) with their heading levels, and each table row, in the body's order."""
+    from docx.table import Table
+
+    blocks: list[Block] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            blocks.extend(Block(row) for row in _rows(item))
+            continue
+        text = collapse_space(item.text)
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = (item.style.name if item.style is not None else "") or ""
         level = 0
         if style == "Title":
             level = 1
         elif m := re.match(r"Heading (\d)", style):
             level = min(6, int(m.group(1)) + 1)
         blocks.append(Block(text, level))
-    for table in document.tables:
-        for row in table.rows:
-            text = collapse_space(" | ".join(dict.fromkeys(cell.text.strip() for cell in row.cells if cell.text.strip())))
-            if text:
-                blocks.append(Block(text))
-    if not blocks:
-        raise DocumentError(name, "the DOCX document has no text")
-    title = collapse_space(document.core_properties.title or "") or next((b.text for b in blocks if b.heading_level), "")
-    return Extracted(blocks, title)
+    return blocks
+
+
+def _rows(table) -> list[str]:
+    """A table's rows, each its cells' words in order (a merged cell once); a table inside a cell cuts the row
+    where it stands and gives its own rows."""
+    from docx.table import Table
+
+    rows: list[str] = []
+    for row in table.rows:
+        words: list[str] = []
+        for cell in {c._tc: c for c in row.cells}.values():
+            for item in cell.iter_inner_content():
+                if isinstance(item, Table):
+                    rows.append(" ".join(words))
+                    words = []
+                    rows.extend(_rows(item))
+                else:
+                    words.append(item.text)
+        rows.append(" ".join(words))
+    return [text for text in map(collapse_space, rows) if text]
+
+
+def _xml_text(document) -> str:
+    """Every paragraph's text straight from the XML, in the body's order, tables included (line breaks and tabs
+    as white space)."""
+    from docx.oxml.ns import qn
+
+    text_tag = qn("w:t")
+    paragraphs = document.element.body.iter(qn("w:p"))
+    return "\n".join("".join(el.text or "" if el.tag == text_tag else "\n" for el in p.iter(text_tag, qn("w:tab"),
+                                                                                              qn("w:br"), qn("w:cr")))
+                     for p in paragraphs)

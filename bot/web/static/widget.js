@@ -61,6 +61,7 @@
     "a{color:var(--a);font-weight:600}",
     ".tr{border:1px dashed #b9b9c2;border-radius:8px;padding:6px 10px;margin:6px 0 0;font-size:14px;background:#fcfcfd}",
     ".tr .label{font-size:12px;font-weight:700;color:#4a4a52;margin:0 0 2px}",
+    ".tr .tn{font-size:12px;font-style:italic;color:#4a4a52;margin:4px 0 0}",
     ".foot{font-size:13px;color:#4a4a52;margin:8px 0 0!important}",
     ".nc{border-left:4px solid #b26b00;padding-left:8px}",
     ".nc .label{font-size:12px;font-weight:700;color:#8a5300;margin:0 0 4px}",
@@ -267,6 +268,7 @@
         tr.lang = q.translation_language || lang;
         tr.append(el("p", "label", L.translation + (q.translation_language ? " (" + q.translation_language.toUpperCase() + ")" : "")),
           el("p", null, q.translation));
+        if (q.translation_note) tr.append(el("p", "tn", q.translation_note));
         figure.append(tr);
       }
       return figure;
