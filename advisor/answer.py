@@ -64,6 +64,7 @@ class Answer:
     footer: str  # disclaimer and whom to ask, in the asker's language
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
+    context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
 
@@ -71,6 +72,7 @@ class Answer:
         return {
             "question": self.question,
             "small_talk": self.small_talk,
+            "context": self.context,
             "answered": self.answered,
             "quotes": [q.to_dict() for q in self.quotes],
             "text": self.text,
@@ -185,9 +187,10 @@ class Advisor:
             return self._decline(text, language, "other_language", version)
         if not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
-        words = without_markup(text)
+        words, context = without_markup(text), ""
         if previous and is_follow_up(words):
-            words = f"{without_markup(collapse_space(previous))[: self.settings.max_question_chars]} {words}"
+            earlier = without_markup(collapse_space(previous))[: self.settings.max_question_chars]
+            words, context = f"{earlier} {words}", t(language, "context", previous=_shorten(earlier, 120))
         parts = question_parts(words, language)
         limit = max(8, self.settings.max_quotes * 3)
         rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
@@ -203,8 +206,9 @@ class Advisor:
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
-        weak = bool(quotes) and confidence < loaded.retriever.confident
-        return self._compose(text, language, quotes, version, weak=weak, missing=missing)
+        weak = bool(quotes) and confidence < loaded.retriever.confident(language)
+        answer = self._compose(text, language, quotes, version, weak=weak, missing=missing)
+        return replace(answer, context=context, text=f"{context}\n\n{answer.text}") if context else answer
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
@@ -271,7 +275,8 @@ def _summarized(answer: Answer, summarizer: Summarizer) -> Answer:
     summary = summarizer.summarize(answer.question, answer.language, answer.quotes)
     if summary.text is None:
         return replace(answer, summary_status=summary.status)
-    text = f"{t(answer.language, 'summary_label')}\n{summary.text}\n\n{answer.text}"
+    opening = f"{answer.context}\n\n" if answer.context else ""  # the earlier question it was read with stays first
+    text = f"{opening}{t(answer.language, 'summary_label')}\n{summary.text}\n\n{answer.text[len(opening):]}"
     return replace(answer, text=text, summary=summary.text, summary_status=summary.status)
 
 
@@ -283,6 +288,10 @@ def _unique(hits: list[Hit]) -> list[Hit]:
             seen.add(hit.passage.id)
             unique.append(hit)
     return unique
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_line(quote: Quote, language: str) -> str:

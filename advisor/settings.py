@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     max_quote_chars: int = 350
     max_question_chars: int = 1000
 
+    # Conversations: a follow-up is read with the question before it (advisor/conversation.py)
+    conversation_idle_minutes: float = Field(30, gt=0)  # a conversation idle this long is forgotten
+    conversation_max_turns: int = Field(10, ge=1)  # turns kept per conversation
+    # Conversations kept; the least recently used goes first. At most turns x count questions are held in memory:
+    # 50,000 of at most max_question_chars each by default (about 50 MB at worst, far less in practice).
+    max_conversations: int = Field(5000, ge=1)
+
     # An optional plain-language answer above the quotes, from any LangChain chat model ("provider:model", as
     # init_chat_model takes it, e.g. "ollama:llama3.1"); empty: off. Checked before it is shown (advisor/summary.py).
     llm: str = ""

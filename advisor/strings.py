@@ -14,6 +14,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "other_language": "I can answer questions in English, French or Dutch. Please ask again in one of them.",
         "no_question": "I could not find a question in your message. Ask in a sentence, for example: "
                        "“Can I keep working with my Russian co-author?”",
+        "context": "Taken together with your earlier question: “{previous}”",
         "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
         "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
@@ -39,6 +40,7 @@ STRINGS: dict[str, dict[str, str]] = {
                           "Posez-la à nouveau dans l'une de ces langues.",
         "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
                        "« Puis-je poursuivre ma collaboration avec un collègue russe ? »",
+        "context": "Compris avec votre question précédente : « {previous} »",
         "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
         "ask_contact": "Adressez-vous à {contact}.",
         "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
@@ -64,6 +66,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "other_language": "Ik beantwoord vragen in het Nederlands, Engels of Frans. Stel uw vraag opnieuw in een van die talen.",
         "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
                        "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
+        "context": "Gelezen samen met uw vorige vraag: “{previous}”",
         "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
         "ask_contact": "Neem contact op met {contact}.",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",
@@ -98,8 +101,10 @@ CHAT: dict[str, dict[str, str]] = {
         "help": "Type your question as a normal message. I reply with the passages of the guidance that answer it, "
                 "each with its source and a link, or I tell you honestly that the guidance does not cover it.\n\n"
                 "In a group, mention me or reply to one of my messages.\n\n"
+                "/new – a new conversation (a follow-up such as “and for PhD students?” is read with the question before)\n"
                 "/sources – the documents I quote\n/about – what this advisor is\n"
                 "/subscribe – a short notice when the guidance changes\n/unsubscribe – stop those notices",
+        "new": "A new conversation: your next question is read on its own.",
         "help_admin": "Admin: /stats, /gaps, /reingest, or send me a document (PDF, DOCX, HTML, MD, TXT) to add it.",
         "about": "Collaboration Advisor quotes published guidance on research collaboration with Russian "
                  "colleagues. It never writes an answer of its own: every quote is an exact passage of a document, "
@@ -159,8 +164,10 @@ CHAT: dict[str, dict[str, str]] = {
                 "répondent, chacun avec sa source et un lien, ou je vous dis franchement que les textes ne couvrent "
                 "pas la question.\n\n"
                 "Dans un groupe, mentionnez-moi ou répondez à l'un de mes messages.\n\n"
-                "/sources – les documents que je cite\n/about – ce qu'est ce conseiller\n"
+                "/new – une nouvelle conversation (une suite comme « et pour les doctorants ? » est lue avec la question "
+                "précédente)\n/sources – les documents que je cite\n/about – ce qu'est ce conseiller\n"
                 "/subscribe – un court avis quand les textes changent\n/unsubscribe – arrêter ces avis",
+        "new": "Nouvelle conversation : votre prochaine question sera lue seule.",
         "help_admin": "Administration : /stats, /gaps, /reingest, ou envoyez-moi un document (PDF, DOCX, HTML, MD, TXT) "
                       "pour l'ajouter.",
         "about": "Collaboration Advisor cite des textes publiés sur la collaboration scientifique avec des collègues "
@@ -221,8 +228,10 @@ CHAT: dict[str, dict[str, str]] = {
         "help": "Typ uw vraag als gewoon bericht. Ik antwoord met de passages uit de richtlijnen die erop antwoorden, "
                 "elk met bron en link, of ik zeg eerlijk dat de richtlijnen de vraag niet behandelen.\n\n"
                 "In een groep: noem mij of antwoord op een van mijn berichten.\n\n"
+                "/new – een nieuw gesprek (een vervolgvraag zoals „en voor doctorandi?” wordt gelezen met de vorige vraag)\n"
                 "/sources – de documenten die ik citeer\n/about – wat deze adviseur is\n"
                 "/subscribe – een kort bericht als de richtlijnen wijzigen\n/unsubscribe – die berichten stoppen",
+        "new": "Een nieuw gesprek: uw volgende vraag wordt op zichzelf gelezen.",
         "help_admin": "Beheer: /stats, /gaps, /reingest, of stuur mij een document (PDF, DOCX, HTML, MD, TXT) om het toe "
                       "te voegen.",
         "about": "Collaboration Advisor citeert gepubliceerde richtlijnen over onderzoekssamenwerking met Russische "
@@ -288,13 +297,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 }
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "en": (("start", "Introduction and example questions"), ("help", "How to ask"),
+    "en": (("start", "Introduction and example questions"), ("help", "How to ask"), ("new", "Start a new conversation"),
            ("sources", "The documents I quote"), ("about", "What this advisor is"),
            ("subscribe", "A notice when the guidance changes"), ("unsubscribe", "Stop change notices")),
-    "fr": (("start", "Présentation et exemples de questions"), ("help", "Comment poser une question"),
+    "fr": (("start", "Présentation et exemples de questions"), ("help", "Comment poser une question"), ("new", "Nouvelle conversation"),
            ("sources", "Les documents cités"), ("about", "Ce qu'est ce conseiller"),
            ("subscribe", "Un avis quand les textes changent"), ("unsubscribe", "Arrêter les avis")),
-    "nl": (("start", "Introductie en voorbeeldvragen"), ("help", "Hoe een vraag stellen"),
+    "nl": (("start", "Introductie en voorbeeldvragen"), ("help", "Hoe een vraag stellen"), ("new", "Een nieuw gesprek"),
            ("sources", "De geciteerde documenten"), ("about", "Wat deze adviseur is"),
            ("subscribe", "Een bericht als de richtlijnen wijzigen"), ("unsubscribe", "Geen berichten meer")),
 }
@@ -327,6 +336,13 @@ WIDGET: dict[str, dict[str, str]] = {
         "wait": "Too many questions at once; please wait {s} seconds.",
         "you": "You:",
         "bot": "Advisor:",
+        "newChat": "New conversation",
+        "copy": "Copy",
+        "copyLabel": "Copy this answer with its sources",
+        "copied": "Copied",
+        "retry": "Try again",
+        "count": "{n} / {limit} characters",
+        "tooLong": "Your question is {n} characters long; the limit is {limit}. Please shorten it.",
         "dialog": "chat",
     },
     "fr": {
@@ -354,6 +370,13 @@ WIDGET: dict[str, dict[str, str]] = {
         "wait": "Trop de questions à la fois ; patientez {s} secondes.",
         "you": "Vous :",
         "bot": "Conseiller :",
+        "newChat": "Nouvelle conversation",
+        "copy": "Copier",
+        "copyLabel": "Copier cette réponse avec ses sources",
+        "copied": "Copié",
+        "retry": "Réessayer",
+        "count": "{n} / {limit} caractères",
+        "tooLong": "Votre question compte {n} caractères ; la limite est de {limit}. Raccourcissez-la.",
         "dialog": "discussion",
     },
     "nl": {
@@ -381,6 +404,13 @@ WIDGET: dict[str, dict[str, str]] = {
         "wait": "Te veel vragen tegelijk; wacht {s} seconden.",
         "you": "U:",
         "bot": "Adviseur:",
+        "newChat": "Nieuw gesprek",
+        "copy": "Kopiëren",
+        "copyLabel": "Dit antwoord met de bronnen kopiëren",
+        "copied": "Gekopieerd",
+        "retry": "Opnieuw proberen",
+        "count": "{n} / {limit} tekens",
+        "tooLong": "Uw vraag telt {n} tekens; de limiet is {limit}. Maak ze korter.",
         "dialog": "chat",
     },
 }

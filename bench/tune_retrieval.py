@@ -123,7 +123,8 @@ def evidence_rows(retriever: Retriever, rows: list[dict]) -> list[tuple[dict, in
     return out
 
 
-def fit_evidence(groups: list[list[tuple[dict, int, bool]]]) -> tuple[dict[str, float], float, float, float]:
+def fit_evidence(groups: list[list[tuple[dict, int, bool]]]) -> tuple[dict[str, float], float, float, float,
+                                                                    dict[str, float]]:
     """Logistic regression of covered-or-not on the best passage's evidence; the threshold that comes closest to
     both targets on the tuning questions; the confidence above which a first quote is right 4 times in 5."""
     from sklearn.linear_model import LogisticRegression
@@ -168,9 +169,20 @@ def fit_evidence(groups: list[list[tuple[dict, int, bool]]]) -> tuple[dict[str, 
         shown = p >= level
         return float((right & (y == 1))[shown].mean()) if shown.any() else 1.0
 
-    # Below this, the first quote is right less than 4 times in 5: the answer says it is a weak match.
+    # Below this, the first quote is right less than 4 times in 5: the answer says it is a weak match. Per language
+    # too: French and Dutch questions meet English text, so their probabilities run lower for the same precision.
     confident = next((c for c in np.arange(threshold, 0.95, 0.01) if precision(c) >= 0.8), 0.95)
-    return weights, round(intercept, 4), round(threshold, 2), round(float(confident), 2)
+    by_language = {}
+    for lang in ("en", "fr", "nl"):
+        mine = language == lang
+
+        def precision_in(level: float, mine=mine) -> float:
+            shown = mine & (p >= level)
+            return float((right & (y == 1))[shown].mean()) if shown.any() else 1.0
+
+        by_language[lang] = round(float(next((c for c in np.arange(threshold, 0.95, 0.01)
+                                              if precision_in(c) >= 0.8), 0.95)), 2)
+    return weights, round(intercept, 4), round(threshold, 2), round(float(confident), 2), by_language
 
 
 def build_stores(embedder) -> dict[str, Settings]:
@@ -221,11 +233,11 @@ def main() -> None:
         for r in retrievers.values():
             r.rank_weights = np.array([rank[n] for n in FEATURES], dtype=np.float32)
         groups = [evidence_rows(retrievers[c], rows) for (c, _), rows in tune.items()]
-        evidence, intercept, threshold, confident = fit_evidence(groups)
+        evidence, intercept, threshold, confident, confident_by_language = fit_evidence(groups)
         table = json.loads(TUNING_FILE.read_text()) if TUNING_FILE.exists() else {}
         table[embedder.model_id] = {
             "rank": rank, "evidence": evidence, "intercept": intercept, "threshold": threshold,
-            "confident": confident,
+            "confident": confident, "confident_by_language": confident_by_language,
             "fitted": f"{date.today()} by bench/tune_retrieval.py on " + ", ".join(sorted({f"{c}/{n}" for c, n in tune})),
         }
         TUNING_FILE.write_text(json.dumps(table, indent=1) + "\n")

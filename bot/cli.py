@@ -136,12 +136,16 @@ def run_ask(settings: Settings, args) -> int:
 
 
 def run_chat(settings: Settings, args) -> int:
+    from advisor.conversation import Conversations, ask_in
     from advisor.errors import QuestionError
 
     advisor = make_advisor(settings, summaries=True)
     advisor.refresh()
+    conversations = Conversations.from_settings(settings)
+    key = conversations.start()
     print("Collaboration Advisor: ask about working with Russian colleagues (English, français, Nederlands).")
-    print("An empty line or Ctrl-D quits.\n")
+    print("A follow-up (\"and for PhD students?\") is read with the question before; :new starts afresh. "
+          "An empty line or Ctrl-D quits.\n")
     while True:
         try:
             question = input("you> ")
@@ -150,8 +154,14 @@ def run_chat(settings: Settings, args) -> int:
             return 0
         if not question.strip():
             return 0
+        if question.strip() == ":new":
+            conversations.forget(key)
+            key = conversations.start()
+            print("\n(a new conversation: your next question is read on its own)\n")
+            continue
         try:
-            print("\n" + advisor.ask(question, args.lang).text + "\n")
+            answer, _ = ask_in(advisor, conversations, key, question, args.lang)
+            print("\n" + answer.text + "\n")
         except QuestionError as exc:
             print(f"\n{exc}\n")
 
@@ -216,16 +226,48 @@ def run_rollback(settings: Settings, args) -> int:
 def run_audit(settings: Settings, args) -> int:
     from advisor.store import open_store
 
-    for entry in open_store(settings).audit_entries():
-        if args.json:
+    entries = open_store(settings).audit_entries()
+    if args.json:
+        for entry in entries:
             print(json.dumps(entry, ensure_ascii=False))
-            continue
-        print(f"{entry['time']}  {entry['action']:<8} {entry['actor']:<20} {entry.get('result') or ''}".rstrip())
-        for key, value in entry.items():
-            if key not in ("time", "action", "actor", "result") and value not in (None, [], "", {}, False):
-                shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-                print(f"    {key}: {str(shown)[:200]}")
+        return 0
+    if not entries:
+        print("The audit log is empty: nothing has been ingested, published or rolled back yet.")
+        return 0
+    print(audit_table(entries))
     return 0
+
+
+def audit_table(entries: list[dict], width: int = 60) -> str:
+    """The audit log as a table a person reads: one line per entry, details shortened to `width` characters."""
+    rows = [("when (UTC)", "action", "by", "version", "result", "details")]
+    for e in entries:
+        details = "; ".join(_audit_details(e))
+        rows.append((str(e.get("time", ""))[:16].replace("T", " "), str(e.get("action", "")), str(e.get("actor", "")),
+                     str(e.get("version") or ""), str(e.get("result") or ""),
+                     details if len(details) <= width else details[: width - 1] + "…"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
+
+
+def _audit_details(entry: dict) -> list[str]:
+    """The facts of an entry worth a glance: what changed, what failed, what the checks said, why."""
+    details = []
+    for key in ("added", "changed", "removed", "failed"):
+        if entry.get(key):
+            details.append(f"{len(entry[key])} {key}")
+    if entry.get("document"):
+        details.append(f"document {entry['document']}" + (" (replaced)" if entry.get("replaced") else ""))
+    if entry.get("previous"):
+        details.append(f"before {entry['previous']}")
+    checks = entry.get("checks")
+    if isinstance(checks, dict) and checks.get("total"):
+        details.append(f"checks {checks.get('passed')}/{checks['total']}")
+    if entry.get("forced"):
+        details.append("forced")
+    if entry.get("reason"):
+        details.append(str(entry["reason"]))
+    return details
 
 
 COMMANDS = {

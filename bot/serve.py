@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from advisor.answer import Advisor
+from advisor.conversation import Conversations
 from advisor.embeddings import BatchingEmbedder, Embedder, embedder_for
 from advisor.errors import AdvisorError
 from advisor.journal import Journal
@@ -27,6 +28,7 @@ class Runtime:
         inner = embedder or embedder_for(settings)
         self.embedder = BatchingEmbedder(inner)
         self.advisor = Advisor(settings, self.embedder, chat_model=chat_model or chat_model_for(settings))
+        self.conversations = Conversations.from_settings(settings)
         self.journal = Journal(settings.store_dir / "activity.sqlite")
         self.admin = KnowledgeAdmin(settings, self.embedder, on_change=lambda: self.advisor.refresh(force=True))
         self.version_listeners: list[VersionListener] = []

@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from advisor.answer import Advisor
+from advisor.conversation import Conversations
 from advisor.journal import Journal
 from advisor.settings import Settings
 from advisor.store import VersionInfo
@@ -16,6 +17,7 @@ VersionListener = Callable[[VersionInfo | None, VersionInfo], Awaitable[None]]
 class Services(Protocol):
     settings: Settings
     advisor: Advisor  # answers questions from the serving version
+    conversations: Conversations  # the earlier turns of every door's conversations
     journal: Journal  # questions, feedback and subscribers
     admin: KnowledgeAdmin  # re-ingestion, uploads and rollbacks
     ready: bool  # the serving version is loaded and the model warm

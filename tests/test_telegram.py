@@ -381,7 +381,8 @@ async def test_end_to_end_conversation_through_the_bot_api(live):
     standin, services = live
     menus = standin.methods("setMyCommands")
     assert [m.get("language_code") for m in menus] == [None, "fr", "nl"]
-    assert [c["command"] for c in menus[1]["commands"]] == ["start", "help", "sources", "about", "subscribe", "unsubscribe"]
+    assert [c["command"] for c in menus[1]["commands"]] == ["start", "help", "new", "sources", "about", "subscribe",
+                                                          "unsubscribe"]
 
     [welcome] = await standin.reply_to(standin.user_sends("/start"))
     assert "not legal advice" in welcome.text

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from telegram import Chat, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -20,16 +20,18 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data["services"]
 
 
-async def reply(update: Update, chunks: str | list[str], markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send HTML messages to the chat of the update; the buttons go on the last one."""
+async def reply(update: Update, chunks: str | list[str], markup: InlineKeyboardMarkup | None = None) -> list[Message]:
+    """Send HTML messages to the chat of the update; the buttons go on the last one. Returns what was sent."""
     chunks = [chunks] if isinstance(chunks, str) else chunks
     message, chat = update.effective_message, update.effective_chat
+    sent = []
     for i, chunk in enumerate(chunks):
         buttons = markup if i == len(chunks) - 1 else None
         if message is not None and update.callback_query is None and i == 0:
-            await message.reply_text(chunk, reply_markup=buttons)  # quotes the question in groups only
+            sent.append(await message.reply_text(chunk, reply_markup=buttons))  # quotes the question in groups only
         else:
-            await chat.send_message(chunk, reply_markup=buttons)
+            sent.append(await chat.send_message(chunk, reply_markup=buttons))
+    return sent
 
 
 @contextlib.asynccontextmanager

@@ -13,6 +13,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from advisor.answer import Answer
+from advisor.conversation import ask_in
 from advisor.documents import DocumentMeta
 from advisor.errors import AdvisorError, QuestionError
 from advisor.journal import Recorded
@@ -90,31 +91,53 @@ async def example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, header: str | None = None) -> None:
-    services, user = services_of(context), update.effective_user
+    services, user, chat = services_of(context), update.effective_user, update.effective_chat
     wait = context.bot_data["rate_limit"].wait_seconds(str(user.id))
     if wait:
         await reply(update, ui(user_language(user), "rate_limited", seconds=math.ceil(wait)))
         return
+    key = conversation_key(update)
+    topics = context.chat_data.setdefault("topics", {}) if context.chat_data is not None else {}
+    replied = update.effective_message.reply_to_message if update.callback_query is None else None
+    # A reply to an earlier message leans on that message's question, whatever was asked since.
+    replying_to = (topics.get(replied.message_id) or (replied.text if replied.from_user and replied.from_user.id == user.id
+                                                      else None)) if replied else None
 
-    asked_before = context.chat_data.setdefault("previous", {}) if context.chat_data is not None else {}
-    previous = asked_before.get(user.id)  # this user's last question in this chat: a follow-up leans on it
-    asked_before[user.id] = text
-
-    def ask() -> tuple[Answer, Recorded | None]:
-        answer = services.advisor.ask(text, previous=previous)
-        return answer, services.journal.record_question(CHANNEL, str(user.id), answer)
+    def ask() -> tuple[Answer, str, Recorded | None]:
+        answer, topic = ask_in(services.advisor, services.conversations, key, text, replying_to=replying_to)
+        return answer, topic, services.journal.record_question(CHANNEL, str(user.id), answer)
 
     try:
-        async with typing_shown(update.effective_chat):
-            answer, recorded = await asyncio.to_thread(ask)
+        async with typing_shown(chat):
+            answer, topic, recorded = await asyncio.to_thread(ask)
     except QuestionError as exc:
         await reply(update, escape(str(exc)))
         return
-    if answer.small_talk:  # a greeting or thanks needs no buttons
-        await reply(update, render_answer(answer, header))
-        return
-    await reply(update, render_answer(answer, header, services.settings.public_url),
-                answer_buttons(answer, recorded.question_id if recorded else None))
+    markup = None if answer.small_talk else answer_buttons(answer, recorded.question_id if recorded else None)
+    sent = await reply(update, render_answer(answer, header, services.settings.public_url), markup)  # a greeting or thanks needs no buttons
+    if not answer.small_talk:  # the asker's message (not a pressed button's) and the answer lead back to this topic
+        asked = [] if update.callback_query else [update.effective_message.message_id]
+        remember_topic(topics, [*asked, *(m.message_id for m in sent)], topic)
+
+
+def conversation_key(update: Update) -> str:
+    """One conversation per private chat, and one per user in a group."""
+    chat, user = update.effective_chat, update.effective_user
+    return f"telegram:{chat.id}" if chat.type == Chat.PRIVATE else f"telegram:{chat.id}:{user.id}"
+
+
+def remember_topic(topics: dict[int, str], message_ids: list[int], topic: str, keep: int = 200) -> None:
+    """What the question behind these messages was about, for a later reply to one of them; the oldest are dropped."""
+    for message_id in message_ids:
+        topics[message_id] = topic
+    for old in list(topics)[: max(0, len(topics) - keep)]:
+        del topics[old]
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start afresh: the next question is not read with the earlier ones."""
+    services_of(context).conversations.forget(conversation_key(update))
+    await reply(update, ui(user_language(update.effective_user), "new"))
 
 
 def answer_buttons(answer: Answer, question_id: int | None) -> InlineKeyboardMarkup:

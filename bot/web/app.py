@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
+from advisor.conversation import ask_in
 from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta
 from advisor.passages import Passage
 from advisor.strings import EXAMPLES, WIDGET
@@ -26,14 +27,19 @@ from .security import RequestLimits, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
-_STRINGS_SLOT = "/*STRINGS*/null"
+_STRINGS_SLOT, _LIMIT_SLOT = "/*STRINGS*/null", "/*LIMIT*/1000"
 
 
 # Request bodies -------------------------------------------------------------------------------
 class AskRequest(BaseModel):
     question: str = Field(description="The researcher's question, in English, French or Dutch.")
     lang: Literal["en", "fr", "nl"] | None = Field(None, description="The asker's language; detected when absent.")
-    previous: str | None = Field(None, max_length=1000, description="The question asked just before, for follow-ups.")
+    conversation: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description=(
+        "The conversation id returned with the previous answer; a follow-up is read with the earlier turns. "
+        "Unknown or expired: a new conversation starts (and its id is returned)."))
+    previous: str | None = Field(None, max_length=1000, description=(
+        "The question asked just before, for follow-ups: for clients without a conversation id; "
+        "the conversation's own turns come first."))
 
 
 class FeedbackRequest(BaseModel):
@@ -52,9 +58,12 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/ask", dependencies=[Depends(require_json)], tags=["ask"])
     def ask(body: AskRequest) -> dict:
         """Answer with verbatim quotes and their sources, or say the guidance is silent."""
-        answer = services.advisor.ask(body.question, body.lang, body.previous)
+        conversations = services.conversations
+        key = body.conversation if body.conversation and conversations.is_open(body.conversation) else conversations.start()
+        earlier = body.previous if body.previous and not conversations.turns(key) else None
+        answer, _ = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
-        reply = answer.to_dict()
+        reply = answer.to_dict() | {"conversation": key}
         for quote in reply["quotes"]:  # where the quote can be read in its document, on this server
             quote["view_url"] = f"/documents/{quote_path(quote['document'])}#{quote['passage_id']}"
         return reply | {"question_id": recorded.question_id if recorded else None,
@@ -94,7 +103,7 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> Response:
-        return Response(widget_script(), media_type="text/javascript; charset=utf-8",
+        return Response(widget_script(settings.max_question_chars), media_type="text/javascript; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
 
     @app.get("/documents/{path:path}", include_in_schema=False)
@@ -163,10 +172,12 @@ def quote_path(document: str) -> str:
 
 
 @cache
-def widget_script() -> bytes:
-    """widget.js with its strings filled in from the one string table."""
+def widget_script(max_question_chars: int) -> bytes:
+    """widget.js with its strings filled in from the one string table, and the longest question the server takes."""
     table = {lang: WIDGET[lang] | {"questions": list(EXAMPLES[lang])} for lang in LANGUAGES}
-    script = static_file("widget.js").decode("utf-8")
-    if _STRINGS_SLOT not in script:
-        raise RuntimeError("widget.js has no strings slot")
-    return script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False)).encode("utf-8")
+    # Served without its indentation (a tenth of its size); no line of it continues a string onto the next.
+    script = "\n".join(line.strip() for line in static_file("widget.js").decode("utf-8").splitlines())
+    if _STRINGS_SLOT not in script or _LIMIT_SLOT not in script:
+        raise RuntimeError("widget.js has no strings or limit slot")
+    return (script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False))
+            .replace(_LIMIT_SLOT, str(max_question_chars)).encode("utf-8"))

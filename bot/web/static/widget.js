@@ -15,6 +15,7 @@
   var data = script.dataset || {};
 
   var STRINGS = /*STRINGS*/null;  // filled in by the server from advisor/strings.py (WIDGET, EXAMPLES)
+  var LIMIT = /*LIMIT*/1000;  // the server's longest question (ADVISOR_MAX_QUESTION_CHARS)
 
   function pickLanguage() {
     var wanted = [data.lang].concat(navigator.languages || [navigator.language]);
@@ -26,7 +27,6 @@
   }
   var lang = pickLanguage();
   var T = STRINGS[lang];
-  var title = data.title || T.title;
 
   var STYLE = [
     ":host{all:initial;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1d1d1f;--a:#7a1f3d}",
@@ -71,7 +71,21 @@
     ".fb button[aria-pressed=true]{background:var(--a);border-color:var(--a);color:#fff}",
     ".fb button[aria-disabled=true]{cursor:default}",
     ".fb button[aria-disabled=true]:not([aria-pressed=true]){opacity:.45}",
-    ".thinking{color:#4a4a52;font-style:italic}",
+    ".wait{display:flex;align-items:center;gap:8px;color:#4a4a52}",
+    ".dots{display:inline-flex;gap:4px}.dots i{width:7px;height:7px;border-radius:50%;background:var(--a);animation:b 1.2s infinite ease-in-out}",
+    ".dots i:nth-child(2){animation-delay:.15s}.dots i:nth-child(3){animation-delay:.3s}",
+    "@keyframes b{0%,80%,100%{opacity:.25;transform:translateY(0)}40%{opacity:1;transform:translateY(-4px)}}",
+    "@media (prefers-reduced-motion:reduce){.dots i{animation:none;opacity:.6}}",
+    ".ctx{font-size:13px;color:#4a4a52;font-style:italic}",
+    ".tools{display:flex;gap:6px;flex-wrap:wrap;margin-top:8px}",
+    ".tool{border:1px solid #c8c8d0;background:#fff;color:#1d1d1f;border-radius:8px;padding:0 12px;min-height:36px;font-size:13px;cursor:pointer}",
+    ".tool:hover{border-color:var(--a);color:var(--a)}",
+    ".src{margin-right:12px}",
+    ".count{font-size:12px;color:#4a4a52;padding:0 12px 6px;text-align:right;background:#fff}",
+    ".count.over,.alert{color:#b00020;font-weight:600}",
+    ".alert{font-size:13px;padding:0 12px 6px;background:#fff;margin:0}.alert:empty{display:none}",
+    ".new{background:transparent;border:1px solid rgba(255,255,255,.6);color:#fff;border-radius:8px;min-height:36px;padding:0 10px;font-size:13px;cursor:pointer}",
+    ".new:hover{background:rgba(255,255,255,.15)}",
     ".suggest{padding:8px 12px;border-top:1px solid #ececf0;display:flex;flex-wrap:wrap;gap:6px;background:#fff}",
     ".suggest p{width:100%;margin:0;font-size:12.5px;color:#4a4a52}",
     ".chip{border:1px solid var(--a);color:var(--a);background:#fff;border-radius:16px;padding:5px 11px;font-size:13px;cursor:pointer;text-align:left}",
@@ -82,6 +96,12 @@
     ".send:disabled{opacity:.6;cursor:default}",
     ":focus-visible{outline:3px solid #1a73e8;outline-offset:2px}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (prefers-color-scheme:dark){:host{color:#ececf1}.panel,.suggest,form,.count,.alert{background:#1e1e22}",
+    ".log{background:#141417}.bot,.tool,.fb button,.chip,textarea{background:#26262b;border-color:#44444c;color:#ececf1}",
+    "blockquote{background:#2b2529}.tr{background:#202024;border-color:#55555e}mark{background:#5c4b00;color:#fff}",
+    "figcaption,.foot,.fb,.wait,.ctx,.count,.suggest p,.tr .label{color:#b9b9c4}a,.chip{color:#f0a9c0}",
+    ".chip{border-color:#f0a9c0}.badge{background:#1f3a26;color:#bfe6c8;border-color:#2f5e3a}",
+    ".badge.summary{background:#3d2f12;color:#f3d9a4;border-color:#6b5220}.nc .label{color:#f0b86e}.count.over,.alert{color:#ff8a80}}",
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}.launcher{right:12px;bottom:12px}}"
   ].join("\n");
 
@@ -94,6 +114,7 @@
 
   var ICONS = { // Material icons (Apache 2.0): no emoji font needed
     chat: "M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2z",
+    newc: "M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6v2z",
     up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
     down: "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z"
   };
@@ -135,72 +156,120 @@
       root.appendChild(el("style", null, STYLE));
     }
 
-    var launcher = el("button", "launcher");
-    launcher.type = "button";
+    function button(className, text, label) {
+      var b = el("button", className, text);
+      b.type = "button";
+      if (label) b.setAttribute("aria-label", label);
+      return b;
+    }
+
+    var launcher = button("launcher");
     launcher.setAttribute("aria-haspopup", "dialog");
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "panel");
-    launcher.title = title;
-    launcher.append(icon("chat", 20), el("span", null, T.launch));
+    var launchText = el("span");
+    launcher.append(icon("chat", 20), launchText);
 
     var panel = el("section", "panel");
     panel.id = "panel";
     panel.hidden = true;
-    panel.lang = lang;
     panel.setAttribute("role", "dialog");
     panel.setAttribute("aria-labelledby", "title");
 
     var header = el("header");
-    var heading = el("h2", null, title);
+    var heading = el("h2");
     heading.id = "title";
-    var close = el("button", "close", "×");
-    close.type = "button";
-    close.setAttribute("aria-label", T.close);
-    header.append(heading, close);
+    var fresh = button("new");
+    var close = button("close", "×");
+    header.append(heading, fresh, close);
 
     var log = el("div", "log");
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
-    log.setAttribute("aria-label", title + " " + T.dialog);
     log.tabIndex = 0;
 
     var suggest = el("div", "suggest");
     suggest.setAttribute("role", "group");
-    suggest.setAttribute("aria-label", T.suggested);
-    suggest.append(el("p", null, T.suggested));
-    T.questions.forEach(function (q) {
-      var chip = el("button", "chip", q);
-      chip.type = "button";
-      chip.addEventListener("click", function () { ask(q); });
-      suggest.append(chip);
-    });
 
     var form = el("form");
     var input = el("textarea");
-    input.rows = 1;
-    input.maxLength = 1000;
-    input.placeholder = T.placeholder;
-    input.setAttribute("aria-label", T.input);
+    input.rows = 1;  // no maxLength: an over-long question is refused with a word, never cut
     input.enterKeyHint = "send";
-    var send = el("button", "send", T.send);
+    input.setAttribute("aria-describedby", "count alert");
+    var send = el("button", "send");
     send.type = "submit";
     form.append(input, send);
+    var count = el("div", "count");
+    count.id = "count";
+    count.hidden = true;
+    var alert = el("p", "alert");
+    alert.id = "alert";
+    alert.setAttribute("role", "alert");
 
-    panel.append(header, log, suggest, form);
+    panel.append(header, log, suggest, form, count, alert);
     root.append(launcher, panel);
-    document.body.appendChild(host);
+    // Early in the tab order: first in the page, after a leading "skip to content" link if there is one.
+    var first = document.body.firstElementChild;
+    if (first && first.matches('a[href^="#"]')) first.after(host);
+    else document.body.prepend(host);
 
-    var greeted = false;
+    var KEY = "collab-advisor:" + API;
+    var state = load();
     var busy = false;
+
+    function load() {
+      try {
+        var saved = JSON.parse(sessionStorage.getItem(KEY));
+        if (saved && Array.isArray(saved.turns)) return saved;
+      } catch (e) { /* storage off or unreadable: start afresh */ }
+      return { conversation: null, turns: [] };
+    }
+
+    function save() {
+      state.turns = state.turns.slice(-20);
+      try { sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* full or off: the page still works */ }
+    }
+
+    // The widget's own words follow the language of the last answer, whatever the page's.
+    function setLanguage(code) {
+      if (!STRINGS[code]) return;
+      lang = code;
+      T = STRINGS[code];
+      panel.lang = lang;
+      var title = data.title || T.title;
+      launcher.title = title;
+      launchText.textContent = T.launch;
+      heading.textContent = title;
+      fresh.textContent = "";
+      fresh.append(icon("newc", 16), el("span", null, " " + T.newChat));
+      close.setAttribute("aria-label", T.close);
+      log.setAttribute("aria-label", title + " " + T.dialog);
+      suggest.setAttribute("aria-label", T.suggested);
+      suggest.textContent = "";
+      suggest.append(el("p", null, T.suggested));
+      T.questions.forEach(function (q) {
+        var chip = button("chip", q);
+        chip.addEventListener("click", function () { ask(q); });
+        suggest.append(chip);
+      });
+      input.placeholder = T.placeholder;
+      input.setAttribute("aria-label", T.input);
+      send.textContent = T.send;
+      counter();
+    }
+
+    function counter() {
+      var n = Array.from(input.value).length;
+      count.hidden = n < LIMIT * 0.8;
+      count.textContent = T.count.replace("{n}", n).replace("{limit}", LIMIT);
+      count.classList.toggle("over", n > LIMIT);
+      if (n <= LIMIT) alert.textContent = "";
+    }
 
     function open() {
       panel.hidden = false;
       launcher.hidden = true;
       launcher.setAttribute("aria-expanded", "true");
-      if (!greeted) {
-        greeted = true;
-        addMessage(el("p", null, T.greeting));
-      }
       input.focus();
     }
 
@@ -209,6 +278,15 @@
       launcher.hidden = false;
       launcher.setAttribute("aria-expanded", "false");
       launcher.focus();
+    }
+
+    function restart() {
+      state = { conversation: null, turns: [] };
+      save();
+      log.textContent = "";
+      addMessage(el("p", null, T.greeting));
+      suggest.hidden = false;
+      input.focus();
     }
 
     function addMessage(content, who) {
@@ -234,6 +312,18 @@
       return p;
     }
 
+    function sourceLink(href, text, title) {
+      var a = el("a", "src", text);
+      a.href = href;
+      a.setAttribute("aria-label", text + ": " + title);  // each link named after its document
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      var arrow = el("span", null, " ↗");
+      arrow.setAttribute("aria-hidden", "true");
+      a.append(arrow);
+      return a;
+    }
+
     function renderQuote(q, L) {
       var figure = el("figure");
       var block = el("blockquote");
@@ -245,22 +335,14 @@
       var rest = [q.issuer, q.date].filter(Boolean).join(", ");
       if (rest) caption.append(document.createTextNode(", " + rest));
       caption.append(el("br"), el("span", "badge " + (q.authority === "official" ? "official" : "summary"),
-        q.authority === "official" ? L.official : L.summary));
-      // Official text: its own page, scrolled to the quote (a text fragment); a summary: its page on this server.
-      var words = q.text.split(/\s+/);
-      var fragment = words.length > 8 ? words.slice(0, 4).join(" ") + "," + words.slice(-4).join(" ") : q.text;
-      var target = link && q.authority === "official" ? link.split("#")[0] + "#:~:text=" + fragment.split(",").map(encodeURIComponent).join(",")
-        : (q.view_url ? API + q.view_url : link);
-      if (target) {
-        var a = el("a", null, link && q.authority === "official" ? L.read : L.context);
-        a.href = target;
-        a.setAttribute("aria-label", (link && q.authority === "official" ? L.read : L.context) + ": " + q.title);
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-        var arrow = el("span", null, " ↗");
-        arrow.setAttribute("aria-hidden", "true");
-        a.append(arrow);
-        caption.append(a);
+        q.authority === "official" ? L.official : L.summary), el("br"));
+      // The quote in its place on this server, and the public source (an official text scrolled to the quote).
+      if (q.view_url) caption.append(sourceLink(API + q.view_url, L.context, q.title));
+      if (link) {
+        var words = q.text.split(/\s+/);
+        var fragment = words.length > 8 ? [words.slice(0, 4).join(" "), words.slice(-4).join(" ")] : [q.text];
+        var target = q.authority === "official" ? link.split("#")[0] + "#:~:text=" + fragment.map(encodeURIComponent).join(",") : link;
+        caption.append(sourceLink(target, L.read, q.title));
       }
       figure.append(block, caption);
       if (q.translation) {
@@ -274,30 +356,34 @@
       return figure;
     }
 
-    function feedbackButtons(questionId, token, L) {
+    function feedbackButtons(turn, L) {
       var bar = el("div", "fb");
       bar.setAttribute("role", "group");
       bar.setAttribute("aria-label", L.helped);
       bar.append(el("span", null, L.helped));
-      [[1, "up", L.yes], [-1, "down", L.no]].forEach(function (choice) {
-        var button = el("button");
-        button.append(icon(choice[1], 18));
-        button.type = "button";
-        button.setAttribute("aria-label", choice[2]);
-        button.setAttribute("aria-pressed", "false");
-        button.title = choice[2];
-        button.addEventListener("click", function () {
-          if (bar.dataset.sent) return;
-          bar.dataset.sent = "1";
-          // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page
-          bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
-          button.setAttribute("aria-pressed", "true");
-          post("/api/feedback", { question_id: questionId, feedback_token: token, rating: choice[0] }).then(function (result) {
-            bar.append(el("span", null, result.ok ? L.thanks : result.error));
-          });
+      var choices = [[1, "up", L.yes], [-1, "down", L.no]].map(function (choice) {
+        var b = button(null, null, choice[2]);
+        b.append(icon(choice[1], 18));
+        b.setAttribute("aria-pressed", "false");
+        b.title = choice[2];
+        b.addEventListener("click", function () {
+          if (turn.rated) return;
+          turn.rated = choice[0];
+          save();
+          mark();
+          post("/api/feedback", { question_id: turn.a.question_id, feedback_token: turn.a.feedback_token, rating: choice[0] })
+            .then(function (result) { bar.append(el("span", null, result.ok ? L.thanks : result.error)); });
         });
-        bar.append(button);
+        bar.append(b);
+        return b;
       });
+      function mark() {  // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page
+        choices.forEach(function (b, i) {
+          b.setAttribute("aria-disabled", "true");
+          b.setAttribute("aria-pressed", String(turn.rated === (i ? -1 : 1)));
+        });
+      }
+      if (turn.rated) mark();
       return bar;
     }
 
@@ -308,9 +394,30 @@
       return box;
     }
 
-    function renderAnswer(answer) {
+    function copyButton(text, L) {
+      var b = button("tool", L.copy, L.copyLabel);
+      b.addEventListener("click", function () {
+        var done = function () { b.textContent = L.copied; };
+        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+        else fallback();
+        function fallback() {  // pages served over plain http have no clipboard API
+          var area = el("textarea");
+          area.value = text;
+          root.append(area);
+          area.select();
+          try { if (document.execCommand("copy")) done(); } catch (e) { /* nothing to copy into */ }
+          area.remove();
+          b.focus();
+        }
+      });
+      return b;
+    }
+
+    function renderAnswer(turn) {
+      var answer = turn.a;
       var L = STRINGS[answer.language] || T;  // labels in the answer's language, whatever the page's
       var box = el("div");
+      if (answer.context) box.append(el("p", "ctx", answer.context));
       if (answer.small_talk) {  // "Thanks!", "Hello", "help": a reply in kind
         box.append(el("p", null, answer.intro));
         return box;
@@ -324,7 +431,10 @@
         (answer.quotes || []).forEach(function (q) { box.append(renderQuote(q, L)); });
         box.append(el("p", "foot", answer.footer));
       }
-      if (answer.question_id && answer.feedback_token) box.append(feedbackButtons(answer.question_id, answer.feedback_token, L));
+      var tools = el("div", "tools");
+      tools.append(copyButton(answer.text, L));
+      box.append(tools);
+      if (answer.question_id && answer.feedback_token) box.append(feedbackButtons(turn, L));
       return box;
     }
 
@@ -345,40 +455,87 @@
       });
     }
 
-    var previousQuestion = null;
-
     function ask(question) {
       question = question.trim();
       if (!question || busy) return;
+      var n = Array.from(question).length;
+      if (n > LIMIT) {  // refused whole, never cut: the question stays in the box to be shortened
+        alert.textContent = T.tooLong.replace("{n}", n).replace("{limit}", LIMIT);
+        input.focus();
+        return;
+      }
       busy = true;
       send.disabled = true;
       suggest.hidden = true;
       input.value = "";
-      addMessage(document.createTextNode(question), "user");
-      var pending = addMessage(el("p", "thinking", T.thinking));
+      counter();
+      var mine = addMessage(document.createTextNode(question), "user");
+      var wait = el("div", "wait");
+      wait.setAttribute("role", "status");
+      var dots = el("span", "dots");
+      dots.setAttribute("aria-hidden", "true");
+      dots.append(el("i"), el("i"), el("i"));
+      wait.append(dots, el("span", null, T.thinking));
+      var pending = addMessage(wait);
       log.setAttribute("aria-busy", "true");
-      // No "lang": the server detects the question's language, so an English question on a French page still
-      // matches the English texts; the interface strings stay in the page's language.
-      var body = previousQuestion ? { question: question, previous: previousQuestion } : { question: question };
-      previousQuestion = question;  // a follow-up ("and for postdocs?") is searched together with it
+      // No "lang": the server detects the question's language. The server keeps the conversation's turns.
+      var body = state.conversation ? { question: question, conversation: state.conversation } : { question: question };
       post("/api/ask", body).then(function (result) {
         pending.remove();
         log.removeAttribute("aria-busy");
-        addMessage(result.ok ? renderAnswer(result.json) : el("p", null, result.error));
         busy = false;
         send.disabled = false;
-        input.focus();
+        if (result.ok) {
+          var turn = { q: question, a: result.json };
+          state.conversation = result.json.conversation || null;
+          state.turns.push(turn);
+          save();
+          setLanguage(result.json.language);
+          addMessage(renderAnswer(turn));
+          input.focus();
+          return;
+        }
+        // The question is kept: in the box, and one press away from being asked again.
+        var failed = el("div");
+        var retry = button("tool", T.retry);
+        retry.addEventListener("click", function () {
+          failed.parentNode.remove();
+          mine.remove();
+          ask(question);
+        });
+        failed.append(el("p", null, result.error), retry);
+        addMessage(failed);
+        if (!input.value) input.value = question;
+        counter();
+        retry.focus();
       });
+    }
+
+    // Focus stays inside the open panel: Tab from its last control goes to its first, Shift+Tab the other way.
+    function trap(event) {
+      var items = Array.prototype.filter.call(panel.querySelectorAll("button,a[href],textarea,[tabindex='0']"), function (x) {
+        return !x.disabled && x.getClientRects().length;
+      });
+      var at = items.indexOf(root.activeElement);
+      var to = event.shiftKey ? (at <= 0 ? items.length - 1 : -1) : (at === items.length - 1 || at < 0 ? 0 : -1);
+      if (to >= 0) {
+        event.preventDefault();
+        items[to].focus();
+      }
     }
 
     launcher.addEventListener("click", open);
     close.addEventListener("click", shut);
+    fresh.addEventListener("click", restart);
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
         event.preventDefault();
         shut();
+      } else if (event.key === "Tab") {
+        trap(event);
       }
     });
+    input.addEventListener("input", counter);
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -388,6 +545,15 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       ask(input.value);
+    });
+
+    var last = state.turns[state.turns.length - 1];
+    setLanguage(last ? last.a.language : lang);
+    if (!state.turns.length) addMessage(el("p", null, T.greeting));
+    suggest.hidden = state.turns.length > 0;
+    state.turns.forEach(function (turn) {  // the conversation so far, as it was before the reload
+      addMessage(document.createTextNode(turn.q), "user");
+      addMessage(renderAnswer(turn));
     });
   }
 

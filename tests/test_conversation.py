@@ -1,0 +1,194 @@
+"""Conversations: the store's limits, follow-ups read in context in the core, the web API and the terminal."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from advisor.conversation import Conversations, Turn, ask_in
+from advisor.evaluate import Figures, read_cases, run
+from advisor.strings import t
+from bot.serve import Runtime
+
+from .conftest import KNOWLEDGE, ROOT, make_settings
+from .test_web import client_for
+
+CONFERENCE = "Can I attend a conference in Russia?"
+
+
+class Clock:
+    """Time that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# The store ------------------------------------------------------------------------------------------------
+def test_an_idle_conversation_expires_and_a_used_one_lives_on():
+    clock = Clock()
+    store = Conversations(idle_seconds=60, max_turns=5, max_conversations=10, clock=clock)
+    idle, used = store.start(), store.start()
+    store.add(used, Turn("q1", "q1"))
+    clock.now += 50
+    store.add(used, Turn("q2", "q2"))
+    clock.now += 20
+    assert not store.is_open(idle) and store.turns(idle) == ()
+    assert store.is_open(used) and [turn.question for turn in store.turns(used)] == ["q1", "q2"]
+    clock.now += 61
+    assert not store.is_open(used) and len(store) == 0
+
+
+def test_turns_and_conversations_are_capped_least_recently_used_first():
+    store = Conversations(idle_seconds=60, max_turns=3, max_conversations=2, clock=Clock())
+    for n in range(5):
+        store.add("a", Turn(f"q{n}", f"q{n}"))
+    assert [turn.question for turn in store.turns("a")] == ["q2", "q3", "q4"]
+    store.add("b", Turn("x", "x"))
+    store.touch("a")  # "a" is now the most recently used: "b" goes when "c" comes
+    store.add("c", Turn("y", "y"))
+    assert (store.is_open("a"), store.is_open("b"), store.is_open("c")) == (True, False, True) and len(store) == 2
+    store.forget("a")
+    assert not store.is_open("a")
+
+
+def test_ids_are_unguessable_and_limits_must_be_positive():
+    store = Conversations(60, 3, 100)
+    ids = {store.start() for _ in range(50)}
+    assert len(ids) == 50 and all(len(key) >= 20 for key in ids)
+    with pytest.raises(ValueError, match="max_turns=0"):
+        Conversations(60, 0, 100)
+
+
+# The core ------------------------------------------------------------------------------------------------
+def test_a_follow_up_in_a_conversation_says_what_it_was_read_with(advisor):
+    store = Conversations(60, 10, 10)
+    key = store.start()
+    first, topic = ask_in(advisor, store, key, CONFERENCE)
+    assert topic == CONFERENCE and first.context == ""
+    follow_up, topic = ask_in(advisor, store, key, "Is that the same in Wallonia?")
+    assert follow_up.quotes[0].passage_id == first.quotes[0].passage_id and topic == CONFERENCE
+    assert follow_up.context == t("en", "context", previous=CONFERENCE)
+    assert follow_up.text.startswith(follow_up.context) and follow_up.to_dict()["context"] == follow_up.context
+    thanks, _ = ask_in(advisor, store, key, "Thanks!")
+    assert thanks.small_talk and thanks.context == ""
+    again, topic = ask_in(advisor, store, key, "and for Flanders?")  # leans on the root question, not on "Thanks!"
+    assert topic == CONFERENCE and again.context
+    fresh, topic = ask_in(advisor, store, key, "Can Russian students still enrol at a Belgian university?")
+    assert fresh.context == "" and topic == fresh.question
+
+
+def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(advisor):
+    """Self-contained questions are not mistaken for follow-ups: the regression set scores the same either way."""
+    cases = read_cases(KNOWLEDGE / "checks.jsonl")
+    store = Conversations(3600, 500, 1)
+    read_in_context = []
+
+    class OneConversation:
+        def ask(self, question: str, language: str | None = None):
+            answer, _ = ask_in(advisor, store, "one", question, language)
+            if answer.context:
+                read_in_context.append(question)
+            return answer
+
+    alone, together = run(advisor, cases), run(OneConversation(), cases)
+    assert [r.passed for r in together] == [r.passed for r in alone]
+    assert Figures.of(together).hit_at_1 == Figures.of(alone).hit_at_1 and read_in_context == []
+
+
+def test_a_french_follow_up_gets_its_context_in_french(advisor):
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "fr", "Puis-je participer à une conférence en Russie ?")
+    answer, _ = ask_in(advisor, store, "fr", "Et en Wallonie, c'est pareil ?")
+    assert answer.language == "fr" and answer.context.startswith("Compris avec votre question précédente")
+
+
+# The web API ------------------------------------------------------------------------------------------
+@pytest.fixture
+def services(store_copy, tmp_path, embedder):
+    services = Runtime(make_settings(tmp_path, store_dir=store_copy), embedder=embedder)
+    services.load()
+    yield services
+    services.journal.close()
+
+
+async def test_the_api_keeps_the_conversation_so_the_client_need_not_send_previous(services):
+    async with client_for(services) as client:
+        first = (await client.post("/api/ask", json={"question": CONFERENCE})).json()
+        key = first["conversation"]
+        assert key and first["context"] == ""
+        follow = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?", "conversation": key})).json()
+        assert follow["conversation"] == key and follow["context"].endswith(f"“{CONFERENCE}”")
+        assert follow["quotes"][0]["passage_id"] == first["quotes"][0]["passage_id"]
+        other = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?"})).json()
+        assert other["conversation"] != key and other["context"] == ""  # another conversation knows nothing of it
+
+        services.conversations.forget(key)  # expired or evicted: a new conversation, and the client is told its id
+        gone = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?", "conversation": key})).json()
+        assert gone["conversation"] != key and gone["context"] == ""
+        old_client = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?", "previous": CONFERENCE})).json()
+        assert old_client["context"] and old_client["quotes"][0]["passage_id"] == first["quotes"][0]["passage_id"]
+        for bad in ("not an id!", "x" * 65, 7):
+            response = await client.post("/api/ask", json={"question": CONFERENCE, "conversation": bad})
+            assert response.status_code == 422 and "conversation" in response.json()["error"]
+
+
+async def test_conversations_expire_after_the_idle_setting(store_copy, tmp_path, embedder):
+    services = Runtime(make_settings(tmp_path, store_dir=store_copy, conversation_idle_minutes=1, max_conversations=2),
+                       embedder=embedder)
+    clock = Clock()
+    services.conversations = Conversations.from_settings(services.settings, clock)
+    services.load()
+    async with client_for(services) as client:
+        key = (await client.post("/api/ask", json={"question": CONFERENCE})).json()["conversation"]
+        clock.now += 59
+        assert (await client.post("/api/ask", json={"question": "And in Wallonia?", "conversation": key})).json()["context"]
+        clock.now += 61
+        late = (await client.post("/api/ask", json={"question": "And in Wallonia?", "conversation": key})).json()
+        assert late["conversation"] != key and late["context"] == ""
+    services.journal.close()
+
+
+# The terminal -------------------------------------------------------------------------------------------
+def test_chat_reads_follow_ups_in_context_and_starts_afresh_on_new(built_store, embedder, monkeypatch, capsys):
+    from bot import cli
+
+    monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: embedder)
+    lines = iter([CONFERENCE, "Is that the same in Wallonia?", ":new", "Is that the same in Wallonia?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    assert cli.main(["chat", "--store", str(built_store)]) == 0
+    out = capsys.readouterr().out
+    context = t("en", "context", previous=CONFERENCE)
+    assert out.count(context) == 1 and "a new conversation" in out
+    assert out.index(context) < out.index("a new conversation")
+
+
+def test_a_closed_pipe_ends_quietly(built_store, model_cache):
+    """`advisor ask --json - | head -c 10`: the reader leaves early; no traceback, the status of a closed pipe."""
+    questions = "Can I keep working with my Russian co-author?\n" * 200
+    command = (f"{sys.executable} -m bot.cli ask --json - --store {built_store} | head -c 10")
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], input=questions, cwd=ROOT, capture_output=True,
+                            text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1",
+                                                         "ADVISOR_MODEL_CACHE_DIR": str(model_cache)})
+    assert result.stdout == '{"question'
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 141
+
+
+def test_audit_is_a_table_and_json_on_request(store_copy, embedder, monkeypatch, capsys):
+    import json
+
+    from bot import cli
+
+    monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: embedder)
+    assert cli.main(["audit", "--store", str(store_copy)]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split() == ["when", "(UTC)", "action", "by", "version", "result", "details"]
+    assert rows and all(len(row) <= 160 for row in rows)
+    assert "publish" in rows[0] and "v0001" in rows[0] and "10 added" in rows[0]
+    assert cli.main(["audit", "--json", "--store", str(store_copy)]) == 0
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert entries[0]["action"] == "publish" and len(entries) == len(rows)
