@@ -14,6 +14,7 @@ from .retrieve import Hit, Ranking, Retriever, Tuning
 from .settings import Settings
 from .store import Snapshot, Store, open_store
 from .strings import t
+from .summary import OFF, ChatModel, Summarizer
 from .text import (
     collapse_space,
     detect_language,
@@ -64,6 +65,8 @@ class Answer:
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
     context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
+    summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
+    summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
 
     def to_dict(self) -> dict:
         return {
@@ -77,6 +80,8 @@ class Answer:
             "intro": self.intro,
             "footer": self.footer,
             "version": self.version,
+            "summary": self.summary,
+            "summary_status": self.summary_status,
         }
 
 
@@ -91,8 +96,10 @@ class Advisor:
     """The core: answers a question from the serving knowledge version, switching versions as they are published."""
 
     def __init__(self, settings: Settings, embedder: Embedder, store: Store | None = None,
-                 snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None) -> None:
+                 snapshot: Snapshot | None = None, watch_interval: float = 1.0, tuning: Tuning | None = None,
+                 chat_model: ChatModel | None = None) -> None:
         self.settings = settings
+        self.summarizer = Summarizer(chat_model, settings.llm_timeout) if chat_model is not None else None
         self.embedder = embedder
         self.tuning = tuning  # None: the fitted tuning of the configured models (advisor/tuning.json)
         self.store = store or open_store(settings)
@@ -145,17 +152,22 @@ class Advisor:
         return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
     # Answering ---------------------------------------------------------------------
-    def ask(self, question: str, language: str | None = None, previous: str | None = None) -> Answer:
-        """Answer with verbatim quotes, or say the guidance is silent.
+    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
+        """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
 
         Args:
             question: the researcher's words, any of English, French or Dutch.
             language: "en", "fr" or "nl"; detected from the question when None.
             previous: the question asked just before in the same conversation; a short follow-up that points back
                 at it ("Is that the same in Wallonia?") is searched together with it.
+            summarize: False never asks the chat model (the LangChain retriever wants the quotes alone).
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
+        answer = self._answer(question, language, previous)
+        return _summarized(answer, self.summarizer) if summarize and self.summarizer else answer
+
+    def _answer(self, question: str, language: str | None, previous: str | None) -> Answer:
         # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
         text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
         question_language = language
@@ -256,6 +268,16 @@ class Advisor:
                 parts.append(f"{t(language, 'translation')}: {q.translation}" + (f"\n({q.translation_note})" if q.translation_note else ""))
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
+
+
+def _summarized(answer: Answer, summarizer: Summarizer) -> Answer:
+    """The answer with a checked summary above its quotes, or with the reason there is none."""
+    summary = summarizer.summarize(answer.question, answer.language, answer.quotes)
+    if summary.text is None:
+        return replace(answer, summary_status=summary.status)
+    opening = f"{answer.context}\n\n" if answer.context else ""  # the earlier question it was read with stays first
+    text = f"{opening}{t(answer.language, 'summary_label')}\n{summary.text}\n\n{answer.text[len(opening):]}"
+    return replace(answer, text=text, summary=summary.text, summary_status=summary.status)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # 50,000 of at most max_question_chars each by default (about 50 MB at worst, far less in practice).
     max_conversations: int = Field(5000, ge=1)
 
+    # An optional plain-language answer above the quotes, from any LangChain chat model ("provider:model", as
+    # init_chat_model takes it, e.g. "ollama:llama3.1"); empty: off. Checked before it is shown (advisor/summary.py).
+    llm: str = ""
+    llm_timeout: float = Field(10.0, gt=0)  # seconds to wait for the model's reply before showing the quotes alone
+
     # Whom to ask when the guidance is silent; empty uses the built-in line of each language.
     contact: str = ""
     contact_fr: str = ""

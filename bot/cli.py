@@ -91,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         return 141
 
 
-def make_advisor(settings: Settings):
+def make_advisor(settings: Settings, summaries: bool = False):
     from advisor.answer import Advisor
+    from integrations.chat_model import chat_model_for
 
-    return Advisor(settings, embedder_for(settings))
+    return Advisor(settings, embedder_for(settings), chat_model=chat_model_for(settings) if summaries else None)
 
 
 def run_ingest(settings: Settings, args) -> int:
@@ -113,7 +114,7 @@ def run_ingest(settings: Settings, args) -> int:
 def run_ask(settings: Settings, args) -> int:
     from advisor.errors import QuestionError
 
-    advisor = make_advisor(settings)
+    advisor = make_advisor(settings, summaries=True)
     questions = sys.stdin if args.question == "-" else [args.question]
     status = 0
     for line in questions:
@@ -138,7 +139,7 @@ def run_chat(settings: Settings, args) -> int:
     from advisor.conversation import Conversations, ask_in
     from advisor.errors import QuestionError
 
-    advisor = make_advisor(settings)
+    advisor = make_advisor(settings, summaries=True)
     advisor.refresh()
     conversations = Conversations.from_settings(settings)
     key = conversations.start()

@@ -10,7 +10,9 @@ from advisor.embeddings import BatchingEmbedder, Embedder, embedder_for
 from advisor.errors import AdvisorError
 from advisor.journal import Journal
 from advisor.settings import Settings
+from advisor.summary import ChatModel
 from ingest.service import KnowledgeAdmin
+from integrations.chat_model import chat_model_for
 
 from .services import VersionListener
 
@@ -20,11 +22,12 @@ log = logging.getLogger("advisor.serve")
 class Runtime:
     """The one engine every door is handed (see `Services`): the advisor, the journal, the admin service."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, chat_model: ChatModel | None = None) -> None:
+        """`chat_model` writes the summary above the quotes; None: the one ADVISOR_LLM names, if any."""
         self.settings = settings
         inner = embedder or embedder_for(settings)
         self.embedder = BatchingEmbedder(inner)
-        self.advisor = Advisor(settings, self.embedder)
+        self.advisor = Advisor(settings, self.embedder, chat_model=chat_model or chat_model_for(settings))
         self.conversations = Conversations.from_settings(settings)
         self.journal = Journal(settings.store_dir / "activity.sqlite")
         self.admin = KnowledgeAdmin(settings, self.embedder, on_change=lambda: self.advisor.refresh(force=True))

@@ -54,6 +54,8 @@ def render_answer(answer: Answer, header: str | None = None, public_url: str = "
     blocks = [header] if header else []
     if answer.context:  # the earlier question this one was read with
         blocks.append(f"<i>{escape(answer.context)}</i>")
+    if answer.summary:  # a chat model's words, checked against the quotes below and labelled as not guidance
+        blocks.append(f"🤖 <i>{escape(_label(answer.language, t(answer.language, 'summary_label')))}</i>\n{escape(answer.summary)}")
     blocks.append(escape(answer.intro))
     for n, quote in enumerate(answer.quotes, 1):
         blocks.append(render_quote(quote, answer.language, n) + in_context_html(public_url, quote.document,

@@ -387,6 +387,13 @@
       return bar;
     }
 
+    // A chat model's plain-language answer, checked by the server against the quotes; labelled, never shown as guidance.
+    function renderSummary(summary, L) {
+      var box = el("div", "tr gen");
+      box.append(el("p", "label", L.generated), el("p", null, summary));
+      return box;
+    }
+
     function copyButton(text, L) {
       var b = button("tool", L.copy, L.copyLabel);
       b.addEventListener("click", function () {
@@ -419,6 +426,7 @@
         box.className = "nc";
         box.append(el("p", "label", L.notCovered), el("p", null, answer.intro), el("p", null, answer.footer));
       } else {
+        if (answer.summary) box.append(renderSummary(answer.summary, L));
         box.append(el("p", null, answer.intro));
         (answer.quotes || []).forEach(function (q) { box.append(renderQuote(q, L)); });
         box.append(el("p", "foot", answer.footer));

@@ -1,0 +1,1 @@
+"""The advisor inside other frameworks: LangChain's retriever interface, and chat models named by ADVISOR_LLM."""
