@@ -47,11 +47,9 @@ class Conversations:
                    clock)
 
     def start(self) -> str:
-        """A new conversation's id: unguessable, URL-safe."""
-        key = secrets.token_urlsafe(16)
-        with self._lock:
-            self._put(key, ())
-        return key
+        """A new conversation's id: unguessable, URL-safe. Nothing is kept until a turn is added, so requests
+        without a conversation cannot push out other people's."""
+        return secrets.token_urlsafe(16)
 
     def is_open(self, key: str) -> bool:
         """Whether `key` names a conversation that has not expired or been evicted."""
@@ -110,6 +108,7 @@ def ask_in(advisor: Advisor, conversations: Conversations, key: str, question: s
         The answer, and the topic of this turn: what a later reply to it leans on.
     """
     turns = conversations.turns(key)
+    replying_to = replying_to[: advisor.settings.max_question_chars] if replying_to else None  # a long reply's text
     previous = replying_to or (turns[-1].topic if turns else None)
     answer = advisor.ask(question, language, previous)
     topic = previous if answer.context and previous else answer.question

@@ -246,17 +246,24 @@ def small_talk_language(text: str, default: str) -> str:
 
 
 # Words that point back at what was asked before: "Is that the same in Wallonia?", "Et pour les doctorants ?".
-_POINTS_BACK = re.compile(
-    r"^(?:and|what about|how about|same|also|et|mais|aussi|en|maar|ook|wat met|hoe zit het met)\b|"
-    r"\b(?:that|this|it|they|them|those|these|there|the same|ça|cela|ceci|même|pareil|idem|là|dat|dit|deze|daar|"
+_OPENS_ON = re.compile(r"^(?:and|what about|how about|same|also|et|mais|aussi|maar|ook|wat met|hoe zit het met)\b",
+                       re.IGNORECASE)
+_POINTS_BACK = re.compile(  # Dutch "En …" too, but French "En Belgique, …" is no follow-up: only with few words
+    r"^en\b|\b(?:that|this|it|they|them|those|these|there|the same|ça|cela|ceci|même|pareil|idem|là|dat|dit|deze|daar|"
     r"hetzelfde|zelfde)\b", re.IGNORECASE)  # not Dutch "het" and "die": mostly "the" and "who"
 
 
 def is_follow_up(text: str) -> bool:
-    """A short message that leans on the one before it for its subject: it points back and names little of its own.
+    """A short message that leans on the one before it for its subject.
 
-    "Is that the same in Wallonia?" leans; "Is there a Scholars at Risk section in Flanders?" stands alone.
+    It opens on "and", "what about", "et", "maar"… ("What about visiting PhD students from Russia?"), or it
+    points back with "that", "there"… and names little of its own: "Is that the same in Wallonia?" leans;
+    "Is there a Scholars at Risk section in Flanders?" stands alone.
     """
     tokens = words(text)
+    if len(tokens) > 10:
+        return False
+    if _OPENS_ON.search(text.strip()):
+        return True
     own = [w for w in tokens if not any(w in stop for stop in STOPWORDS.values())]
-    return len(tokens) <= 10 and len(own) <= 3 and bool(_POINTS_BACK.search(text.strip()))
+    return len(own) <= 3 and bool(_POINTS_BACK.search(text))

@@ -44,8 +44,9 @@ class KnowledgeAdmin:
         A bad, hostile or refused file changes nothing; replacing a document needs `replace`. A refusal is
         recorded in the audit log too, with its reason: who tried to add what is known even when nothing changed.
         """
-        name = safe_filename(filename)
+        name = (filename or "(no name)")[:200]
         try:
+            name = safe_filename(filename)
             return self._add(name, data, actor, force, max_bytes, replace)
         except AdvisorError as exc:
             with contextlib.suppress(OSError, AdvisorError):  # the refusal is what the admin must hear, not this

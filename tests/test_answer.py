@@ -131,9 +131,10 @@ def test_messages_that_are_no_question_in_our_languages_get_a_plain_reply_and_no
 def test_a_weak_match_says_so_in_its_opening_line(advisor):
     question = "Can I keep working with my Russian co-author?"
     fitted = advisor.refresh().retriever.tuning
-    assert advisor.refresh().retriever.search(question, "en").confidence >= fitted.confident
+    assert advisor.refresh().retriever.search(question, "en").confidence >= advisor.refresh().retriever.confident("en")
     assert advisor.ask(question).intro == "This is what the guidance says:"
-    demanding = Advisor(advisor.settings, advisor.embedder, tuning=replace(fitted, confident=0.999))
+    demanding = Advisor(advisor.settings, advisor.embedder,
+                        tuning=replace(fitted, confident=0.999, confident_by_language={}))
     assert demanding.ask(question).intro.startswith("The guidance may not answer this directly")
 
 

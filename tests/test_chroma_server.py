@@ -183,9 +183,9 @@ def _race_for_the_lease(stores) -> list[str]:
 
 @pytest.mark.slow
 def test_the_lease_of_a_killed_ingester_runs_out_and_is_taken_over(on_server):
-    settings = on_server("dead", chroma_lease_seconds=4.0)
+    settings = on_server("dead", chroma_lease_seconds=10.0)  # long enough that a busy machine still asks in time
     env = os.environ | {"PYTHONPATH": str(ROOT), "ADVISOR_CHROMA_URL": settings.chroma_url or "",
-                        "ADVISOR_CHROMA_PREFIX": settings.chroma_prefix, "ADVISOR_CHROMA_LEASE_SECONDS": "4"}
+                        "ADVISOR_CHROMA_PREFIX": settings.chroma_prefix, "ADVISOR_CHROMA_LEASE_SECONDS": "10"}
     script = ("import sys, time\nfrom advisor.settings import Settings\nfrom advisor.store import open_store\n"
               "with open_store(Settings(_env_file=None)).lock():\n    print('held', flush=True)\n    time.sleep(600)\n")
     survivor = open_store(on_server("alive"))
@@ -197,7 +197,7 @@ def test_the_lease_of_a_killed_ingester_runs_out_and_is_taken_over(on_server):
         child.wait(10)
         with pytest.raises(IngestBusy, match=f"pid {child.pid}"), survivor.lock():  # its renewed lease has not run out
             pass
-        with survivor.lock(wait_seconds=20):
+        with survivor.lock(wait_seconds=30):
             assert ingest(on_server("alive"), None, HashEmbedder(), store=survivor, lock_held=True).published
     finally:
         if child.poll() is None:

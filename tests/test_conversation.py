@@ -59,6 +59,7 @@ def test_ids_are_unguessable_and_limits_must_be_positive():
     store = Conversations(60, 3, 100)
     ids = {store.start() for _ in range(50)}
     assert len(ids) == 50 and all(len(key) >= 20 for key in ids)
+    assert len(store) == 0  # an id alone takes no room: only a turn does
     with pytest.raises(ValueError, match="max_turns=0"):
         Conversations(60, 0, 100)
 

@@ -21,6 +21,8 @@ def admin_only(handler: Handler) -> Handler:
         user, action = update.effective_user, handler.__name__
         if user is None or user.id not in services_of(context).settings.admin_ids:
             log.warning("refused admin action %s to Telegram user %s", action, user.id if user else None)
+            if update.callback_query is not None:  # stop the button's spinner too
+                await update.callback_query.answer()
             await reply(update, ui(user_language(user), "admin_only"))
             return
         log.info("admin action %s by Telegram user %s", action, user.id)

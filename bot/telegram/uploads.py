@@ -75,7 +75,7 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str
             context.user_data[_PENDING] = pending
         buttons = InlineKeyboardMarkup([[
             InlineKeyboardButton(t_plain(language, "replace_button", name=name), callback_data=f"rp:{pending.token}"),
-            InlineKeyboardButton(t_plain(language, "keep_button"), callback_data="rp:keep"),
+            InlineKeyboardButton(t_plain(language, "keep_button"), callback_data=f"rp:keep:{pending.token}"),
         ]])
         await reply(update, ui(language, "upload_exists", name=name), buttons)
         return
@@ -93,15 +93,19 @@ async def confirm_replace(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """The admin's answer to "replace it?": only the admin and chat the question went to, before it expires."""
     query = update.callback_query
     language = user_language(update.effective_user)
-    pending: PendingReplace | None = context.user_data.pop(_PENDING, None) if context.user_data is not None else None
-    token = query.data.split(":", 1)[1]
+    store = context.user_data if context.user_data is not None else {}
+    pending: PendingReplace | None = store.get(_PENDING)
+    keep, token = query.data.startswith("rp:keep:"), query.data.rsplit(":", 1)[1]
     if query.message is not None:
         await query.edit_message_reply_markup(None)
-    if token == "keep":
+    if pending is None or not secrets.compare_digest(pending.token, token):  # an older question: the newer one stays
+        await query.answer(t_plain(language, "replace_expired"), show_alert=True)
+        return
+    del store[_PENDING]
+    if keep:
         await query.answer(t_plain(language, "replace_kept"))
         return
-    if (pending is None or not secrets.compare_digest(pending.token, token)
-            or pending.chat_id != update.effective_chat.id or time.monotonic() > pending.expires):
+    if pending.chat_id != update.effective_chat.id or time.monotonic() > pending.expires:
         await query.answer(t_plain(language, "replace_expired"), show_alert=True)
         return
     await query.answer()
