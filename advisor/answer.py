@@ -143,6 +143,10 @@ class Advisor:
     def passage(self, passage_id: str):
         return self.refresh().snapshot.passages.get(passage_id)
 
+    def translation_note(self, path: str, language: str) -> str | None:
+        """The note of a document's translation into `language` (unofficial; which text governs), if it has one."""
+        return self.refresh().snapshot.translation_notes.get((path, language)) or None
+
     def document(self, path: str) -> tuple[DocumentMeta, list[Passage]] | None:
         """A document of the serving version and its passages in reading order: where a quote can be read in context."""
         snapshot = self.refresh().snapshot

@@ -465,6 +465,19 @@ async def test_every_quote_links_to_its_place_in_its_document(client):
     assert_plain_error(await client.get("/documents/no-such-document.md"), 404)
 
 
+async def test_a_french_quote_opens_its_document_with_the_translation_beside_it(client):
+    answer = (await client.post("/api/ask", json={"question": "Puis-je continuer à travailler avec mon collègue russe ?",
+                                                  "lang": "fr"})).json()
+    quote = answer["quotes"][0]
+    assert quote["translation"] and "?lang=fr#" in quote["view_url"]
+    page = (await client.get(quote["view_url"].split("#")[0])).text
+    passage_id = quote["view_url"].split("#")[1]
+    shown = re.search(rf'<p id="{re.escape(passage_id)}">.*?</p><p class="translation" lang="fr">(.*?)</p>', page)
+    assert shown and html.escape(quote["translation"]) in shown.group(1) and "Traduction non officielle" in shown.group(1)
+    english = (await client.get(quote["view_url"].split("?")[0])).text  # without lang: the original alone
+    assert 'class="translation"' not in english
+
+
 async def test_an_upload_named_like_a_document_is_a_409_until_replace_is_asked(admin, knowledge_copy):
     client, services = admin
     name = "lab-visitors.md"

@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from advisor.conversation import ask_in
 from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta
 from advisor.passages import Passage
-from advisor.strings import EXAMPLES, WIDGET
+from advisor.strings import EXAMPLES, WIDGET, t
 
 from ..ratelimit import RateLimiter
 from ..services import Services
@@ -65,7 +65,8 @@ def create_app(services: Services) -> FastAPI:
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
         reply = answer.to_dict() | {"conversation": key}
         for quote in reply["quotes"]:  # where the quote can be read in its document, on this server
-            quote["view_url"] = f"/documents/{quote_path(quote['document'])}#{quote['passage_id']}"
+            beside = f"?lang={answer.language}" if quote.get("translation") else ""  # with its translation beside it
+            quote["view_url"] = f"/documents/{quote_path(quote['document'])}{beside}#{quote['passage_id']}"
         return reply | {"question_id": recorded.question_id if recorded else None,
                         "feedback_token": recorded.feedback_token if recorded else None}
 
@@ -107,12 +108,16 @@ def create_app(services: Services) -> FastAPI:
                         headers={"Cache-Control": "public, max-age=300", "Cross-Origin-Resource-Policy": "cross-origin"})
 
     @app.get("/documents/{path:path}", include_in_schema=False)
-    def document(path: str) -> HTMLResponse:
-        """A document of the serving version, each passage anchored by its id: a quote one click from its place."""
+    def document(path: str, lang: str | None = None) -> HTMLResponse:
+        """A document of the serving version, each passage anchored by its id: a quote one click from its place.
+        With `lang` (fr, nl, en), each paragraph's unofficial translation into it is shown beside the original."""
         found = services.advisor.document(path)
         if found is None:
             raise HTTPException(404, f"There is no document {path!r} in the serving knowledge.")
-        return HTMLResponse(document_page(*found))
+        meta, passages = found
+        reader = lang if lang in LANGUAGES and lang != meta.language else None
+        note = services.advisor.translation_note(path, reader) if reader else None
+        return HTMLResponse(document_page(meta, passages, reader, note))
 
     @app.get("/document.css", include_in_schema=False)
     async def document_css() -> Response:
@@ -147,9 +152,12 @@ def demo_page(lang: str) -> str:
     return html.replace('data-lang="en"', f'data-lang="{lang}"').replace('<html lang="en">', f'<html lang="{lang}">')
 
 
-def document_page(meta: DocumentMeta, passages: list[Passage]) -> str:
-    """The document as a page; every value is escaped, and the passage a link names is highlighted (CSS :target)."""
+def document_page(meta: DocumentMeta, passages: list[Passage], reader: str | None = None, note: str | None = None) -> str:
+    """The document as a page; every value is escaped, and the passage a link names is highlighted (CSS :target).
+    For a `reader` of another language, each paragraph's translation follows it, marked unofficial."""
     authority = "Official text" if meta.authority == OFFICIAL else "Summary, not an official text"
+    if reader:
+        authority = f"{authority} · {note or t(reader, 'translation_note')}"
     details = " · ".join(escape(x) for x in (meta.issuer, meta.date, authority) if x)
     original = (f'<p><a href="{escape(meta.url, quote=True)}" rel="noopener noreferrer">Original source ↗</a></p>'
                 if meta.url.lower().startswith(("https://", "http://")) else "")
@@ -160,6 +168,10 @@ def document_page(meta: DocumentMeta, passages: list[Passage]) -> str:
             heading = passage.heading
             body.append(f"<h2>{escape(heading)}</h2>")
         body.append(f'<p id="{escape(passage.id, quote=True)}">{escape(passage.text)}</p>')
+        translation = passage.translations.get(reader) if reader else None
+        if reader and translation:
+            label = escape(t(reader, "translation")) + (" :" if reader == "fr" else ":")  # French spaces its colon
+            body.append(f'<p class="translation" lang="{reader}"><span class="label">{label}</span> {escape(translation)}</p>')
     return (f'<!doctype html><html lang="{escape(meta.language, quote=True)}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{escape(meta.title)}</title><link rel="stylesheet" href="/document.css"></head><body><main>'
