@@ -187,8 +187,10 @@ class Advisor:
             language = language if question_language in LANGUAGES else small_talk_language(text, language)
             reply = t(language, chat)
             return Answer(text, language, False, (), reply, reply, "", version, small_talk=True)
-        if not is_supported_language(text):
-            return self._decline(text, language, "other_language", version)
+        if not is_supported_language(text):  # said in each language it reads, since it cannot tell which one helps
+            answer = self._decline(text, language, "other_language", version)
+            said = "\n".join(t(lang, "other_language") for lang in dict.fromkeys((language, *LANGUAGES)))
+            return replace(answer, intro=said, text=f"{said}\n\n{answer.footer}")
         if not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
         words, context = without_markup(text), ""

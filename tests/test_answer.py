@@ -8,6 +8,7 @@ import pytest
 from advisor.answer import Advisor
 from advisor.errors import QuestionError
 from advisor.store import KnowledgeStore
+from advisor.strings import t
 
 
 def test_every_quote_is_an_exact_substring_of_its_stored_passage(advisor, built_store):
@@ -126,6 +127,12 @@ def test_messages_that_are_no_question_in_our_languages_get_a_plain_reply_and_no
     answer = advisor.ask(question, language)
     assert not answer.answered and answer.quotes == ()
     assert reply in answer.intro and answer.footer in answer.text
+
+
+def test_a_question_in_another_language_is_told_in_all_three_which_languages_work(advisor):
+    answer = advisor.ask("Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?")
+    for language in ("en", "fr", "nl"):
+        assert t(language, "other_language") in answer.intro
 
 
 def test_a_weak_match_says_so_in_its_opening_line(advisor):
