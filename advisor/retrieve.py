@@ -180,6 +180,8 @@ class Retriever:
                     texts.append(questions)
                     sentences.append([])
             self.fields[lang] = _Field(lang, texts, sentences)
+        for lang in STEMMER_NAMES:  # load the word-frequency lists now, with the version, not on a first question
+            word_weight("the", lang)
 
     @property
     def threshold(self) -> float:

@@ -164,24 +164,17 @@ def fit_evidence(groups: list[list[tuple[dict, int, bool]]]) -> tuple[dict[str, 
 
     threshold = float(max(np.arange(0.2, 0.8, 0.01), key=balance))
 
-    def precision(level: float) -> float:
-        """Of the questions answered with at least this confidence, the share whose first quote is right."""
-        shown = p >= level
+    def precision(level: float, among: np.ndarray | None = None) -> float:
+        """Of the questions (`among` them) answered with at least this confidence, the share whose first quote is right."""
+        shown = (p >= level) if among is None else among & (p >= level)
         return float((right & (y == 1))[shown].mean()) if shown.any() else 1.0
 
     # Below this, the first quote is right less than 4 times in 5: the answer says it is a weak match. Per language
     # too: French and Dutch questions meet English text, so their probabilities run lower for the same precision.
     confident = next((c for c in np.arange(threshold, 0.95, 0.01) if precision(c) >= 0.8), 0.95)
-    by_language = {}
-    for lang in ("en", "fr", "nl"):
-        mine = language == lang
-
-        def precision_in(level: float, mine=mine) -> float:
-            shown = mine & (p >= level)
-            return float((right & (y == 1))[shown].mean()) if shown.any() else 1.0
-
-        by_language[lang] = round(float(next((c for c in np.arange(threshold, 0.95, 0.01)
-                                              if precision_in(c) >= 0.8), 0.95)), 2)
+    by_language = {lang: round(float(next((c for c in np.arange(threshold, 0.95, 0.01)
+                                           if precision(c, language == lang) >= 0.8), 0.95)), 2)
+                   for lang in ("en", "fr", "nl")}
     return weights, round(intercept, 4), round(threshold, 2), round(float(confident), 2), by_language
 
 

@@ -32,13 +32,21 @@ class Store(Protocol):
     def publish(self, version: str) -> None: ...
     def discard(self, version: str) -> None: ...
     def discard_unfinished(self) -> list[str]: ...
-    def prune(self, keep: int) -> list[str]: ...
 
     # Audit
     def audit(self, action: str, actor: str, **details) -> dict: ...
     def audit_entries(self) -> list[dict]: ...
 
-    # Views shared by both stores
+    # Shared by both stores
+    def prune(self, keep: int) -> list[str]:
+        """Delete the oldest versions beyond `keep`, never the serving one (under lock())."""
+        current = self.current_id()
+        ids = self.version_ids()
+        doomed = [v for v in ids[:-keep] if v != current] if len(ids) > keep else []
+        for version in doomed:
+            self.discard(version)
+        return doomed
+
     def current_manifest(self) -> VersionInfo | None:
         current = self.current_id()
         return self.manifest(current) if current else None

@@ -214,14 +214,6 @@ class ServerStore(Store):
                 records.chroma.delete_collection(self._collection_name(version))
         return unfinished
 
-    def prune(self, keep: int) -> list[str]:
-        """Delete the oldest versions beyond `keep`, never the serving one."""
-        current = self.current_id()
-        ids = self.version_ids()
-        doomed = [v for v in ids[:-keep] if v != current] if len(ids) > keep else []
-        for version in doomed:
-            self.discard(version)
-        return doomed
 
     # Audit -------------------------------------------------------------------------------------------------
     def audit(self, action: str, actor: str, **details) -> dict:

@@ -130,15 +130,6 @@ class KnowledgeStore(Store):
                     removed.append(p.name)
         return removed
 
-    def prune(self, keep: int) -> list[str]:
-        """Delete the oldest versions beyond `keep`, never the serving one."""
-        current = self.current_id()
-        ids = self.version_ids()
-        doomed = [v for v in ids[:-keep] if v != current] if len(ids) > keep else []
-        for version in doomed:
-            shutil.rmtree(self.versions_dir / version, ignore_errors=True)
-        return doomed
-
     # Audit -------------------------------------------------------------------
     def audit(self, action: str, actor: str, **details) -> dict:
         return self.audit_log.append(action, actor, **details)
