@@ -131,7 +131,8 @@ class Advisor:
             return self._loaded
 
     def _retriever(self, snapshot: Snapshot) -> Retriever:
-        return Retriever(snapshot, self.embedder, self.tuning, self.settings.min_relevance)
+        return Retriever(snapshot, self.embedder, self.tuning, self.settings.min_relevance,
+                         self.settings.exact_search_units, self.settings.candidate_units)
 
     @property
     def version(self) -> str | None:

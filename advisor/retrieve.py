@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,8 +28,13 @@ from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms, word_weight
 
 CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
+EXACT_SEARCH_UNITS = 20_000  # beyond this many units, only candidates are scored (Settings.exact_search_units)
+CANDIDATE_UNITS = 200  # how many nearest units the store's index is asked for
+LEXICAL_CANDIDATES = 30  # and how many passages with the most of the question's words join them
+FLOOR_SAMPLE = 2000  # units per language that stand for its similarity floor when candidates only are scored
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
 TUNING_FILE = Path(__file__).with_name("tuning.json")
+log = logging.getLogger(__name__)
 
 # What describes a passage for one question (columns of Retriever.features).
 FEATURES = ("ml_passage", "ml_sentence", "ml_any", "en_doc", "en_any", "lexical")
@@ -130,8 +136,13 @@ class Retriever:
     """Scores every passage of one knowledge version; built once per version, then read-only."""
 
     def __init__(self, snapshot: Snapshot, embedder: Embedder, tuning: Tuning | None = None,
-                 min_relevance: float = 0.35) -> None:
+                 min_relevance: float = 0.35, exact_search_units: int = EXACT_SEARCH_UNITS,
+                 candidate_units: int = CANDIDATE_UNITS) -> None:
         self.snapshot = snapshot
+        # Up to `exact_search_units` units every unit is scored; beyond, only the passages of the store index's
+        # `candidate_units` nearest units and the best lexical matches (bench/scale_bench.py measured the crossover).
+        self.exact_search_units = exact_search_units
+        self.candidate_units = candidate_units
         self.embedder = embedder
         self.model_ids = [p.model_id for p in (getattr(embedder, "parts", None) or [embedder])]
         self.tuning = tuning or Tuning.for_models(self.model_ids)
@@ -142,8 +153,15 @@ class Retriever:
         self.passages = list(snapshot.passages.values())
         index = {p.id: i for i, p in enumerate(self.passages)}
         self.unit_passage = np.array([index[u.passage_id] for u in snapshot.units], dtype=np.int64)
+        self.unit_index = {u.id: k for k, u in enumerate(snapshot.units)}
+        by_passage = np.argsort(self.unit_passage, kind="stable")  # each passage's units, one slice each
+        bounds = np.searchsorted(self.unit_passage[by_passage], np.arange(len(self.passages) + 1))
+        self.passage_units = [by_passage[bounds[i]:bounds[i + 1]] for i in range(len(self.passages))]
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
+        # the units that stand for each language's similarity floor when only candidates are scored (_calibrate)
+        self.floor_vectors = {lang: snapshot.vectors[np.flatnonzero(mask)[::max(1, int(mask.sum()) // FLOOR_SAMPLE)]]
+                              for lang, mask in self.language_masks.items()} if self._large else {}
         kinds = np.array([UnitKind(u.kind).value for u in snapshot.units])
         # passages that carry curated aids (translations, researchers' questions): their similarities run higher
         self.attached = np.zeros(len(self.passages), dtype=bool)
@@ -184,6 +202,11 @@ class Retriever:
             word_weight("the", lang)
 
     @property
+    def _large(self) -> bool:
+        """Too many units to score them all for every question: candidates from the store's index instead."""
+        return len(self.snapshot.units) > self.exact_search_units
+
+    @property
     def threshold(self) -> float:
         """Confidence below which the guidance is taken to be silent."""
         return self.tuning.threshold if self.tuning and self.tuning.evidence else 0.5
@@ -218,10 +241,20 @@ class Retriever:
         vectors = self.embedder.embed(questions, query=True)
         return [self._rank(q, language, v, limit) for q, v in zip(questions, vectors)]
 
-    def features(self, question: str, language: str, vector: np.ndarray):
-        """(passages x FEATURES) signals for one question, plus what the ranking needs to explain itself."""
+    def features(self, question: str, language: str, vector: np.ndarray, exact: bool = True):
+        """(passages x FEATURES) signals for one question, plus what the ranking needs to explain itself.
+
+        `exact`: every passage is scored. Otherwise, in a version larger than `exact_search_units`, only the
+        candidates (`rows`, the passages' indices) are, and the table has one line per candidate."""
         query = self.query(question, language)
-        per_model = self._similarities(vector)
+        lexical_all, matched = self._coverage(query)
+        rows = None if exact else self._candidates(vector, language, lexical_all)
+        units = np.concatenate([self.passage_units[r] for r in rows]) if rows is not None else None
+        # each unit's line in the table: its passage's place among the rows scored
+        owner = np.searchsorted(rows, self.unit_passage[units]) if rows is not None else self.unit_passage
+        count = len(rows) if rows is not None else len(self.passages)
+        kinds = {k: (m[units] if units is not None else m) for k, m in self.kind_masks.items()}
+        per_model = self._similarities(vector, units)
         multilingual = [k for k, m in enumerate(self.model_ids) if is_multilingual(m)]
         english = [k for k, m in enumerate(self.model_ids) if not is_multilingual(m)]
         if not multilingual:  # one English-only model: it stands in for the multilingual one
@@ -233,11 +266,11 @@ class Retriever:
         def best(sims: np.ndarray | None, kind: str) -> np.ndarray:
             """Each passage's best unit of this kind (NaN where it has none)."""
             if sims is None:
-                return np.zeros(len(self.passages), dtype=np.float32)
-            out = np.full(len(self.passages), np.nan, dtype=np.float32)
-            idx = np.flatnonzero(self.kind_masks[kind])
+                return np.zeros(count, dtype=np.float32)
+            out = np.full(count, np.nan, dtype=np.float32)
+            idx = np.flatnonzero(kinds[kind])
             order = idx[np.argsort(sims[idx], kind="stable")]  # ascending: the last write per passage wins
-            out[self.unit_passage[order]] = sims[order]
+            out[owner[order]] = sims[order]
             return out
 
         passage = np.nan_to_num(best(unit_sims, "passage"))
@@ -246,20 +279,49 @@ class Retriever:
         en_any = np.nan_to_num(best(english_sims, "any"))
         en_doc = (np.fmax(np.nan_to_num(best(english_sims, "passage")), best(english_sims, "sentence"))
                   if language == "en" else np.zeros_like(passage))
-        lexical, matched = self._coverage(query)
+        lexical = lexical_all[rows] if rows is not None else lexical_all
         table = np.stack([passage, sentence, anything, en_doc, en_any, lexical], axis=1)
-        return table, query, matched, unit_sims
+        if rows is None:
+            return table, query, matched, unit_sims, None
+        full_sims = np.zeros(len(self.snapshot.units), dtype=np.float32)  # for the key sentence of a candidate
+        full_sims[units] = unit_sims
+        return table, query, matched, full_sims, rows
+
+    def _candidates(self, vector: np.ndarray, language: str, lexical: np.ndarray) -> np.ndarray | None:
+        """The passages worth scoring in a large version (sorted indices), or None to score every passage."""
+        nearest = self.snapshot.nearest
+        if nearest is None or not self._large:
+            return None
+        probe = vector.copy()
+        dims = getattr(self.embedder, "dims", None) or (vector.shape[0],)
+        if language != "en" and any(is_multilingual(m) for m in self.model_ids):
+            offset = 0  # an English-only model says little about other languages: ask by the multilingual one alone
+            for model, dim in zip(self.model_ids, dims):
+                if not is_multilingual(model):
+                    probe[offset:offset + dim] = 0.0
+                offset += dim
+        try:
+            ids = nearest(probe, min(self.candidate_units, len(self.snapshot.units)))
+        except Exception as exc:  # the index is out of reach (a server that went away): the version in memory answers
+            log.warning("nearest-neighbour query failed, scoring every passage instead: %s", exc)
+            return None
+        found = {int(self.unit_passage[self.unit_index[i]]) for i in ids if i in self.unit_index}
+        lexical_best = np.argsort(-lexical, kind="stable")[:LEXICAL_CANDIDATES]
+        found.update(int(i) for i in lexical_best if lexical[i] > 0)
+        return np.array(sorted(found), dtype=np.int64) if found else None
 
     def _rank(self, question: str, language: str, vector: np.ndarray, limit: int) -> Ranking:
-        table, query, matched, unit_sims = self.features(question, language, vector)
+        table, query, matched, unit_sims, rows = self.features(question, language, vector, exact=False)
         scores = table @ self.rank_weights
         top = np.argsort(-scores, kind="stable")[:limit]
-        hits = [Hit(self.passages[i], float(scores[i]), float(table[i, 2]), float(table[i, 5]),
-                    self._key_sentence(int(i), matched, unit_sims)) for i in top]
-        evidence = self._evidence(table, scores, top, language)
+        index = rows if rows is not None else np.arange(len(self.passages))  # table line -> passage
+        hits = [Hit(self.passages[index[i]], float(scores[i]), float(table[i, 2]), float(table[i, 5]),
+                    self._key_sentence(int(index[i]), matched, unit_sims)) for i in top]
+        evidence = self._evidence(table, scores, top, language, int(index[top[0]]))
         return Ranking(hits, evidence, self._confidence(evidence))
 
-    def _evidence(self, table: np.ndarray, scores: np.ndarray, top: np.ndarray, language: str) -> dict[str, float]:
+    def _evidence(self, table: np.ndarray, scores: np.ndarray, top: np.ndarray, language: str,
+                  passage: int) -> dict[str, float]:
         """The best passage's signals that the covered-or-not decision reads (EVIDENCE), and its score.
 
         Lexical coverage and the margin to the next passage are left out on purpose: both depend on how many
@@ -270,7 +332,7 @@ class Retriever:
         return {
             "score": float(scores[first]),
             "ml_any": float(column["ml_any"]), "ml_sentence": float(column["ml_sentence"]),
-            "en_doc": float(column["en_doc"]), "attached": float(self.attached[first]),
+            "en_doc": float(column["en_doc"]), "attached": float(self.attached[passage]),
             "is_en": float(language == "en"), "is_fr": float(language == "fr"),
         }
 
@@ -280,22 +342,29 @@ class Retriever:
         z = self.tuning.intercept + sum(w * evidence.get(name, 0.0) for name, w in self.tuning.evidence.items())
         return float(1 / (1 + math.exp(-z)))
 
-    def _similarities(self, vector: np.ndarray) -> np.ndarray:
-        """One row per model: the question's similarity to every unit, on a common 0..1 scale."""
+    def _similarities(self, vector: np.ndarray, units: np.ndarray | None = None) -> np.ndarray:
+        """One row per model: the question's similarity to every unit (or to `units`), on a common 0..1 scale."""
         dims = getattr(self.embedder, "dims", None) or (vector.shape[0],)
         if sum(dims) != vector.shape[0] or self.snapshot.vectors.shape[1] != vector.shape[0]:
             raise StoreError(
                 f"Knowledge version {self.snapshot.info.id} holds vectors of {self.snapshot.vectors.shape[1]} numbers, "
                 f"but the configured models ({self.embedder.model_id}) give {vector.shape[0]}: "
                 "run `advisor ingest --force` to rebuild it.")
+        matrix = self.snapshot.vectors if units is None else self.snapshot.vectors[units]
         rows, offset = [], 0
         for model, dim in zip(self.model_ids, dims):
-            sims = self.snapshot.vectors[:, offset:offset + dim] @ vector[offset:offset + dim]
+            part = slice(offset, offset + dim)
+            sims = matrix[:, part] @ vector[part]
             offset += dim
-            rows.append(_rescale(model, sims if is_multilingual(model) else self._calibrate(sims)))
+            if not is_multilingual(model):
+                floors = None if units is None else {
+                    lang: float((sample[:, part] @ vector[part]).mean()) for lang, sample in self.floor_vectors.items()}
+                sims = self._calibrate(sims, units, floors)
+            rows.append(_rescale(model, sims))
         return np.stack(rows)
 
-    def _calibrate(self, sims: np.ndarray) -> np.ndarray:
+    def _calibrate(self, sims: np.ndarray, units: np.ndarray | None = None,
+                   floors: dict[str, float] | None = None) -> np.ndarray:
         """Put each language's similarities on the same floor (for English-only models).
 
         An English model still embeds French and Dutch, but any two texts in those languages look
@@ -306,7 +375,9 @@ class Retriever:
         for language, mask in self.language_masks.items():
             if language == CALIBRATION_EXEMPT:
                 continue
-            floor = float(sims[mask].mean())
+            if units is not None:  # candidates only: the floor comes from a fixed sample of the language's units
+                mask = mask[units]
+            floor = floors[language] if floors is not None else float(sims[mask].mean())
             if floor > 0:
                 out[mask] = (sims[mask] - floor) / (1 - floor)
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import shutil
 import signal
@@ -21,6 +22,8 @@ import pytest
 
 from advisor.answer import Advisor
 from advisor.errors import IngestBusy, KnowledgeNotReady, StoreError
+from advisor.evaluate import read_cases
+from advisor.retrieve import Retriever
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore, ServerStore, open_store
 from advisor.store.lease import LeaseKeeper, LeaseLost
@@ -405,3 +408,26 @@ def _serving(port: int, deadline: float) -> str | None:
                 return response.json()["version"]
         time.sleep(0.2)
     pytest.fail(f"the replica on port {port} did not serve in time")
+
+
+def test_a_large_version_in_the_server_is_searched_through_the_servers_own_index(on_server, built_store, embedder):
+    """Above the crossover a replica asks the server's HNSW index for candidates: same first passages as scoring all."""
+    local = KnowledgeStore(built_store).load()
+    server = open_store(on_server("admin"))
+    with server.lock():
+        server.write_version(local.info, local.units, local.vectors)
+        server.publish(local.info.id)
+    loaded = open_store(on_server("replica")).load()
+    asked: list[int] = []
+
+    def counted(vector, k):
+        asked.append(k)
+        return loaded.nearest(vector, k)
+
+    indexed = Retriever(dataclasses.replace(loaded, nearest=counted), embedder, exact_search_units=0, candidate_units=50)
+    exact = Retriever(local, embedder)
+    cases = read_cases(KNOWLEDGE / "checks.jsonl")
+    for case in cases:
+        assert indexed.search_many([case.question], case.lang)[0].hits[0].passage.id == \
+               exact.search_many([case.question], case.lang)[0].hits[0].passage.id, case.question
+    assert asked == [50] * len(cases)

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -52,25 +55,55 @@ def read_snapshot(path: Path, info: VersionInfo) -> Snapshot:
     """Read every unit and vector of a version; the Chroma directory is closed again before returning."""
     chroma = client(path)
     try:
-        collection = chroma.get_collection(COLLECTION, embedding_function=None)
-        rows = collection.get(include=["documents", "metadatas", "embeddings"])
+        rows = read_rows(chroma.get_collection(COLLECTION, embedding_function=None))
     except Exception as exc:
         raise StoreError(f"Knowledge version {info.id} cannot be read: {exc}") from exc
     finally:
         chroma.close()
-    return decode(info, rows)
+    return decode(info, rows, CollectionIndex(lambda: _open_for_queries(path)))
+
+
+class CollectionIndex:
+    """Chroma's own nearest-neighbour query (its HNSW index) on one version's collection, opened on first use.
+
+    Retrieval asks it only for versions too large to scan whole (Settings.exact_search_units): a small version
+    never opens its collection again after it was read."""
+
+    def __init__(self, open_collection: Callable[[], Any]) -> None:
+        self._open = open_collection
+        self._collection: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, vector: np.ndarray, k: int) -> list[str]:
+        with self._lock:
+            if self._collection is None:
+                self._collection = self._open()
+        found = self._collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return list(found["ids"][0])
+
+
+def _open_for_queries(path: Path):
+    """The version's collection, through a client that is closed when the collection is no longer referenced."""
+    chroma = client(path)
+    collection = chroma.get_collection(COLLECTION, embedding_function=None)
+    weakref.finalize(collection, chroma.close)
+    return collection
 
 
 def read_rows(collection, page: int = 5000) -> dict:
-    """Every row of a collection, a page at a time, so that no single answer from a server grows without bound."""
-    rows: dict[str, list] = {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+    """Every row of a collection, a page at a time, so that no single answer grows without bound: each page's
+    vectors become float32 at once (a whole large version read in one answer peaks at several times its size)."""
+    rows: dict[str, list] = {"ids": [], "documents": [], "metadatas": []}
+    vectors: list[np.ndarray] = []
     offset = 0
     while True:
         chunk = collection.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
         for key in rows:
             rows[key].extend(chunk[key])
+        if len(chunk["ids"]):
+            vectors.append(np.asarray(chunk["embeddings"], dtype=np.float32))
         if len(chunk["ids"]) < page:
-            return rows
+            return rows | {"embeddings": np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)}
         offset += page
 
 
@@ -80,7 +113,7 @@ def _encode(unit: Unit) -> dict:
     return base | extra
 
 
-def decode(info: VersionInfo, rows: dict) -> Snapshot:
+def decode(info: VersionInfo, rows: dict, nearest: CollectionIndex | None = None) -> Snapshot:
     documents: dict[str, DocumentMeta] = {d.path: d for d in info.documents}
     units: list[Unit] = []
     passage_rows: dict[str, tuple[str, dict]] = {}
@@ -106,4 +139,4 @@ def decode(info: VersionInfo, rows: dict) -> Snapshot:
         if unit.kind is UnitKind.TRANSLATION and unit.passage_id in passages:
             notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")
     vectors = np.asarray(rows["embeddings"], dtype=np.float32)
-    return Snapshot(info, documents, passages, units, vectors, notes)
+    return Snapshot(info, documents, passages, units, vectors, notes, nearest)

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import AdvisorError, KnowledgeNotReady, StoreError
 from ..passages import Unit
 from .audit import now_iso
-from .chroma import add_units, create_units_collection, decode, read_rows
+from .chroma import CollectionIndex, add_units, create_units_collection, decode, read_rows
 from .lease import HeldLease, LeaseKeeper
 from .manifest import VersionInfo
 from .protocol import Store
@@ -145,11 +145,12 @@ class ServerStore(Store):
             raise KnowledgeNotReady(f"No knowledge has been published on {self.location} yet: run `advisor ingest` first.")
         info, count = self._manifest(version)
         with self._reaching(f"read knowledge version {version}") as records:
-            rows = read_rows(records.chroma.get_collection(self._collection_name(version), embedding_function=None))
+            collection = records.chroma.get_collection(self._collection_name(version), embedding_function=None)
+            rows = read_rows(collection)
         if count != len(rows["ids"]):
             raise StoreError(f"Knowledge version {version} on {self.location} is incomplete ({len(rows['ids'])} units of "
                              f"{count}); it is not served.")
-        return decode(info, rows)
+        return decode(info, rows, CollectionIndex(lambda: collection))
 
     # Writing -----------------------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """A whole knowledge version held in memory: what retrieval reads."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,6 +9,9 @@ import numpy as np
 from ..documents import DocumentMeta
 from ..passages import Passage, Unit
 from .manifest import VersionInfo
+
+# The ids of the `k` units nearest to a vector, nearest first, by the store's own index (Chroma's HNSW).
+NearestUnits = Callable[[np.ndarray, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -18,3 +22,4 @@ class Snapshot:
     units: list[Unit]
     vectors: np.ndarray  # one row per unit, in the order of `units`
     translation_notes: dict[tuple[str, str], str]  # (document, language) -> note
+    nearest: NearestUnits | None = None  # the store's nearest-neighbour query, for versions too large to scan whole

@@ -1,0 +1,263 @@
+"""Growth: answer latency, memory, load and ingestion time as the guidance grows to 10x, 100x and 300x today's.
+
+The larger sizes are today's knowledge plus synthetic guidance: many universities' pages on the same topics, each
+university writing in English, French or Dutch. A synthetic page takes one of today's documents, paragraph by
+paragraph, in its university's language (the paragraph's translation for French and Dutch), drops a sentence of
+some paragraphs and names its own university as issuer. Embedding tens of thousands of texts with the real models
+would take hours on this machine, so each synthetic unit's vector is the vector of the unit it was made from, moved
+a little along the difference of two other units' vectors and renormalised: close to its source, in the models'
+own region of the space.
+The ingestion time at each size is therefore the measured store write plus the embedding time computed from the
+throughput of the real models measured in the same run (on synthetic texts), and is labelled so.
+
+Each size is served twice, each time in a fresh process: scoring every unit (exact) and asking Chroma's own
+nearest-neighbour index for candidates (index). Both answer the same questions (../shared/eval/dev.jsonl and the
+held-out public-FAQ sets); the table gives their p50, resident memory, and how often their first quotes agree.
+
+    python bench/scale_bench.py                                   # 1, 10, 100, 300 x; builds the 1x store first
+    python bench/scale_bench.py --from-store var/store --sizes 1,10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from _common import ROOT, load_average, print_table  # sets the offline environment first
+
+sys.path.insert(0, str(ROOT))
+
+from advisor.documents import LANGUAGES, SUMMARY, DocumentMeta  # noqa: E402
+from advisor.passages import Unit, UnitKind  # noqa: E402
+from advisor.store import KnowledgeStore  # noqa: E402
+from advisor.store.manifest import VersionInfo  # noqa: E402
+from advisor.store.snapshot import Snapshot  # noqa: E402
+from advisor.text import sentence_spans  # noqa: E402
+
+QUESTION_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
+                 ROOT / "eval" / "public-faq2.heldout.jsonl"]
+PLACES = {"en": ["Northfield", "Eastbrook", "Kingsmere", "Ashford", "Lowland", "Riverside", "Harbour", "Westgate"],
+          "fr": ["Montclair", "Valmont", "Beaurivage", "Saint-Aubin", "Hautefort", "Clairbois", "Rochemont", "Belval"],
+          "nl": ["Zandvoort", "Heidebeek", "Lindendaal", "Oosterveld", "Bergakker", "Waterdam", "Kortemark", "Veldhoven"]}
+KIND = {"en": "University of {}", "fr": "Université de {}", "nl": "Universiteit {}"}
+
+
+# Synthetic guidance ------------------------------------------------------------------------------------------
+def university(number: int) -> tuple[str, str]:
+    """(language, name) of synthetic university `number` (1, 2, …)."""
+    language = LANGUAGES[number % len(LANGUAGES)]
+    places = PLACES[language]
+    place = places[number % len(places)] + ("" if number < len(places) * 3 else f" {number // (len(places) * 3) + 1}")
+    return language, KIND[language].format(place) + f" ({number})"
+
+
+def grow(base: Snapshot, size: int, dims: tuple[int, ...], seed: int = 7) -> tuple[VersionInfo, list[Unit], np.ndarray]:
+    """Today's units plus (size - 1) synthetic universities' copies of every document."""
+    rng = random.Random(seed)
+    vectors = [base.vectors]
+    units = list(base.units)
+    documents = list(base.documents.values())
+    by_id = {u.id: k for k, u in enumerate(base.units)}
+    by_document: dict[str, list] = {}
+    for passage in sorted(base.passages.values(), key=lambda p: (p.document, p.position)):
+        by_document.setdefault(passage.document, []).append(passage)
+    generator = np.random.default_rng(seed)
+
+    def near(row: int, spread: float) -> np.ndarray:
+        """A vector close to unit `row`'s, moved along the difference of two other units' vectors (a direction the
+        models use, with no pull towards the centre of the knowledge, which would make it match every question),
+        each model's part renormalised."""
+        one, two = generator.integers(len(base.units), size=2)
+        mixed = base.vectors[row] + spread * (base.vectors[one] - base.vectors[two])
+        out, offset = np.empty_like(mixed), 0
+        for dim in dims:
+            part = mixed[offset:offset + dim]
+            out[offset:offset + dim] = part / np.linalg.norm(part)
+            offset += dim
+        return out
+
+    new_vectors: list[np.ndarray] = []
+    for number in range(1, size):
+        language, name = university(number)
+        slug = f"universities/u{number:04d}"
+        for document, passages in by_document.items():
+            meta = base.documents[document]
+            path = f"{slug}/{Path(document).name}"
+            documents.append(DocumentMeta(path, f"{meta.title} ({name})", name, meta.date, "", language, SUMMARY))
+            for passage in passages:
+                translated = passage.translations.get(language) if language != "en" else None
+                text = translated or passage.text
+                source = by_id[f"{passage.id}:t{language}"] if translated else by_id[f"{passage.id}:p"]
+                spans = sentence_spans(text)
+                if len(spans) >= 3 and rng.random() < 0.3:  # some universities say less
+                    spans.pop(rng.randrange(len(spans)))
+                    text = " ".join(text[s:e] for s, e in spans)
+                    spans = sentence_spans(text)
+                pid = f"{slug}/{passage.id}"
+                units.append(Unit(f"{pid}:p", pid, UnitKind.PASSAGE, language, text, {
+                    "document": path, "heading": passage.heading, "position": passage.position,
+                    "paragraph": passage.paragraph, "sentences": json.dumps([list(s) for s in spans])}))
+                new_vectors.append(near(source, 0.3))
+                if len(spans) > 1:
+                    for i, (s, e) in enumerate(spans):
+                        units.append(Unit(f"{pid}:s{i}", pid, UnitKind.SENTENCE, language, text[s:e], {"start": s, "end": e}))
+                        own = by_id.get(f"{passage.id}:s{i}") if not translated else None
+                        new_vectors.append(near(own if own is not None else source, 0.4))
+    if new_vectors:
+        vectors.append(np.stack(new_vectors).astype(np.float32))
+    info = replace(base.info, id="v0001", documents=tuple(documents),
+                   passages=sum(1 for u in units if u.kind is UnitKind.PASSAGE), passage_ids=())
+    return info, units, np.concatenate(vectors)
+
+
+# One serving process ------------------------------------------------------------------------------------------
+def serve_child(store: Path, mode: str, questions: Path) -> None:
+    """Load the store as `advisor serve` does, answer every question twice, print one JSON line."""
+    from advisor.answer import Advisor
+    from advisor.embeddings import embedder_for
+    from advisor.evaluate import read_cases, run
+    from advisor.settings import Settings
+
+    exact = 10**12 if mode == "exact" else 0
+    settings = Settings(_env_file=None, store_dir=store, exact_search_units=exact)
+    embedder = embedder_for(settings)
+    embedder.embed(["warm-up"], query=True)
+    advisor = Advisor(settings, embedder)
+    started = time.perf_counter()
+    advisor.refresh(force=True)
+    load_seconds = time.perf_counter() - started
+    cases = read_cases(questions)
+    run(advisor, cases[:5])  # warm: the index's first query reads it from disk
+    results = run(advisor, cases) + run(advisor, cases)
+    answers = results[:len(cases)]
+    vectors = embedder.embed([c.question for c in cases], query=True)  # the bare embedding, for the ratio
+    started = time.perf_counter()
+    for case in cases:
+        embedder.embed([case.question], query=True)
+    embed_ms = (time.perf_counter() - started) * 1000 / len(cases)
+    del vectors
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    print(json.dumps({
+        "load_s": load_seconds,
+        "p50_ms": statistics.median(r.latency_ms for r in results),
+        "p95_ms": sorted(r.latency_ms for r in results)[int(0.95 * (len(results) - 1))],
+        "embed_ms": embed_ms,
+        "rss_mb": int(status["VmRSS"].split()[0]) / 1024, "peak_mb": int(status["VmHWM"].split()[0]) / 1024,
+        "first": [r.quotes[0] if r.quotes else None for r in answers],
+        "hit": sum(1 for r in answers if r.case.kind == "answer" and r.rank == 1),
+        "answerable": sum(1 for r in answers if r.case.kind == "answer"),
+        "declined": sum(1 for r in answers if r.case.kind == "abstain" and not r.answered),
+        "off_topic": sum(1 for r in answers if r.case.kind == "abstain"),
+    }), flush=True)
+
+
+def measure(store: Path, mode: str, questions: Path) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--serve", str(store), "--mode", mode, "--questions", str(questions)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise SystemExit(f"the {mode} server for {store} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# The run ------------------------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from-store", type=Path, help="a built store of knowledge/ (default: build one in a temp dir)")
+    parser.add_argument("--sizes", default="1,10,100,300", help="multiples of today's knowledge, comma-separated")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale_bench.json")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=("exact", "index"), help=argparse.SUPPRESS)
+    parser.add_argument("--questions", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve_child(args.serve, args.mode, args.questions)
+        return 0
+
+    from advisor.embeddings import embedder_for
+    from advisor.settings import Settings
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        base_store = args.from_store
+        if base_store is None:
+            base_store = tmp / "base"
+            subprocess.run([sys.executable, "-m", "bot.cli", "ingest", str(ROOT / "knowledge"), "--store", str(base_store),
+                            "--no-checks"], check=True, cwd=ROOT)
+        base = KnowledgeStore(base_store).load()
+        questions = tmp / "questions.jsonl"
+        questions.write_text("".join(Path(p).read_text(encoding="utf-8") for p in QUESTION_SETS if Path(p).is_file()),
+                             encoding="utf-8")
+
+        embedder = embedder_for(Settings(_env_file=None, store_dir=tmp / "unused"))
+        embedder.embed(["warm-up"])
+        dims = tuple(getattr(embedder, "dims", ()) or (base.vectors.shape[1],))
+        _, sample_units, _ = grow(base, 4, dims)
+        sample = [u.text for u in sample_units[len(base.units):]][:240]
+        started = time.perf_counter()
+        embedder.embed(sample)
+        texts_per_second = len(sample) / (time.perf_counter() - started)
+        del embedder
+        print(f"Embedding throughput of {base.info.model}, passages: {texts_per_second:.1f} texts/s "
+              f"(load average {load_average()})", flush=True)
+
+        rows = []
+        for size in sizes:
+            info, units, vectors = grow(base, size, dims)
+            store = KnowledgeStore(tmp / f"store-{size}")
+            started = time.perf_counter()
+            with store.lock():
+                store.write_version(info, units, vectors)
+                store.publish(info.id)
+            write_seconds = time.perf_counter() - started
+            synthetic = len(units) - len(base.units)
+            row = {"size": size, "documents": len(info.documents), "passages": info.passages, "units": len(units),
+                   "vectors_mb": vectors.nbytes / 2**20, "write_s": write_seconds,
+                   "embed_s_computed": synthetic / texts_per_second}
+            for mode in ("exact", "index"):
+                row[mode] = measure(store.root, mode, questions)
+                print(f"  {size}x {mode}: {json.dumps({k: v for k, v in row[mode].items() if k != 'first'})}", flush=True)
+            firsts = zip(row["exact"]["first"], row["index"]["first"])
+            row["agree"] = sum(1 for a, b in firsts if a == b)
+            row["questions"] = len(row["exact"]["first"])
+            rows.append(row)
+            shutil.rmtree(store.root, ignore_errors=True)
+
+        today = rows[0]["exact"]["p50_ms"] if rows and rows[0]["size"] == 1 else None
+        table = []
+        for r in rows:
+            e, x = r["exact"], r["index"]
+            ingest = f"{r['write_s']:.0f} + {r['embed_s_computed'] / 60:.0f} min"
+            table.append([f"{r['size']}x", r["documents"], r["passages"], r["units"], ingest,
+                          f"{e['load_s']:.1f} / {x['load_s']:.1f}", f"{e['p50_ms']:.1f} / {x['p50_ms']:.1f}",
+                          f"{e['p95_ms']:.0f} / {x['p95_ms']:.0f}",
+                          f"{e['rss_mb']:.0f} / {x['rss_mb']:.0f}", f"{e['peak_mb']:.0f} / {x['peak_mb']:.0f}",
+                          f"{r['agree']}/{r['questions']}", f"{e['hit']} / {x['hit']} of {e['answerable']}",
+                          f"{e['declined']} / {x['declined']} of {e['off_topic']}"])
+        print()
+        print_table(["size", "documents", "passages", "units", "ingest: write s + embed (computed)", "load s ex/ix",
+                     "p50 ms ex/ix", "p95 ms ex/ix", "RSS MB ex/ix", "peak MB ex/ix", "same first quote", "hit@1 ex/ix",
+                     "declined ex/ix"], table)
+        if today:
+            print(f"\ntoday's p50 (1x, exact): {today:.1f} ms; bare query embedding {rows[0]['exact']['embed_ms']:.1f} ms")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"load_average": load_average(), "texts_per_second": texts_per_second,
+                                        "rows": [{k: v for k, v in r.items()} | {
+                                            "exact": {k: v for k, v in r["exact"].items() if k != "first"},
+                                            "index": {k: v for k, v in r["index"].items() if k != "first"}} for r in rows]},
+                                       indent=1), encoding="utf-8")
+        print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
