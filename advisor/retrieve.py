@@ -31,7 +31,6 @@ CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
 EXACT_SEARCH_UNITS = 20_000  # beyond this many units, only candidates are scored (Settings.exact_search_units)
 CANDIDATE_UNITS = 200  # how many nearest units the store's index is asked for
 LEXICAL_CANDIDATES = 30  # and how many passages with the most of the question's words join them
-FLOOR_SAMPLE = 2000  # units per language that stand for its similarity floor when candidates only are scored
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
 TUNING_FILE = Path(__file__).with_name("tuning.json")
 log = logging.getLogger(__name__)
@@ -132,6 +131,18 @@ class _Field:
         return found
 
 
+@dataclass(frozen=True)
+class _Matched:
+    """Per passage, the language whose words of the question it holds best, and those words' alternatives."""
+
+    field: np.ndarray  # per passage: its entry in `options`, -1 for none
+    options: list[tuple[str, list[set[str]]]]
+
+    def __getitem__(self, passage: int) -> tuple[str, list[set[str]]] | None:
+        entry = int(self.field[passage])
+        return self.options[entry] if entry >= 0 else None
+
+
 class Retriever:
     """Scores every passage of one knowledge version; built once per version, then read-only."""
 
@@ -159,9 +170,9 @@ class Retriever:
         self.passage_units = [by_passage[bounds[i]:bounds[i + 1]] for i in range(len(self.passages))]
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
-        # the units that stand for each language's similarity floor when only candidates are scored (_calibrate)
-        self.floor_vectors = {lang: snapshot.vectors[np.flatnonzero(mask)[::max(1, int(mask.sum()) // FLOOR_SAMPLE)]]
-                              for lang, mask in self.language_masks.items()} if self._large else {}
+        # each language's mean unit vector: its similarity floor when only candidates are scored (_calibrate)
+        self.language_means = {lang: snapshot.vectors[mask].mean(axis=0)
+                               for lang, mask in self.language_masks.items()} if self._large else {}
         kinds = np.array([UnitKind(u.kind).value for u in snapshot.units])
         # passages that carry curated aids (translations, researchers' questions): their similarities run higher
         self.attached = np.zeros(len(self.passages), dtype=bool)
@@ -357,8 +368,8 @@ class Retriever:
             sims = matrix[:, part] @ vector[part]
             offset += dim
             if not is_multilingual(model):
-                floors = None if units is None else {
-                    lang: float((sample[:, part] @ vector[part]).mean()) for lang, sample in self.floor_vectors.items()}
+                floors = None if units is None else {  # the mean similarity is the similarity to the mean vector
+                    lang: float(mean[part] @ vector[part]) for lang, mean in self.language_means.items()}
                 sims = self._calibrate(sims, units, floors)
             rows.append(_rescale(model, sims))
         return np.stack(rows)
@@ -375,17 +386,17 @@ class Retriever:
         for language, mask in self.language_masks.items():
             if language == CALIBRATION_EXEMPT:
                 continue
-            if units is not None:  # candidates only: the floor comes from a fixed sample of the language's units
+            if units is not None:  # candidates only: the floor of all the language's units comes with them
                 mask = mask[units]
             floor = floors[language] if floors is not None else float(sims[mask].mean())
             if floor > 0:
                 out[mask] = (sims[mask] - floor) / (1 - floor)
         return out
 
-    def _coverage(self, query: Query) -> tuple[np.ndarray, list[tuple[str, list[set[str]]] | None]]:
+    def _coverage(self, query: Query) -> tuple[np.ndarray, _Matched]:
         """Share of the question's weight whose words, or their synonyms, the passage contains."""
         best = np.zeros(len(self.passages), dtype=np.float32)
-        matched: list[tuple[str, list[set[str]]] | None] = [None] * len(self.passages)
+        matched = _Matched(np.full(len(self.passages), -1, dtype=np.int16), [])
         if not query.words:
             return best, matched
         for lang, field in self.fields.items():
@@ -400,8 +411,8 @@ class Retriever:
             got /= total
             better = got > best
             best = np.where(better, got, best)
-            for i in np.flatnonzero(better):
-                matched[i] = (lang, options)
+            matched.field[better] = len(matched.options)
+            matched.options.append((lang, options))
         return best, matched
 
     def _key_sentence(self, p: int, matched, sims: np.ndarray) -> int:

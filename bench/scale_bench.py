@@ -120,11 +120,16 @@ def grow(base: Snapshot, size: int, dims: tuple[int, ...], seed: int = 7) -> tup
 
 
 # One serving process ------------------------------------------------------------------------------------------
-def serve_child(store: Path, mode: str, questions: Path) -> None:
-    """Load the store as `advisor serve` does, answer every question twice, print one JSON line."""
+def serve_child(store: Path, mode: str, questions: Path, today: Path) -> None:
+    """Load the store as `advisor serve` does and print one JSON line.
+
+    mode "exact": score every unit; report load time and memory. Mode "index": ask Chroma's index for candidates;
+    report load time and memory, then answer every question three ways in turn — today's knowledge, this size
+    scoring every unit, this size through the index — so that whatever else the machine does weighs on all three
+    alike."""
     from advisor.answer import Advisor
     from advisor.embeddings import embedder_for
-    from advisor.evaluate import read_cases, run
+    from advisor.evaluate import read_cases
     from advisor.settings import Settings
 
     exact = 10**12 if mode == "exact" else 0
@@ -133,39 +138,69 @@ def serve_child(store: Path, mode: str, questions: Path) -> None:
     embedder.embed(["warm-up"], query=True)
     advisor = Advisor(settings, embedder)
     started = time.perf_counter()
-    advisor.refresh(force=True)
+    retriever = advisor.refresh(force=True).retriever
     load_seconds = time.perf_counter() - started
     cases = read_cases(questions)
-    run(advisor, cases[:5])  # warm: the index's first query reads it from disk
-    results = run(advisor, cases) + run(advisor, cases)
-    answers = results[:len(cases)]
-    vectors = embedder.embed([c.question for c in cases], query=True)  # the bare embedding, for the ratio
-    started = time.perf_counter()
-    for case in cases:
-        embedder.embed([case.question], query=True)
-    embed_ms = (time.perf_counter() - started) * 1000 / len(cases)
-    del vectors
+    for case in cases[:5]:  # warm: the index's first query reads it from disk
+        advisor.ask(case.question, case.lang)
+    out: dict = {"load_s": load_seconds}
+    if mode == "index":
+        small = Advisor(Settings(_env_file=None, store_dir=today), embedder)
+        results: dict[str, list] = {"today": [], "exact": [], "index": []}
+        for _ in range(2):
+            for case in cases:
+                results["today"].append(asked(small, case))
+                retriever.exact_search_units = 10**12
+                results["exact"].append(asked(advisor, case))
+                retriever.exact_search_units = 0
+                results["index"].append(asked(advisor, case))
+        started = time.perf_counter()
+        for case in cases:
+            embedder.embed([case.question], query=True)
+        out["embed_ms"] = (time.perf_counter() - started) * 1000 / len(cases)
+        for name, rows in results.items():
+            answers = list(zip(cases, rows[:len(cases)]))
+            out[name] = {
+                "p50_ms": statistics.median(ms for ms, *_ in rows),
+                "p95_ms": sorted(ms for ms, *_ in rows)[int(0.95 * (len(rows) - 1))],
+                "first": [first for case, (_, first, _) in answers],
+                "hit": sum(1 for case, (_, _, hit) in answers if case.kind == "answer" and hit),
+                "answerable": sum(1 for case, _ in answers if case.kind == "answer"),
+                "declined": sum(1 for case, (_, first, _) in answers if case.kind == "abstain" and first is None),
+                "off_topic": sum(1 for case, _ in answers if case.kind == "abstain")}
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-    print(json.dumps({
-        "load_s": load_seconds,
-        "p50_ms": statistics.median(r.latency_ms for r in results),
-        "p95_ms": sorted(r.latency_ms for r in results)[int(0.95 * (len(results) - 1))],
-        "embed_ms": embed_ms,
-        "rss_mb": int(status["VmRSS"].split()[0]) / 1024, "peak_mb": int(status["VmHWM"].split()[0]) / 1024,
-        "first": [r.quotes[0] if r.quotes else None for r in answers],
-        "hit": sum(1 for r in answers if r.case.kind == "answer" and r.rank == 1),
-        "answerable": sum(1 for r in answers if r.case.kind == "answer"),
-        "declined": sum(1 for r in answers if r.case.kind == "abstain" and not r.answered),
-        "off_topic": sum(1 for r in answers if r.case.kind == "abstain"),
-    }), flush=True)
+    out |= {"rss_mb": int(status["VmRSS"].split()[0]) / 1024, "peak_mb": int(status["VmHWM"].split()[0]) / 1024}
+    print(json.dumps(out), flush=True)
 
 
-def measure(store: Path, mode: str, questions: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--serve", str(store), "--mode", mode, "--questions", str(questions)],
-                          capture_output=True, text=True, cwd=ROOT)
+def asked(advisor, case) -> tuple[float, str | None, bool]:
+    """(milliseconds, the passage of today's knowledge the first quote is or was copied from, whether it holds an
+    expected phrase) for one question; no quote: (ms, None, False)."""
+    from advisor.text import collapse_space
+
+    started = time.perf_counter()
+    answer = advisor.ask(case.question, case.lang)
+    ms = (time.perf_counter() - started) * 1000
+    if not answer.answered or not answer.quotes:
+        return ms, None, False
+    first = answer.quotes[0]
+    text = collapse_space(first.text).lower()
+    return ms, first.passage_id.rsplit("/", 1)[-1], any(collapse_space(e).lower() in text for e in case.expect_any)
+
+
+def measure(store: Path, mode: str, questions: Path, today: Path) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--serve", str(store), "--mode", mode, "--questions", str(questions),
+                           "--today", str(today)], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"the {mode} server for {store} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def summary(row: dict) -> dict:
+    """A row without the per-question first passages."""
+    def strip(value):
+        return {k: strip(v) for k, v in value.items() if k != "first"} if isinstance(value, dict) else value
+    return strip(row)
 
 
 # The run ------------------------------------------------------------------------------------------------------
@@ -177,9 +212,10 @@ def main() -> int:
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("exact", "index"), help=argparse.SUPPRESS)
     parser.add_argument("--questions", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--today", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve_child(args.serve, args.mode, args.questions)
+        serve_child(args.serve, args.mode, args.questions, args.today)
         return 0
 
     from advisor.embeddings import embedder_for
@@ -224,36 +260,35 @@ def main() -> int:
                    "vectors_mb": vectors.nbytes / 2**20, "write_s": write_seconds,
                    "embed_s_computed": synthetic / texts_per_second}
             for mode in ("exact", "index"):
-                row[mode] = measure(store.root, mode, questions)
-                print(f"  {size}x {mode}: {json.dumps({k: v for k, v in row[mode].items() if k != 'first'})}", flush=True)
-            firsts = zip(row["exact"]["first"], row["index"]["first"])
-            row["agree"] = sum(1 for a, b in firsts if a == b)
-            row["questions"] = len(row["exact"]["first"])
+                row[mode] = measure(store.root, mode, questions, base_store)
+            row["agree"] = sum(1 for a, b in zip(row["index"]["exact"]["first"], row["index"]["index"]["first"]) if a == b)
+            row["questions"] = len(row["index"]["exact"]["first"])
+            print(f"  {size}x: {json.dumps(summary(row))}", flush=True)
             rows.append(row)
             shutil.rmtree(store.root, ignore_errors=True)
 
-        today = rows[0]["exact"]["p50_ms"] if rows and rows[0]["size"] == 1 else None
         table = []
         for r in rows:
-            e, x = r["exact"], r["index"]
+            e, x, paired = r["exact"], r["index"], r["index"]
             ingest = f"{r['write_s']:.0f} + {r['embed_s_computed'] / 60:.0f} min"
             table.append([f"{r['size']}x", r["documents"], r["passages"], r["units"], ingest,
-                          f"{e['load_s']:.1f} / {x['load_s']:.1f}", f"{e['p50_ms']:.1f} / {x['p50_ms']:.1f}",
-                          f"{e['p95_ms']:.0f} / {x['p95_ms']:.0f}",
+                          f"{e['load_s']:.1f} / {x['load_s']:.1f}", f"{paired['today']['p50_ms']:.1f}",
+                          f"{paired['exact']['p50_ms']:.1f} / {paired['index']['p50_ms']:.1f}",
+                          f"{paired['index']['p50_ms'] / paired['today']['p50_ms']:.2f}",
                           f"{e['rss_mb']:.0f} / {x['rss_mb']:.0f}", f"{e['peak_mb']:.0f} / {x['peak_mb']:.0f}",
-                          f"{r['agree']}/{r['questions']}", f"{e['hit']} / {x['hit']} of {e['answerable']}",
-                          f"{e['declined']} / {x['declined']} of {e['off_topic']}"])
+                          f"{r['agree']}/{r['questions']}",
+                          f"{paired['exact']['hit']} / {paired['index']['hit']} of {paired['exact']['answerable']}",
+                          f"{paired['exact']['declined']} / {paired['index']['declined']} of {paired['exact']['off_topic']}"])
         print()
         print_table(["size", "documents", "passages", "units", "ingest: write s + embed (computed)", "load s ex/ix",
-                     "p50 ms ex/ix", "p95 ms ex/ix", "RSS MB ex/ix", "peak MB ex/ix", "same first quote", "hit@1 ex/ix",
-                     "declined ex/ix"], table)
-        if today:
-            print(f"\ntoday's p50 (1x, exact): {today:.1f} ms; bare query embedding {rows[0]['exact']['embed_ms']:.1f} ms")
+                     "p50 today", "p50 ms ex/ix", "ix / today", "RSS MB ex/ix", "peak MB ex/ix", "same first passage",
+                     "hit@1 ex/ix", "declined ex/ix"], table)
+        if rows:
+            print(f"\nbare query embedding, same run: {rows[-1]['index']['embed_ms']:.1f} ms a question; load average "
+                  f"{load_average()}")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"load_average": load_average(), "texts_per_second": texts_per_second,
-                                        "rows": [{k: v for k, v in r.items()} | {
-                                            "exact": {k: v for k, v in r["exact"].items() if k != "first"},
-                                            "index": {k: v for k, v in r["index"].items() if k != "first"}} for r in rows]},
+                                        "rows": [summary(r) for r in rows]},
                                        indent=1), encoding="utf-8")
         print(f"written to {args.out}")
     return 0
