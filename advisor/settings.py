@@ -159,7 +159,9 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_list(self) -> list[str]:
-        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        """Each address as written; each network by its first address (10.0.0.7/24 -> 10.0.0.0/24)."""
+        parts = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        return [str(ipaddress.ip_network(p, strict=False)) if "/" in p else p for p in parts]
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -74,7 +74,7 @@ def runtime(store_copy, tmp_path, embedder):
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_rate_limit(runtime):
-    app = create_app(runtime(trusted_proxies="10.0.0.2, 10.1.0.0/16"))
+    app = create_app(runtime(trusted_proxies="10.0.0.2, 10.1.2.3/16"))
     assert await _statuses(app, "10.0.0.2", ["198.51.100.7"] * 3) == [200, 200, 429]
     assert await _statuses(app, "10.1.4.4", ["198.51.100.8"] * 2) == [200, 200]  # another client, another proxy
     # A client that reaches the replica directly is counted by its own address, whatever it claims.
