@@ -74,10 +74,10 @@ class Site:
     config: str
     replicas: list[Replica]
 
-    def client(self, address: str, **kwargs) -> httpx.Client:
+    def client(self, address: str) -> httpx.Client:
         """A researcher's client on loopback address `address`, trusting the site's throwaway certificate."""
         transport = httpx.HTTPTransport(local_address=address, verify=ssl.create_default_context(cafile=str(self.ca)))
-        return httpx.Client(transport=transport, timeout=30, **kwargs)
+        return httpx.Client(transport=transport, timeout=30)
 
 
 def render_site(ports: tuple[int, int], certificate: Path, key: Path, upstreams: list[str]) -> str:
@@ -119,7 +119,7 @@ def start_nginx(folder: Path, site: str) -> subprocess.Popen:
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     return subprocess.Popen([NGINX, "-p", f"{folder}/", "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +138,12 @@ def site(chroma_url, built_store, embedder, tmp_path_factory):  # noqa: F811
     for runtime in runtimes:
         runtime.load()
     replicas = [Replica(runtime) for runtime in runtimes]
-    ports = free_port(), free_port()
-    config = render_site(ports, *self_signed(tmp), [f"127.0.0.1:{r.port}" for r in replicas])
-    nginx = start_nginx(tmp, config)
+    nginx = None
     try:
-        https = f"https://127.0.0.1:{ports[1]}"
-        ca = tmp / "site.pem"
+        ports = free_port(), free_port()
+        config = render_site(ports, *self_signed(tmp), [f"127.0.0.1:{r.port}" for r in replicas])
+        nginx = start_nginx(tmp, config)
+        https, ca = f"https://127.0.0.1:{ports[1]}", tmp / "site.pem"
         deadline = time.monotonic() + 20
         while not _answers(https, ca):
             if nginx.poll() is not None or time.monotonic() > deadline:
@@ -151,8 +151,9 @@ def site(chroma_url, built_store, embedder, tmp_path_factory):  # noqa: F811
             time.sleep(0.1)
         yield Site(https, f"http://127.0.0.1:{ports[0]}", ca, config, replicas)
     finally:
-        nginx.terminate()
-        nginx.wait(10)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(10)
         for replica in replicas:
             replica.stop()
             replica.runtime.journal.close()
