@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-fast lint chromium bench clean
+.PHONY: run test test-fast lint system-packages bench clean
 
 $(STAMP): pyproject.toml deploy/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,16 +20,19 @@ run: $(STAMP)
 	-$(BIN)/advisor ingest
 	$(BIN)/advisor serve
 
-chromium:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+# Debian packages the tests run: chromium (the widget in a real browser), nginx and openssl (the reverse proxy).
+SYSTEM_PACKAGES := chromium nginx openssl
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do PATH="$$PATH:/usr/sbin" command -v $$p >/dev/null || echo $$p; done | xargs); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "The tests need Debian's $$missing: sudo apt-get install $$missing"; exit 1; fi; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint chromium
+test: lint system-packages
 	$(BIN)/python -m pytest -q
 
 # For working: no browser, nothing marked slow, no lint.

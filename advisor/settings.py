@@ -1,6 +1,7 @@
 """All configuration, read once at start-up from ADVISOR_* variables and `.env`."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -101,6 +102,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     public_url: str = ""  # the web server as readers reach it (https://advisor.example.org): Telegram links quotes to it
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client: rate limits count
+    # per client, so behind a proxy name it here (docs/scale-out.md). Empty: the connecting address is the client.
+    trusted_proxies: str = ""
 
     @field_validator("telegram_admins", "telegram_allowed_users")
     @classmethod
@@ -116,6 +120,17 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if value and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", value):
             raise ValueError(f"the public URL must be a web address such as https://advisor.example.org, got {value!r}")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted proxies are IP addresses or networks such as 10.0.0.2 or 10.0.0.0/24, got {part!r}"
+                                 " (a proxy is trusted by its address; '*' would let every client choose its own)") from None
         return value
 
     @field_validator("admin_token")
@@ -145,6 +160,12 @@ class Settings(BaseSettings):
     @property
     def allowed_user_ids(self) -> frozenset[int]:
         return _ids(self.telegram_allowed_users)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """Each address as written; each network by its first address (10.0.0.7/24 -> 10.0.0.0/24)."""
+        parts = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        return [str(ipaddress.ip_network(p, strict=False)) if "/" in p else p for p in parts]
 
     @property
     def cors_origin_list(self) -> list[str]:

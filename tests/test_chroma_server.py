@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,7 @@ from bot.web import create_app
 from ingest.build import ingest
 
 from .conftest import KNOWLEDGE, free_port
+from .deployment import DEPLOY, unit_service, write_env_file
 from .fakes import HashEmbedder
 
 pytestmark = pytest.mark.chroma_server
@@ -372,16 +374,14 @@ def test_two_serving_replicas_and_an_ingestion_from_a_third_place(on_server, sto
     shutil.copytree(KNOWLEDGE, knowledge)
     third = on_server("third", store_dir=store_copy, knowledge_dir=knowledge)  # its embedding cache spares the model
     first = ingest(third, None, embedder)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {
-        "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "ADVISOR_CHROMA_URL": third.chroma_url or "",
-        "ADVISOR_CHROMA_PREFIX": third.chroma_prefix, "ADVISOR_MODEL_CACHE_DIR": str(model_cache)}
+    env_file = write_env_file(tmp_path / "advisor.env", {  # the operator's .env, made from deploy/advisor.env.example
+        "ADVISOR_CHROMA_URL": third.chroma_url or "", "ADVISOR_CHROMA_PREFIX": third.chroma_prefix,
+        "ADVISOR_MODEL_CACHE_DIR": str(model_cache)})
     ports = [free_port(), free_port()]
-    replicas = [subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, env=env | {"ADVISOR_WEB_PORT": str(port),
-                                                                       "ADVISOR_STORE_DIR": str(tmp_path / f"replica{port}")})
-                for port in ports]
+    replicas = [_start_replica(port, env_file, tmp_path / "var/lib") for port in ports]
     try:
         assert [_serving(port, deadline=time.monotonic() + 180) for port in ports] == [first.version] * 2
+        assert all((tmp_path / "var/lib" / str(port) / "activity.sqlite").exists() for port in ports)  # each its own
 
         (knowledge / "visiting-scientists.md").write_text(NEW_DOCUMENT)
         second = ingest(third, None, embedder)
@@ -397,6 +397,20 @@ def test_two_serving_replicas_and_an_ingestion_from_a_third_place(on_server, sto
         for replica in replicas:
             replica.terminate()
             replica.wait(20)
+
+
+def _start_replica(port: int, env_file: Path, state: Path) -> subprocess.Popen:
+    """`advisor@<port>` as systemd starts it from deploy/advisor@.service, with `env_file` as its .env and `state` as
+    /var/lib/collaboration-advisor; this checkout stands for /opt/collaboration-advisor."""
+    service = unit_service(DEPLOY / "advisor@.service", str(port), paths={
+        "/opt/collaboration-advisor/.venv/bin/advisor": f"{shlex.quote(sys.executable)} -m bot.cli",
+        "/opt/collaboration-advisor/.env": str(env_file), "/opt/collaboration-advisor": str(ROOT),
+        "/var/lib/collaboration-advisor": str(state)})
+    assert service.environment["ADVISOR_WEB_PORT"] == str(port) and service.working_directory == str(ROOT)
+    Path(service.environment["ADVISOR_STORE_DIR"]).mkdir(parents=True)  # the unit's StateDirectory=
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | service.environment
+    return subprocess.Popen(service.command, cwd=service.working_directory, env=environment | {"PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _serving(port: int, deadline: float) -> str | None:
