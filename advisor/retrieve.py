@@ -28,7 +28,7 @@ from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms, word_weight
 
 CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
-EXACT_SEARCH_UNITS = 20_000  # beyond this many units, only candidates are scored (Settings.exact_search_units)
+EXACT_SEARCH_UNITS = 8_000  # beyond this many units, only candidates are scored (Settings.exact_search_units)
 CANDIDATE_UNITS = 200  # how many nearest units the store's index is asked for
 LEXICAL_CANDIDATES = 30  # and how many passages with the most of the question's words join them
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     min_relevance: float = 0.35  # for models without a fitted tuning (advisor/tuning.json): below it nothing is quoted
     # Versions with more units than this are not scored whole: only the passages of the units Chroma's own index
     # finds nearest (candidate_units of them) and the best lexical matches are (README, "Growth").
-    exact_search_units: int = Field(20_000, ge=0)
+    exact_search_units: int = Field(8_000, ge=0)
     candidate_units: int = Field(200, ge=10, le=5000)
     max_quotes: int = Field(3, ge=1, le=10)
     quote_margin: float = 0.06  # further quotes must score within this of the best passage
