@@ -1,6 +1,7 @@
 """Texts become unit vectors: the interface, the one factory, and the engines behind it."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import ModelUnavailable
@@ -34,7 +35,10 @@ def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int
         return fast_embedder(model, cache_dir, batch_size, threads)
 
     parts = [one(m) for m in model_parts(spec)]
-    return parts[0] if len(parts) == 1 else FusedEmbedder(parts)
+    if len(parts) == 1:
+        return parts[0]
+    # Side by side when every model's threads fit the cores at once; a batch job's all-core models take turns.
+    return FusedEmbedder(parts, concurrent=threads is not None and 0 < threads * len(parts) <= (os.cpu_count() or 1))
 
 
 def embedder_for(settings: Settings, threads: int | None = None) -> Embedder:

@@ -1,0 +1,62 @@
+"""The server's embedder: both models side by side, concurrent questions gathered into one forward pass each;
+a question gets the vector it gets alone, whatever it was batched with."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from advisor.embeddings import BatchingEmbedder, FusedEmbedder, make_embedder
+from advisor.settings import Settings
+
+from .test_embeddings import TEXTS
+
+
+@pytest.fixture(scope="module")
+def answering(embedder, model_cache):
+    """The embedder `advisor serve` answers with: one thread per model (after `embedder` left an ONNX export)."""
+    model = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=1)
+    model.embed(["warm-up"], query=True)
+    return model
+
+
+def alone(model, texts, query):
+    return np.concatenate([model.embed([t], query=query) for t in texts])
+
+
+def assert_same_vectors(got, expected):
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=2e-5)
+
+
+def test_the_answering_embedder_runs_its_models_side_by_side(answering):
+    assert isinstance(answering, FusedEmbedder) and answering._helpers is not None
+
+
+@pytest.mark.parametrize("query", [True, False])
+def test_a_batch_gives_each_text_its_vector_alone(answering, query):
+    assert_same_vectors(answering.embed(TEXTS, query=query), alone(answering, TEXTS, query))
+
+
+def test_side_by_side_gives_the_vectors_of_one_model_after_the_other(answering):
+    in_turn = FusedEmbedder(answering.parts)
+    assert_same_vectors(answering.embed(TEXTS, query=True), in_turn.embed(TEXTS, query=True))
+    assert answering.dims == in_turn.dims == (384, 384)
+
+
+def test_concurrent_callers_each_get_their_own_rows_in_their_own_role(answering):
+    batching = BatchingEmbedder(answering)
+    requests = [([t], i % 3 != 0) for i, t in enumerate(TEXTS)] + [(TEXTS[:3], True), (TEXTS[3:7], False)]
+    start = threading.Barrier(len(requests))
+
+    def ask(request):
+        texts, query = request
+        start.wait()
+        return batching.embed(texts, query=query)
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        results = list(pool.map(ask, requests))
+    for (texts, query), got in zip(requests, results):
+        assert_same_vectors(got, alone(answering, texts, query))
