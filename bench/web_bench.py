@@ -241,6 +241,7 @@ def main() -> int:
     parser.add_argument("--ceiling-seconds", type=float, default=5.0, help="at least this long per batch size, model alone")
     parser.add_argument("--torch-threads", type=int, help="OMP_NUM_THREADS for the server (default: torch's own choice)")
     parser.add_argument("--embedding-threads", type=int, help="ADVISOR_EMBEDDING_THREADS for the server (default: the setting's)")
+    parser.add_argument("--query-int8", action="store_true", help="ADVISOR_EMBEDDING_QUERY_INT8=1: questions through int8 MiniLM")
     parser.add_argument("--model-alone", action="store_true", help=argparse.SUPPRESS)  # the ceiling's own process
     args = parser.parse_args()
     if args.model_alone:
@@ -253,6 +254,8 @@ def main() -> int:
         env["OMP_NUM_THREADS"] = str(args.torch_threads)
     if args.embedding_threads is not None:
         env["ADVISOR_EMBEDDING_THREADS"] = str(args.embedding_threads)
+    if args.query_int8:
+        env["ADVISOR_EMBEDDING_QUERY_INT8"] = "1"
     load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:

@@ -1,17 +1,23 @@
 """The server's embedder: both models side by side, concurrent questions gathered into one forward pass each;
-a question gets the vector it gets alone, whatever it was batched with."""
+a question gets the vector it gets alone, whatever it was batched with. And the optional int8 question encoder."""
 from __future__ import annotations
 
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from advisor.embeddings import BatchingEmbedder, FusedEmbedder, make_embedder
-from advisor.settings import Settings
+from advisor.embeddings import BatchingEmbedder, FusedEmbedder, OnnxQueryEmbedder, export_dir, make_embedder
+from advisor.embeddings.onnx_mirror import ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE
+from advisor.evaluate import read_cases
+from advisor.settings import BUNDLED_MODEL, Settings
 
 from .test_embeddings import TEXTS
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +66,19 @@ def test_concurrent_callers_each_get_their_own_rows_in_their_own_role(answering)
         results = list(pool.map(ask, requests))
     for (texts, query), got in zip(requests, results):
         assert_same_vectors(got, alone(answering, texts, query))
+
+
+def test_the_int8_question_encoder_stays_close_to_the_full_model_and_leaves_passages_alone(embedder, model_cache, tmp_path):
+    source = export_dir(model_cache, BUNDLED_MODEL)
+    for name in (ONNX_FILE, TOKENIZER_FILE):
+        shutil.copy(source / name, tmp_path / name)
+    full = OnnxQueryEmbedder(BUNDLED_MODEL, tmp_path)
+    int8 = OnnxQueryEmbedder(BUNDLED_MODEL, tmp_path, int8_queries=True)
+    questions = [c.question for path in sorted(EVAL.glob("*.jsonl")) for c in read_cases(path)] + TEXTS
+    together = int8.embed(questions, query=True)
+    cosines = (full.embed(questions, query=True) * together).sum(axis=1)
+    assert cosines.min() >= 0.99, questions[int(cosines.argmin())]
+    assert cosines.max() < 0.99999  # the questions did go through the quantised copy
+    assert_same_vectors(together[:12], alone(int8, questions[:12], True))  # its batch mates do not move a vector
+    assert_same_vectors(int8.embed(TEXTS), full.embed(TEXTS))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE]

