@@ -2,6 +2,7 @@
 a question gets the vector it gets alone, whatever it was batched with. And the optional int8 question encoder."""
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +38,11 @@ def assert_same_vectors(got, expected):
     np.testing.assert_allclose(got, expected, atol=2e-5)
 
 
-def test_the_answering_embedder_runs_its_models_side_by_side(answering):
-    assert isinstance(answering, FusedEmbedder) and answering._helpers is not None
+def test_the_answering_embedder_runs_its_models_side_by_side_where_there_are_cores_for_both(answering, model_cache):
+    assert isinstance(answering, FusedEmbedder)
+    assert (answering._helpers is not None) == ((os.cpu_count() or 1) >= 2)
+    all_cores = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=None)
+    assert isinstance(all_cores, FusedEmbedder) and all_cores._helpers is None  # ingestion: the models take turns
 
 
 @pytest.mark.parametrize("query", [True, False])
