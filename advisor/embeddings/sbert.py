@@ -42,11 +42,15 @@ def export_dir(cache_dir: Path, model: str) -> Path:
     return Path(cache_dir) / hashlib.sha256("\n".join(key).encode()).hexdigest()[:16]
 
 
-def fast_embedder(model: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1) -> Embedder:
-    """The ONNX mirror when an export is cached (no torch to import), else sentence-transformers, which caches one."""
+def fast_embedder(model: str, cache_dir: Path, batch_size: int = 64, threads: int | None = 1,
+                  int8_queries: bool = False) -> Embedder:
+    """The ONNX mirror when an export is cached (no torch to import), else sentence-transformers, which caches one.
+
+    `int8_queries` takes effect with the mirror: questions through its int8 copy (passages stay in full precision).
+    """
     target = export_dir(cache_dir, model)
     if (target / ONNX_FILE).exists():
-        return OnnxQueryEmbedder(model, target, batch_size, threads)
+        return OnnxQueryEmbedder(model, target, batch_size, threads, int8_queries=int8_queries)
     return SentenceTransformerEmbedder(model, batch_size, threads, onnx_dir=target)
 
 

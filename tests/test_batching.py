@@ -1,0 +1,88 @@
+"""The server's embedder: both models side by side, concurrent questions gathered into one forward pass each;
+a question gets the vector it gets alone, whatever it was batched with. And the optional int8 question encoder."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from advisor.embeddings import BatchingEmbedder, FusedEmbedder, OnnxQueryEmbedder, export_dir, make_embedder
+from advisor.embeddings.onnx_mirror import ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE
+from advisor.evaluate import read_cases
+from advisor.settings import BUNDLED_MODEL, Settings
+
+from .test_embeddings import TEXTS
+
+EVAL = Path(__file__).resolve().parent.parent / "eval"
+
+
+@pytest.fixture(scope="module")
+def answering(embedder, model_cache):
+    """The embedder `advisor serve` answers with: one thread per model (after `embedder` left an ONNX export)."""
+    model = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=1)
+    model.embed(["warm-up"], query=True)
+    return model
+
+
+def alone(model, texts, query):
+    return np.concatenate([model.embed([t], query=query) for t in texts])
+
+
+def assert_same_vectors(got, expected):
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=2e-5)
+
+
+def test_the_answering_embedder_runs_its_models_side_by_side_where_there_are_cores_for_both(answering, model_cache):
+    assert isinstance(answering, FusedEmbedder)
+    assert (answering._helpers is not None) == ((os.cpu_count() or 1) >= 2)
+    all_cores = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=None)
+    assert isinstance(all_cores, FusedEmbedder) and all_cores._helpers is None  # ingestion: the models take turns
+
+
+@pytest.mark.parametrize("query", [True, False])
+def test_a_batch_gives_each_text_its_vector_alone(answering, query):
+    assert_same_vectors(answering.embed(TEXTS, query=query), alone(answering, TEXTS, query))
+
+
+def test_side_by_side_gives_the_vectors_of_one_model_after_the_other(answering):
+    in_turn = FusedEmbedder(answering.parts)
+    assert_same_vectors(answering.embed(TEXTS, query=True), in_turn.embed(TEXTS, query=True))
+    assert answering.dims == in_turn.dims == (384, 384)
+
+
+def test_concurrent_callers_each_get_their_own_rows_in_their_own_role(answering):
+    batching = BatchingEmbedder(answering)
+    requests = [([t], i % 3 != 0) for i, t in enumerate(TEXTS)] + [(TEXTS[:3], True), (TEXTS[3:7], False)]
+    start = threading.Barrier(len(requests))
+
+    def ask(request):
+        texts, query = request
+        start.wait()
+        return batching.embed(texts, query=query)
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        results = list(pool.map(ask, requests))
+    for (texts, query), got in zip(requests, results):
+        assert_same_vectors(got, alone(answering, texts, query))
+
+
+def test_the_int8_question_encoder_stays_close_to_the_full_model_and_leaves_passages_alone(embedder, model_cache, tmp_path):
+    source = export_dir(model_cache, BUNDLED_MODEL)
+    for name in (ONNX_FILE, TOKENIZER_FILE):
+        shutil.copy(source / name, tmp_path / name)
+    full = OnnxQueryEmbedder(BUNDLED_MODEL, tmp_path)
+    int8 = OnnxQueryEmbedder(BUNDLED_MODEL, tmp_path, int8_queries=True)
+    questions = [c.question for path in sorted(EVAL.glob("*.jsonl")) for c in read_cases(path)] + TEXTS
+    together = int8.embed(questions, query=True)
+    cosines = (full.embed(questions, query=True) * together).sum(axis=1)
+    assert cosines.min() >= 0.99, questions[int(cosines.argmin())]
+    assert cosines.max() < 0.99999  # the questions did go through the quantised copy
+    assert_same_vectors(together[:12], alone(int8, questions[:12], True))  # its batch mates do not move a vector
+    assert_same_vectors(int8.embed(TEXTS), full.embed(TEXTS))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE]
