@@ -6,6 +6,10 @@ English-only model's similarity to the passage's own text (English questions) an
 (every language, calibrated per language); and the share of the question's words the passage contains.
 A linear score ranks passages; a logistic model of the top passage's signals says whether the guidance
 answers at all. Both were fitted on tuning questions by bench/tune_retrieval.py (advisor/tuning.json).
+
+A version of more than Settings.exact_search_units units is not scored whole: only its candidates are, the
+passages of the units the store's own nearest-neighbour index (Chroma's HNSW) finds nearest to the question
+and the passages holding most of its words (bench/scale_bench.py measured where that starts to pay).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import bisect
 import json
 import logging
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -23,14 +28,16 @@ import numpy as np
 from .embeddings import Embedder
 from .errors import StoreError
 from .passages import Passage, UnitKind
+from .settings import Settings
 from .store import Snapshot
 from .synonyms import SynonymIndex, parse
 from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms, word_weight
 
 CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
-EXACT_SEARCH_UNITS = 8_000  # beyond this many units, only candidates are scored (Settings.exact_search_units)
-CANDIDATE_UNITS = 200  # how many nearest units the store's index is asked for
+EXACT_SEARCH_UNITS: int = Settings.model_fields["exact_search_units"].default  # beyond it only candidates are scored
+CANDIDATE_UNITS: int = Settings.model_fields["candidate_units"].default  # nearest units asked of the store's index
 LEXICAL_CANDIDATES = 30  # and how many passages with the most of the question's words join them
+INDEX_PAUSE_SECONDS = 30.0  # after the index failed, how long questions are scored whole before it is asked again
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
 TUNING_FILE = Path(__file__).with_name("tuning.json")
 log = logging.getLogger(__name__)
@@ -144,7 +151,8 @@ class _Matched:
 
 
 class Retriever:
-    """Scores every passage of one knowledge version; built once per version, then read-only."""
+    """Scores the passages of one knowledge version (all of them, or a large version's candidates); built once
+    per version, then read-only but for the record of the store's index being out of reach."""
 
     def __init__(self, snapshot: Snapshot, embedder: Embedder, tuning: Tuning | None = None,
                  min_relevance: float = 0.35, exact_search_units: int = EXACT_SEARCH_UNITS,
@@ -171,8 +179,9 @@ class Retriever:
         unit_languages = np.array([u.language for u in snapshot.units])
         self.language_masks = {lang: unit_languages == lang for lang in sorted(set(unit_languages))}
         # each language's mean unit vector: its similarity floor when only candidates are scored (_calibrate)
-        self.language_means = {lang: snapshot.vectors[mask].mean(axis=0)
-                               for lang, mask in self.language_masks.items()} if self._large else {}
+        self.language_means = {lang: mask.astype(np.float32) @ snapshot.vectors / max(1, int(mask.sum()))
+                               for lang, mask in self.language_masks.items()}
+        self._index_down_until = 0.0  # monotonic time before which the store's index is not asked
         kinds = np.array([UnitKind(u.kind).value for u in snapshot.units])
         # passages that carry curated aids (translations, researchers' questions): their similarities run higher
         self.attached = np.zeros(len(self.passages), dtype=bool)
@@ -252,14 +261,15 @@ class Retriever:
         vectors = self.embedder.embed(questions, query=True)
         return [self._rank(q, language, v, limit) for q, v in zip(questions, vectors)]
 
-    def features(self, question: str, language: str, vector: np.ndarray, exact: bool = True):
+    def features(self, question: str, language: str, vector: np.ndarray, candidates_only: bool = False):
         """(passages x FEATURES) signals for one question, plus what the ranking needs to explain itself.
 
-        `exact`: every passage is scored. Otherwise, in a version larger than `exact_search_units`, only the
-        candidates (`rows`, the passages' indices) are, and the table has one line per candidate."""
+        The table has one line per passage; with `candidates_only`, in a version larger than
+        `exact_search_units`, one line per candidate instead, and `rows` (the last item) gives each line's
+        passage index (None: every passage, in order)."""
         query = self.query(question, language)
         lexical_all, matched = self._coverage(query)
-        rows = None if exact else self._candidates(vector, language, lexical_all)
+        rows = self._candidates(vector, language, lexical_all) if candidates_only else None
         units = np.concatenate([self.passage_units[r] for r in rows]) if rows is not None else None
         # each unit's line in the table: its passage's place among the rows scored
         owner = np.searchsorted(rows, self.unit_passage[units]) if rows is not None else self.unit_passage
@@ -301,7 +311,7 @@ class Retriever:
     def _candidates(self, vector: np.ndarray, language: str, lexical: np.ndarray) -> np.ndarray | None:
         """The passages worth scoring in a large version (sorted indices), or None to score every passage."""
         nearest = self.snapshot.nearest
-        if nearest is None or not self._large:
+        if nearest is None or not self._large or time.monotonic() < self._index_down_until:
             return None
         probe = vector.copy()
         dims = getattr(self.embedder, "dims", None) or (vector.shape[0],)
@@ -313,16 +323,24 @@ class Retriever:
                 offset += dim
         try:
             ids = nearest(probe, min(self.candidate_units, len(self.snapshot.units)))
-        except Exception as exc:  # the index is out of reach (a server that went away): the version in memory answers
-            log.warning("nearest-neighbour query failed, scoring every passage instead: %s", exc)
+        except StoreError as exc:  # out of reach (a server that went away): the version in memory answers meanwhile
+            self._index_down_until = time.monotonic() + INDEX_PAUSE_SECONDS
+            log.warning("%s Every passage is scored for the next %.0f s.", exc, INDEX_PAUSE_SECONDS)
             return None
-        found = {int(self.unit_passage[self.unit_index[i]]) for i in ids if i in self.unit_index}
+        known = [self.unit_index[i] for i in ids if i in self.unit_index]
+        if len(known) < len(ids):
+            log.warning("the index of version %s named %d units the version does not hold",
+                        self.snapshot.info.id, len(ids) - len(known))
+        found = {int(self.unit_passage[k]) for k in known}
         lexical_best = np.argsort(-lexical, kind="stable")[:LEXICAL_CANDIDATES]
         found.update(int(i) for i in lexical_best if lexical[i] > 0)
-        return np.array(sorted(found), dtype=np.int64) if found else None
+        if not found:
+            log.warning("no candidates for a question in version %s: every passage is scored", self.snapshot.info.id)
+            return None
+        return np.array(sorted(found), dtype=np.int64)
 
     def _rank(self, question: str, language: str, vector: np.ndarray, limit: int) -> Ranking:
-        table, query, matched, unit_sims, rows = self.features(question, language, vector, exact=False)
+        table, query, matched, unit_sims, rows = self.features(question, language, vector, candidates_only=True)
         scores = table @ self.rank_weights
         top = np.argsort(-scores, kind="stable")[:limit]
         index = rows if rows is not None else np.arange(len(self.passages))  # table line -> passage

@@ -433,10 +433,12 @@ def test_a_large_version_in_the_server_is_searched_through_the_servers_own_index
         server.publish(local.info.id)
     loaded = open_store(on_server("replica")).load()
     asked: list[int] = []
+    found: list[list[str]] = []
 
     def counted(vector, k):
         asked.append(k)
-        return loaded.nearest(vector, k)
+        found.append(loaded.nearest(vector, k))
+        return found[-1]
 
     indexed = Retriever(dataclasses.replace(loaded, nearest=counted), embedder, exact_search_units=0, candidate_units=50)
     exact = Retriever(local, embedder)
@@ -445,3 +447,4 @@ def test_a_large_version_in_the_server_is_searched_through_the_servers_own_index
         assert indexed.search_many([case.question], case.lang)[0].hits[0].passage.id == \
                exact.search_many([case.question], case.lang)[0].hits[0].passage.id, case.question
     assert asked == [50] * len(cases)
+    assert all(len(ids) == 50 and ids[0] in indexed.unit_index for ids in found)  # the server's index answered

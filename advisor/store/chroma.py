@@ -60,25 +60,31 @@ def read_snapshot(path: Path, info: VersionInfo) -> Snapshot:
         raise StoreError(f"Knowledge version {info.id} cannot be read: {exc}") from exc
     finally:
         chroma.close()
-    return decode(info, rows, CollectionIndex(lambda: _open_for_queries(path)))
+    return decode(info, rows, CollectionIndex(info.id, lambda: _open_for_queries(path)))
 
 
 class CollectionIndex:
-    """Chroma's own nearest-neighbour query (its HNSW index) on one version's collection, opened on first use.
+    """Chroma's own nearest-neighbour query (its HNSW index) on one version's collection.
 
-    Retrieval asks it only for versions too large to scan whole (Settings.exact_search_units): a small version
-    never opens its collection again after it was read."""
+    Retrieval asks it only for versions too large to scan whole (Settings.exact_search_units). `open_collection`
+    is called on the first query: a small version in a directory never opens its Chroma directory again after it
+    was read (a version in a server hands over the collection it was read from)."""
 
-    def __init__(self, open_collection: Callable[[], Any]) -> None:
+    def __init__(self, version: str, open_collection: Callable[[], Any]) -> None:
+        self.version = version
         self._open = open_collection
         self._collection: Any = None
         self._lock = threading.Lock()
 
     def __call__(self, vector: np.ndarray, k: int) -> list[str]:
-        with self._lock:
-            if self._collection is None:
-                self._collection = self._open()
-        found = self._collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        try:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = self._open()
+            found = self._collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        except Exception as exc:  # Chroma's and httpx's own errors, whatever the transport
+            raise StoreError(f"The nearest-neighbour index of knowledge version {self.version} did not answer: "
+                             f"{type(exc).__name__}: {exc}") from exc
         return list(found["ids"][0])
 
 

@@ -150,7 +150,7 @@ class ServerStore(Store):
         if count != len(rows["ids"]):
             raise StoreError(f"Knowledge version {version} on {self.location} is incomplete ({len(rows['ids'])} units of "
                              f"{count}); it is not served.")
-        return decode(info, rows, CollectionIndex(lambda: collection))
+        return decode(info, rows, CollectionIndex(version, lambda: collection))
 
     # Writing -----------------------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -4,6 +4,7 @@ Layout of the store directory:
     versions/v0003/chroma/       a complete Chroma directory, written once, then only read
     versions/v0003/manifest.json what the version holds (documents, hashes, model, who built it)
     versions/.building-v0004/    a version being written; never read, removed if abandoned
+    versions/LAST_ID             the last version id given: ids are never reused, even a discarded version's
     CURRENT                      the id of the serving version, replaced atomically
     ingest.lock                  held by the one process allowed to write
     audit.jsonl                  append-only record of ingestions, publishes and rollbacks
@@ -43,6 +44,7 @@ class KnowledgeStore(Store):
         self.location = str(self.root)
         self.versions_dir = self.root / "versions"
         self.pointer = self.root / "CURRENT"
+        self.last_id = self.versions_dir / "LAST_ID"  # the last version id given
         self.audit_log = AuditLog(self.root / "audit.jsonl")
 
     # Reading -----------------------------------------------------------------
@@ -91,13 +93,20 @@ class KnowledgeStore(Store):
             yield
 
     def next_version_id(self) -> str:
+        """An id never given before, even to a version since discarded: a reader that still holds the discarded
+        version's Chroma directory open must not meet another version's units under the same path."""
         numbers = [0]
         if self.versions_dir.is_dir():
             for p in self.versions_dir.iterdir():
                 m = re.search(r"v(\d{4,})$", p.name)
                 if m:
                     numbers.append(int(m.group(1)))
-        return f"v{max(numbers) + 1:04d}"
+        with contextlib.suppress(OSError, ValueError):
+            numbers.append(int(self.last_id.read_text().strip()[1:]))
+        version = f"v{max(numbers) + 1:04d}"
+        self.versions_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(self.last_id, version + "\n")
+        return version
 
     def write_version(self, info: VersionInfo, units: Sequence[Unit], vectors: np.ndarray) -> None:
         """Write a complete version beside the others; it becomes visible only by the final rename."""
