@@ -20,9 +20,11 @@ held-out public-FAQ sets); the table gives their p50, resident memory, and how o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from advisor.documents import LANGUAGES, SUMMARY, DocumentMeta  # noqa: E402
 from advisor.passages import Unit, UnitKind  # noqa: E402
-from advisor.store import KnowledgeStore  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
+from advisor.store import KnowledgeStore, open_store  # noqa: E402
 from advisor.store.manifest import VersionInfo  # noqa: E402
 from advisor.store.snapshot import Snapshot  # noqa: E402
 from advisor.text import sentence_spans  # noqa: E402
@@ -120,7 +123,7 @@ def grow(base: Snapshot, size: int, dims: tuple[int, ...], seed: int = 7) -> tup
 
 
 # One serving process ------------------------------------------------------------------------------------------
-def serve_child(store: Path, mode: str, questions: Path, today: Path) -> None:
+def serve_child(store: Path, mode: str, questions: Path, today: Path, chroma: list[str] | None) -> None:
     """Load the store as `advisor serve` does and print one JSON line.
 
     mode "exact": score every unit; report load time and memory. Mode "index": ask Chroma's index for candidates;
@@ -130,10 +133,10 @@ def serve_child(store: Path, mode: str, questions: Path, today: Path) -> None:
     from advisor.answer import Advisor
     from advisor.embeddings import embedder_for
     from advisor.evaluate import read_cases
-    from advisor.settings import Settings
 
     exact = 10**12 if mode == "exact" else 0
-    settings = Settings(_env_file=None, store_dir=store, exact_search_units=exact)
+    server = {"chroma_url": chroma[0], "chroma_prefix": chroma[1], "chroma_timeout": 120.0} if chroma else {}
+    settings = Settings(_env_file=None, store_dir=store, exact_search_units=exact, **server)
     embedder = embedder_for(settings)
     embedder.embed(["warm-up"], query=True)
     advisor = Advisor(settings, embedder)
@@ -188,12 +191,51 @@ def asked(advisor, case) -> tuple[float, str | None, bool]:
     return ms, first.passage_id.rsplit("/", 1)[-1], any(collapse_space(e).lower() in text for e in case.expect_any)
 
 
-def measure(store: Path, mode: str, questions: Path, today: Path) -> dict:
+def measure(store: Path, mode: str, questions: Path, today: Path, chroma: list[str] | None) -> dict:
+    server = ["--chroma", *chroma] if chroma else []
     done = subprocess.run([sys.executable, __file__, "--serve", str(store), "--mode", mode, "--questions", str(questions),
-                           "--today", str(today)], capture_output=True, text=True, cwd=ROOT)
+                           "--today", str(today), *server], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"the {mode} server for {store} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def chroma_server(data: Path):
+    """`chroma run` on a free port of 127.0.0.1, its data in `data`; yields its URL."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    log = (data.parent / "chroma.log").open("w")
+    server = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
+                               "--path", str(data)], stdout=log, stderr=subprocess.STDOUT)
+    chroma_server.rss_mb = lambda: _rss_mb(server.pid)  # type: ignore[attr-defined]
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"`chroma run` did not start on {url} (see {log.name})")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def summary(row: dict) -> dict:
@@ -213,14 +255,16 @@ def main() -> int:
     parser.add_argument("--mode", choices=("exact", "index"), help=argparse.SUPPRESS)
     parser.add_argument("--questions", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--today", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma", nargs=2, metavar=("URL", "PREFIX"), help=argparse.SUPPRESS)
+    parser.add_argument("--server", action="store_true",
+                        help="keep each size in a `chroma run` on 127.0.0.1, as replicas of a shared store read it")
     args = parser.parse_args()
     if args.serve:
-        serve_child(args.serve, args.mode, args.questions, args.today)
+        serve_child(args.serve, args.mode, args.questions, args.today, args.chroma)
         return 0
 
     from advisor.embeddings import embedder_for
     from advisor.evaluate import read_cases
-    from advisor.settings import Settings
 
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp_name:
@@ -248,10 +292,15 @@ def main() -> int:
         print(f"Embedding throughput of {base.info.model}, passages: {texts_per_second:.1f} texts/s "
               f"(load average {load_average()})", flush=True)
 
+        chroma = contextlib.ExitStack()
+        url = chroma.enter_context(chroma_server(tmp / "chroma")) if args.server else None
         rows = []
         for size in sizes:
             info, units, vectors = grow(base, size, dims)
-            store = KnowledgeStore(tmp / f"store-{size}")
+            local = tmp / f"store-{size}"
+            where = [url, f"scale{size}"] if url else None
+            store = open_store(Settings(_env_file=None, store_dir=local, chroma_timeout=120.0,
+                                        **({"chroma_url": url, "chroma_prefix": f"scale{size}"} if url else {})))
             started = time.perf_counter()
             with store.lock():
                 store.write_version(info, units, vectors)
@@ -262,14 +311,17 @@ def main() -> int:
                    "vectors_mb": vectors.nbytes / 2**20, "write_s": write_seconds,
                    "embed_s_computed": synthetic / texts_per_second}
             for mode in ("exact", "index"):
-                row[mode] = measure(store.root, mode, questions, base_store)
+                row[mode] = measure(local, mode, questions, base_store, where)
+            if url:
+                row["chroma_server_rss_mb"] = chroma_server.rss_mb()
             pairs = list(zip(kinds, row["index"]["exact"]["first"], row["index"]["index"]["first"]))
             row["agree"] = sum(1 for _, a, b in pairs if a == b)
             row["questions"] = len(pairs)
             row["differ_not_covered"] = sum(1 for kind, a, b in pairs if a != b and kind == "abstain")
             print(f"  {size}x: {json.dumps(summary(row))}", flush=True)
             rows.append(row)
-            shutil.rmtree(store.root, ignore_errors=True)
+            shutil.rmtree(local, ignore_errors=True)
+        chroma.close()
 
         table = []
         for r in rows:
@@ -287,6 +339,9 @@ def main() -> int:
         print_table(["size", "documents", "passages", "units", "ingest: write s + embed (computed)", "load s ex/ix",
                      "p50 today", "p50 ms ex/ix", "ix / today", "RSS MB ex/ix", "peak MB ex/ix",
                      "same first passage (differing: not covered)", "hit@1 ex/ix", "declined ex/ix"], table)
+        for r in rows:
+            if "chroma_server_rss_mb" in r:
+                print(f"{r['size']}x: the Chroma server's RSS after serving it {r['chroma_server_rss_mb']:.0f} MB")
         if rows:
             print(f"\nbare query embedding, same run: {rows[-1]['index']['embed_ms']:.1f} ms a question; load average "
                   f"{load_average()}")
