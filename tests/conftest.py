@@ -14,6 +14,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from advisor.answer import Advisor  # noqa: E402
 from advisor.embeddings import make_embedder  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
+from bot.serve import Runtime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -75,3 +76,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def make_services(store_copy, tmp_path, embedder):
+    """The real Runtime over a copy of the built store, sharing the session's loaded model."""
+    made = []
+
+    def make(**overrides) -> Runtime:
+        services = Runtime(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)), embedder=embedder)
+        services.load()
+        made.append(services)
+        return services
+
+    yield make
+    for services in made:
+        services.journal.close()

@@ -9,10 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from advisor.settings import Settings
-from bot.serve import Runtime
 from bot.web import create_app
 
-from .conftest import make_settings
 from .deployment import DEPLOY, ENV_EXAMPLE, read_env_file, unit_service, write_env_file
 
 
@@ -58,19 +56,8 @@ async def _statuses(app, peer: str, forwarded_for: list[str]) -> list[int]:
 
 
 @pytest.fixture
-def runtime(store_copy, tmp_path, embedder):
-    made = []
-
-    def make(**overrides) -> Runtime:
-        services = Runtime(make_settings(tmp_path, store_dir=store_copy, web_rate_limit_per_minute=2, **overrides),
-                           embedder=embedder)
-        services.load()
-        made.append(services)
-        return services
-
-    yield make
-    for services in made:
-        services.journal.close()
+def runtime(make_services):
+    return lambda **overrides: make_services(web_rate_limit_per_minute=2, **overrides)
 
 
 async def test_behind_a_trusted_proxy_each_client_has_its_own_rate_limit(runtime):

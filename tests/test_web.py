@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from advisor.settings import Settings
 from advisor.store import KnowledgeStore
 from bot.ratelimit import RateLimiter
-from bot.serve import Runtime
 from bot.web import create_app
 from bot.web.admin import admin_tokens
 
@@ -25,22 +24,6 @@ ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "f
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
               "translation", "translation_language", "translation_note", "view_url"}
 TOKEN = "s3cret-token-for-the-tests"
-
-
-@pytest.fixture
-def make_services(store_copy, tmp_path, embedder):
-    """The real Runtime over a copy of the built store, sharing the session's loaded model."""
-    made = []
-
-    def make(**overrides) -> Runtime:
-        services = Runtime(make_settings(tmp_path, **({"store_dir": store_copy} | overrides)), embedder=embedder)
-        services.load()
-        made.append(services)
-        return services
-
-    yield make
-    for services in made:
-        services.journal.close()
 
 
 def client_for(services, address: str = "127.0.0.1") -> httpx.AsyncClient:
