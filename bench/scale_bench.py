@@ -44,7 +44,7 @@ from advisor.settings import Settings  # noqa: E402
 from advisor.store import KnowledgeStore, open_store  # noqa: E402
 from advisor.store.manifest import VersionInfo  # noqa: E402
 from advisor.store.snapshot import Snapshot  # noqa: E402
-from advisor.text import sentence_spans  # noqa: E402
+from advisor.text import collapse_space, sentence_spans  # noqa: E402
 
 QUESTION_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
                  ROOT / "eval" / "public-faq2.heldout.jsonl"]
@@ -179,8 +179,6 @@ def serve_child(store: Path, mode: str, questions: Path, today: Path, chroma: li
 def asked(advisor, case) -> tuple[float, str | None, bool]:
     """(milliseconds, the passage of today's knowledge the first quote is or was copied from, whether it holds an
     expected phrase) for one question; no quote: (ms, None, False)."""
-    from advisor.text import collapse_space
-
     started = time.perf_counter()
     answer = advisor.ask(case.question, case.lang)
     ms = (time.perf_counter() - started) * 1000
@@ -202,7 +200,7 @@ def measure(store: Path, mode: str, questions: Path, today: Path, chroma: list[s
 
 @contextlib.contextmanager
 def chroma_server(data: Path):
-    """`chroma run` on a free port of 127.0.0.1, its data in `data`; yields its URL."""
+    """`chroma run` on a free port of 127.0.0.1, its data in `data`; yields its URL and process id."""
     import httpx
 
     with socket.socket() as probe:
@@ -212,7 +210,6 @@ def chroma_server(data: Path):
     log = (data.parent / "chroma.log").open("w")
     server = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port", str(port),
                                "--path", str(data)], stdout=log, stderr=subprocess.STDOUT)
-    chroma_server.rss_mb = lambda: _rss_mb(server.pid)  # type: ignore[attr-defined]
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -224,7 +221,7 @@ def chroma_server(data: Path):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"`chroma run` did not start on {url} (see {log.name})")
             time.sleep(0.2)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(30)
@@ -293,7 +290,7 @@ def main() -> int:
               f"(load average {load_average()})", flush=True)
 
         chroma = contextlib.ExitStack()
-        url = chroma.enter_context(chroma_server(tmp / "chroma")) if args.server else None
+        url, server_pid = chroma.enter_context(chroma_server(tmp / "chroma")) if args.server else (None, 0)
         rows = []
         for size in sizes:
             info, units, vectors = grow(base, size, dims)
@@ -313,7 +310,7 @@ def main() -> int:
             for mode in ("exact", "index"):
                 row[mode] = measure(local, mode, questions, base_store, where)
             if url:
-                row["chroma_server_rss_mb"] = chroma_server.rss_mb()
+                row["chroma_server_rss_mb"] = _rss_mb(server_pid)
             pairs = list(zip(kinds, row["index"]["exact"]["first"], row["index"]["index"]["first"]))
             row["agree"] = sum(1 for _, a, b in pairs if a == b)
             row["questions"] = len(pairs)
