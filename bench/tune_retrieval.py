@@ -118,7 +118,7 @@ def evidence_rows(retriever: Retriever, rows: list[dict]) -> list[tuple[dict, in
             continue
         scores = r["table"] @ retriever.rank_weights
         top = np.argsort(-scores, kind="stable")[:8]
-        evidence = retriever._evidence(r["table"], scores, top, r["case"].lang)
+        evidence = retriever._evidence(r["table"], scores, top, r["case"].lang, int(top[0]))  # every passage: line = passage
         out.append((evidence, int(r["case"].kind == "answer"), bool(r["gold"][top[0]])))
     return out
 
