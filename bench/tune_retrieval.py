@@ -92,8 +92,10 @@ def collect(retriever: Retriever, cases: list[Case]) -> list[dict]:
     return rows
 
 
-def fit_rank(groups: list[list[dict]]) -> dict[str, float]:
-    """Pairwise logistic regression: an answering passage should outscore every other passage."""
+def fit_rank(groups: list[list[dict]], names: tuple[str, ...] = FEATURES) -> dict[str, float]:
+    """Pairwise logistic regression: an answering passage should outscore every other passage.
+
+    `names` names the columns of the rows' tables (the engine's FEATURES; ceiling_bench.py adds one)."""
     from sklearn.linear_model import LogisticRegression
 
     xs, ys, ws = [], [], []
@@ -107,7 +109,7 @@ def fit_rank(groups: list[list[dict]]) -> dict[str, float]:
     model = LogisticRegression(C=0.3, fit_intercept=False, max_iter=5000)
     model.fit(np.array(xs), np.array(ys), sample_weight=np.array(ws) * len(groups))
     coef = np.clip(model.coef_[0], 0, None)  # every signal may only add evidence
-    return {name: round(float(w / coef.sum()), 4) for name, w in zip(FEATURES, coef)}
+    return {name: round(float(w / coef.sum()), 4) for name, w in zip(names, coef)}
 
 
 def evidence_rows(retriever: Retriever, rows: list[dict]) -> list[tuple[dict, int, bool]]:

@@ -56,3 +56,15 @@ def test_the_ceiling_bounds_are_ordered(fitted):
     decision = ceiling_bench.decision_figures(tune_retrieval.evidence_rows(retriever, rows), retriever)
     assert decision["engine_right_at_80pct_declined"] <= decision["right_first_passage"]
     assert decision["oracle_right_at_80pct_declined"] <= decision["right_first_passage"]
+
+
+def test_a_seventh_signal_that_knows_the_answer_is_taken_up_by_the_cross_validated_fit(fitted):
+    _, rows = fitted
+    # the seventh column marks the answering passages: a ranking fitted with it must find them
+    marked = [{**r, "table": np.c_[r["table"], r["gold"].astype(float)]} for r in rows]
+    halves = {("shipped", "checks-a"): marked[::2], ("shipped", "checks-b"): marked[1::2]}
+    figures = ceiling_bench.late_interaction_figures(halves)
+    six = sum(right for right, _ in figures["six signals"].values())
+    seven = sum(right for right, _ in figures["six + late interaction"].values())
+    answerable = sum(total for _, total in figures["six signals"].values())
+    assert six < answerable and seven == answerable
