@@ -150,6 +150,20 @@ class _Matched:
         return self.options[entry] if entry >= 0 else None
 
 
+@dataclass(frozen=True)
+class Features:
+    """One question's signals: a line per passage scored, and what the ranking needs to explain itself."""
+
+    table: np.ndarray  # lines x FEATURES
+    query: Query
+    matched: _Matched  # per passage: the field (language) whose words it matched best
+    unit_sims: np.ndarray  # the multilingual similarity of every unit of the version (0 where not scored)
+    rows: np.ndarray | None = None  # each line's passage index; None: a line for every passage, in order
+
+    def passage(self, line: int) -> int:
+        return int(self.rows[line]) if self.rows is not None else line
+
+
 class Retriever:
     """Scores the passages of one knowledge version (all of them, or a large version's candidates); built once
     per version, then read-only but for the record of the store's index being out of reach."""
@@ -261,12 +275,9 @@ class Retriever:
         vectors = self.embedder.embed(questions, query=True)
         return [self._rank(q, language, v, limit) for q, v in zip(questions, vectors)]
 
-    def features(self, question: str, language: str, vector: np.ndarray, candidates_only: bool = False):
-        """(passages x FEATURES) signals for one question, plus what the ranking needs to explain itself.
-
-        The table has one line per passage; with `candidates_only`, in a version larger than
-        `exact_search_units`, one line per candidate instead, and `rows` (the last item) gives each line's
-        passage index (None: every passage, in order)."""
+    def features(self, question: str, language: str, vector: np.ndarray, candidates_only: bool = False) -> Features:
+        """The signals of every passage for one question; with `candidates_only`, in a version larger than
+        `exact_search_units`, of its candidates only (then `Features.rows` names each line's passage)."""
         query = self.query(question, language)
         lexical_all, matched = self._coverage(query)
         rows = self._candidates(vector, language, lexical_all) if candidates_only else None
@@ -303,10 +314,10 @@ class Retriever:
         lexical = lexical_all[rows] if rows is not None else lexical_all
         table = np.stack([passage, sentence, anything, en_doc, en_any, lexical], axis=1)
         if rows is None:
-            return table, query, matched, unit_sims, None
+            return Features(table, query, matched, unit_sims)
         full_sims = np.zeros(len(self.snapshot.units), dtype=np.float32)  # for the key sentence of a candidate
         full_sims[units] = unit_sims
-        return table, query, matched, full_sims, rows
+        return Features(table, query, matched, full_sims, rows)
 
     def _candidates(self, vector: np.ndarray, language: str, lexical: np.ndarray) -> np.ndarray | None:
         """The passages worth scoring in a large version (sorted indices), or None to score every passage."""
@@ -340,13 +351,13 @@ class Retriever:
         return np.array(sorted(found), dtype=np.int64)
 
     def _rank(self, question: str, language: str, vector: np.ndarray, limit: int) -> Ranking:
-        table, query, matched, unit_sims, rows = self.features(question, language, vector, candidates_only=True)
+        found = self.features(question, language, vector, candidates_only=True)
+        table = found.table
         scores = table @ self.rank_weights
         top = np.argsort(-scores, kind="stable")[:limit]
-        index = rows if rows is not None else np.arange(len(self.passages))  # table line -> passage
-        hits = [Hit(self.passages[index[i]], float(scores[i]), float(table[i, 2]), float(table[i, 5]),
-                    self._key_sentence(int(index[i]), matched, unit_sims)) for i in top]
-        evidence = self._evidence(table, scores, top, language, int(index[top[0]]))
+        hits = [Hit(self.passages[found.passage(i)], float(scores[i]), float(table[i, 2]), float(table[i, 5]),
+                    self._key_sentence(found.passage(i), found.matched, found.unit_sims)) for i in top]
+        evidence = self._evidence(table, scores, top, language, found.passage(int(top[0])))
         return Ranking(hits, evidence, self._confidence(evidence))
 
     def _evidence(self, table: np.ndarray, scores: np.ndarray, top: np.ndarray, language: str,
@@ -386,30 +397,15 @@ class Retriever:
             sims = matrix[:, part] @ vector[part]
             offset += dim
             if not is_multilingual(model):
-                floors = None if units is None else {  # the mean similarity is the similarity to the mean vector
-                    lang: float(mean[part] @ vector[part]) for lang, mean in self.language_means.items()}
-                sims = self._calibrate(sims, units, floors)
+                masks = {lang: mask if units is None else mask[units] for lang, mask in self.language_masks.items()
+                         if lang != CALIBRATION_EXEMPT}
+                # the floor is the mean similarity to the language's units; for candidates (only some of them),
+                # the similarity to their mean vector, which is the same number
+                floors = {lang: float(sims[mask].mean()) for lang, mask in masks.items()} if units is None else {
+                    lang: float(self.language_means[lang][part] @ vector[part]) for lang in masks}
+                sims = _calibrate(sims, masks, floors)
             rows.append(_rescale(model, sims))
         return np.stack(rows)
-
-    def _calibrate(self, sims: np.ndarray, units: np.ndarray | None = None,
-                   floors: dict[str, float] | None = None) -> np.ndarray:
-        """Put each language's similarities on the same floor (for English-only models).
-
-        An English model still embeds French and Dutch, but any two texts in those languages look
-        alike to it: the floor is the question's mean similarity to the units of that language,
-        which tells nothing about relevance, so it is subtracted (and the rest rescaled to 0..1).
-        """
-        out = sims.copy()
-        for language, mask in self.language_masks.items():
-            if language == CALIBRATION_EXEMPT:
-                continue
-            if units is not None:  # candidates only: the floor of all the language's units comes with them
-                mask = mask[units]
-            floor = floors[language] if floors is not None else float(sims[mask].mean())
-            if floor > 0:
-                out[mask] = (sims[mask] - floor) / (1 - floor)
-        return out
 
     def _coverage(self, query: Query) -> tuple[np.ndarray, _Matched]:
         """Share of the question's weight whose words, or their synonyms, the passage contains."""
@@ -452,6 +448,21 @@ class Retriever:
             if score > best_score:
                 best, best_score = i, score
         return best
+
+
+def _calibrate(sims: np.ndarray, masks: dict[str, np.ndarray], floors: dict[str, float]) -> np.ndarray:
+    """Put each language's similarities on the same floor (for English-only models).
+
+    An English model still embeds French and Dutch, but any two texts in those languages look alike to it:
+    the floor is the question's mean similarity to the units of that language, which tells nothing about
+    relevance, so it is subtracted (and the rest rescaled to 0..1).
+    """
+    out = sims.copy()
+    for language, mask in masks.items():
+        floor = floors[language]
+        if floor > 0:
+            out[mask] = (sims[mask] - floor) / (1 - floor)
+    return out
 
 
 # Where a model's similarities lie: e5 models put unrelated texts near 0.7, MiniLM near 0.

@@ -86,9 +86,9 @@ def collect(retriever: Retriever, cases: list[Case]) -> list[dict]:
     vectors = retriever.embedder.embed([c.question for c in cases], query=True)
     rows = []
     for case, vector in zip(cases, vectors):
-        table, query, *_ = retriever.features(case.question, case.lang, vector)
+        found = retriever.features(case.question, case.lang, vector)
         gold = np.array([any(_fold(e) in _fold(p.text) for e in case.expect_any) for p in retriever.passages])
-        rows.append({"case": case, "table": table, "gold": gold, "query": query})
+        rows.append({"case": case, "table": found.table, "gold": gold, "query": found.query})
     return rows
 
 

@@ -36,7 +36,7 @@ def scores(retriever: Retriever, cases) -> dict[tuple[str, str], float]:
     vectors = retriever.embedder.embed([c.question for c in cases], query=True)
     out = {}
     for case, vector in zip(cases, vectors):
-        table, *_ = retriever.features(case.question, case.lang, vector)
+        table = retriever.features(case.question, case.lang, vector).table
         for passage, score in zip(retriever.passages, table @ retriever.rank_weights):
             out[(case.id, passage.id)] = float(score)
     return out
