@@ -1,4 +1,4 @@
-"""The fitting that bench/tune_retrieval.py does, and the bounds bench/ceiling_bench.py reports, on the shipped checks."""
+"""The fitting that bench/tune_retrieval.py does, and the bounds bench/ceiling_bench.py reports."""
 from __future__ import annotations
 
 import sys
@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from advisor.evaluate import read_cases
+from advisor.evaluate import Case, read_cases
 from advisor.retrieve import EVIDENCE, FEATURES, Retriever
 from advisor.store import KnowledgeStore
 
@@ -25,46 +25,60 @@ def fitted(built_store, embedder):
     return retriever, rows
 
 
-def test_the_ranking_fit_gives_non_negative_weights_that_rank_the_checks(fitted):
-    retriever, rows = fitted
+def test_the_ranking_fit_ranks_most_checks_right(fitted):
+    _, rows = fitted
     weights = tune_retrieval.fit_rank([rows])
-    assert set(weights) == set(FEATURES)
-    assert min(weights.values()) >= 0 and sum(weights.values()) == pytest.approx(1, abs=1e-3)
-    answerable = [r for r in rows if r["case"].kind == "answer" and r["gold"].any()]
     w = np.array([weights[name] for name in FEATURES])
+    answerable = [r for r in rows if r["case"].kind == "answer" and r["gold"].any()]
     right = sum(bool(r["gold"][np.argmax(r["table"] @ w)]) for r in answerable)
     assert right >= 0.8 * len(answerable)
 
 
-def test_the_decision_fit_reads_every_evidence_and_separates_covered_from_uncovered(fitted):
+def test_the_decision_fit_separates_covered_from_uncovered_checks(fitted):
     retriever, rows = fitted
     evidence = tune_retrieval.evidence_rows(retriever, rows)
-    assert {name for name in EVIDENCE} <= set(evidence[0][0])
-    weights, intercept, threshold, confident, by_language = tune_retrieval.fit_evidence([evidence])
-    assert set(weights) == set(EVIDENCE)
-    assert 0.2 <= threshold <= confident < 1 and set(by_language) == {"en", "fr", "nl"}
+    weights, intercept, threshold, confident, _ = tune_retrieval.fit_evidence([evidence])
     z = np.array([intercept + sum(weights[n] * e[n] for n in EVIDENCE) for e, _, _ in evidence])
     covered = np.array([c for _, c, _ in evidence], dtype=bool)
     # more than nine pairs in ten: a covered check is more confident than an uncovered one
     assert (z[covered][:, None] > z[~covered][None, :]).mean() > 0.9
 
 
-def test_the_ceiling_bounds_are_ordered(fitted):
-    retriever, rows = fitted
-    figures = ceiling_bench.ranking_figures(rows, retriever.rank_weights.astype(float), np.random.default_rng(0))
-    assert figures["engine"] <= figures["oracle_weighting"] <= figures["per_question"] <= figures["answerable"]
-    decision = ceiling_bench.decision_figures(tune_retrieval.evidence_rows(retriever, rows), retriever)
-    assert decision["engine_right_at_80pct_declined"] <= decision["right_first_passage"]
-    assert decision["oracle_right_at_80pct_declined"] <= decision["right_first_passage"]
+def _question(gold: list[float], *others: list[float]) -> dict:
+    return {"case": Case("q", "en", "?", ("x",), "answer"), "table": np.array([gold, *others]),
+            "gold": np.array([True] + [False] * len(others))}
 
 
-def test_a_seventh_signal_that_knows_the_answer_is_taken_up_by_the_cross_validated_fit(fitted):
+def test_the_ranking_bounds_on_questions_with_known_answers():
+    rows = [
+        _question([0.2, 0.2], [0.5, 0.5]),  # outscored on both signals: no weighting helps
+        _question([0.6, 0.6], [1.0, 0.0], [0.0, 1.0]),  # first only with both signals weighed alike
+        _question([0.5, 0.5], [0.5, 0.5]),  # a tie is not first
+        _question([1.0, 0.0], [0.0, 2.0]),  # first when the first signal weighs more than 2/3 ...
+        _question([0.0, 1.0], [2.0, 0.0]),  # ... and this one when it weighs less than 1/3: never both
+    ]
+    figures = ceiling_bench.ranking_figures(rows, np.array([1.0, 0.0]))
+    assert (figures["engine"], figures["oracle_weighting"], figures["per_question"]) == (1, 1, 3)
+    assert figures["oracle_exact"]
+
+
+def test_the_decision_threshold_declines_exactly_eighty_percent_of_the_uncovered():
+    uncovered = np.arange(10) / 10  # 0.0 … 0.9: the threshold at 0.7 declines 8 of the 10
+    answered = np.array([0.65, 0.75, 0.95])
+    confidence = np.r_[uncovered, answered]
+    covered = np.r_[np.zeros(10), np.ones(3)]
+    right = covered == 1
+    assert ceiling_bench.quoted_at_target(confidence, covered, right) == 2
+
+
+def test_the_cross_validated_fit_learns_nothing_from_the_set_it_judges(fitted):
     _, rows = fitted
-    # the seventh column marks the answering passages: a ranking fitted with it must find them
-    marked = [{**r, "table": np.c_[r["table"], r["gold"].astype(float)]} for r in rows]
-    halves = {("shipped", "checks-a"): marked[::2], ("shipped", "checks-b"): marked[1::2]}
-    figures = ceiling_bench.late_interaction_figures(halves)
-    six = sum(right for right, _ in figures["six signals"].values())
-    seven = sum(right for right, _ in figures["six + late interaction"].values())
-    answerable = sum(total for _, total in figures["six signals"].values())
-    assert six < answerable and seven == answerable
+    marked = [{**r, "late": r["gold"].astype(float)} for r in rows]  # a seventh column that marks the answers
+    unmarked = [{**r, "late": np.zeros(len(r["gold"]))} for r in rows]
+    # marked in both halves: each half's fit, learnt on the other, finds every answer by the mark
+    both = ceiling_bench.late_interaction_figures({("shipped", "a"): marked[::2], ("shipped", "b"): marked[1::2]})
+    assert all(right == total for right, total in both["six + late interaction"].values())
+    # marked in half a only: judged by a fit learnt on half b alone, half a gains nothing from its mark
+    one = ceiling_bench.late_interaction_figures({("shipped", "a"): marked[::2], ("shipped", "b"): unmarked[1::2]})
+    assert one["six + late interaction"]["a"] == one["six signals"]["a"]
+    assert one["six signals"]["a"][0] < one["six signals"]["a"][1]
