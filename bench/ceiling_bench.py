@@ -214,10 +214,11 @@ def main() -> None:
     results, tuning = [], {}
     for config, settings in stores.items():
         retriever = Retriever(KnowledgeStore(settings.store_dir).load(), embedder)  # the fitted tuning
+        collected = {}
         for name, (part, cases) in sets.items():
             if not applies(config, name):
                 continue
-            rows = collect(retriever, cases)
+            rows = collected[name] = collect(retriever, cases)
             results.append({"knowledge": config, "set": name, "part": part,
                             **ranking_figures(rows, retriever.rank_weights.astype(float)),
                             **decision_figures(evidence_rows(retriever, rows), retriever)})
@@ -227,8 +228,7 @@ def main() -> None:
                         else np.zeros(len(retriever.passages))
                 tuning[(config, name)] = rows
         if applies(config, "public-faq.heldout"):  # the two public-FAQ held-out halves together, as the target counts them
-            rows = [r for name in ("public-faq.heldout", "public-faq2.heldout")
-                    for r in collect(retriever, sets[name][1])]
+            rows = [*collected["public-faq.heldout"], *collected["public-faq2.heldout"]]
             results.append({"knowledge": config, "set": "public-faq*.heldout", "part": "heldout",
                             **ranking_figures(rows, retriever.rank_weights.astype(float)),
                             **decision_figures(evidence_rows(retriever, rows), retriever)})
