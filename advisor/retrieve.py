@@ -401,8 +401,10 @@ class Retriever:
                          if lang != CALIBRATION_EXEMPT}
                 # the floor is the mean similarity to the language's units; for candidates (only some of them),
                 # the similarity to their mean vector, which is the same number
-                floors = {lang: float(sims[mask].mean()) for lang, mask in masks.items()} if units is None else {
-                    lang: float(self.language_means[lang][part] @ vector[part]) for lang in masks}
+                if units is None:
+                    floors = {lang: float(sims[mask].mean()) for lang, mask in masks.items()}
+                else:
+                    floors = {lang: float(self.language_means[lang][part] @ vector[part]) for lang in masks}
                 sims = _calibrate(sims, masks, floors)
             rows.append(_rescale(model, sims))
         return np.stack(rows)

@@ -88,7 +88,7 @@ def collect(retriever: Retriever, cases: list[Case]) -> list[dict]:
     for case, vector in zip(cases, vectors):
         found = retriever.features(case.question, case.lang, vector)
         gold = np.array([any(_fold(e) in _fold(p.text) for e in case.expect_any) for p in retriever.passages])
-        rows.append({"case": case, "table": found.table, "gold": gold, "query": found.query})
+        rows.append({"case": case, "table": found.table, "gold": gold})
     return rows
 
 
