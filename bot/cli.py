@@ -1,4 +1,4 @@
-"""The `advisor` command: ingest, ask, chat, eval, serve, versions, rollback, audit."""
+"""The `advisor` command: ingest, ask, chat, eval, serve, sources, versions, remove, rollback, audit."""
 from __future__ import annotations
 
 import argparse
@@ -33,8 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", type=Path, help="knowledge store directory (default: ADVISOR_STORE_DIR or var/store)")
         return p
 
-    p = command("ingest", "Index documents into a new knowledge version and publish it if its checks pass.")
+    p = command("ingest", "Add documents to the serving knowledge (or replace those of the same name) in a new version, "
+                          "published if its checks pass. Nothing is removed: see `advisor remove`.")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: ADVISOR_KNOWLEDGE_DIR or knowledge/)")
+    p.add_argument("--exact", action="store_true",
+                   help="build from exactly these paths, removing every other document (the report names them)")
     p.add_argument("--force", action="store_true", help="rebuild and publish even if nothing changed or a check regressed")
     p.add_argument("--no-checks", action="store_true", help="publish without running the regression checks")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another ingestion to finish")
@@ -57,8 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("versions", "List the knowledge versions; the serving one is marked.")
     p.add_argument("--json", action="store_true")
-    p = command("rollback", "Publish an earlier version (default: the one before the serving version).")
-    p.add_argument("version", nargs="?")
+    p = command("remove", "Take documents out of the knowledge (with their translations and attached questions) in a "
+                          "new version, published if its checks pass; their files go to the store's trash.")
+    p.add_argument("names", nargs="+", help="document names as `advisor sources --json` gives them, e.g. guidance/a.md")
+    p.add_argument("--force", action="store_true", help="publish even if a check regressed (recorded as forced)")
+    p = command("rollback", "Serve the version that served before the serving one (or --to VERSION).")
+    p.add_argument("version", nargs="?", help="the version to serve (same as --to)")
+    p.add_argument("--to", dest="to", metavar="VERSION", help="the version to serve")
     p = command("audit", "Print the audit log of ingestions, publishes and rollbacks.")
     p.add_argument("--json", action="store_true")
     return parser
@@ -102,13 +110,30 @@ def run_ingest(settings: Settings, args) -> int:
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
+    if args.exact and not args.paths:
+        raise AdvisorError("--exact builds from exactly the paths given: name them (e.g. `advisor ingest --exact knowledge`).")
     embedder = embedder_for(settings, threads=0)
     report = ingest(
-        settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
+        settings, args.paths or None, embedder, exact=args.exact, force=args.force, progress=sys.stderr.isatty(),
         gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
     )
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.summary())
+    return _print_report(report, args.json)
+
+
+def _print_report(report, as_json: bool) -> int:
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.summary())
     return 0 if (report.published or report.version is None and not report.failed) else 1
+
+
+def run_remove(settings: Settings, args) -> int:
+    from advisor.store import who
+    from ingest.service import KnowledgeAdmin
+
+    admin = KnowledgeAdmin(settings, embedder_for(settings, threads=0))
+    status = 0
+    for name in args.names:
+        status = max(status, _print_report(admin.remove_document(name, who(), force=args.force), False))
+    return status
 
 
 def run_ask(settings: Settings, args) -> int:
@@ -218,7 +243,9 @@ def run_rollback(settings: Settings, args) -> int:
     from advisor.store import who
     from ingest.service import KnowledgeAdmin
 
-    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.version, who())
+    if args.version and args.to and args.version != args.to:
+        raise AdvisorError(f"Two versions named: {args.version} and --to {args.to}; name one.")
+    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who())
     print(f"Now serving knowledge version {target}.")
     return 0
 
@@ -253,7 +280,9 @@ def audit_table(entries: list[dict], width: int = 60) -> str:
 def _audit_details(entry: dict) -> list[str]:
     """The facts of an entry worth a glance: what changed, what failed, what the checks said, why."""
     details = []
-    for key in ("added", "changed", "removed", "failed"):
+    if entry.get("change"):
+        details.append(str(entry["change"]))
+    for key in ("added", "changed", "removed", "kept", "failed", "restored", "trashed"):
         if entry.get(key):
             details.append(f"{len(entry[key])} {key}")
     if entry.get("document"):
@@ -272,7 +301,7 @@ def _audit_details(entry: dict) -> list[str]:
 
 COMMANDS = {
     "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve,
-    "sources": run_sources, "versions": run_versions, "rollback": run_rollback, "audit": run_audit,
+    "sources": run_sources, "versions": run_versions, "remove": run_remove, "rollback": run_rollback, "audit": run_audit,
 }
 
 if __name__ == "__main__":
