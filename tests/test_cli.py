@@ -100,9 +100,31 @@ def test_eval_json_has_the_documented_keys(advisor, store, tmp_path):
 def test_versions_rollback_and_audit(advisor, store_copy):
     assert "*" in advisor("versions", "--store", str(store_copy)).stdout
     result = advisor("rollback", "--store", str(store_copy))
-    assert result.returncode == 1 and "no earlier knowledge version" in result.stderr
+    assert result.returncode == 1 and "no earlier served version" in result.stderr
     audit = advisor("audit", "--store", str(store_copy))
     assert "publish" in audit.stdout
+
+
+@pytest.mark.slow
+def test_ingest_adds_one_file_remove_takes_it_out_and_rollback_goes_back(advisor, store_copy, tmp_path):
+    import shutil
+
+    knowledge = shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    env = {"ADVISOR_KNOWLEDGE_DIR": str(knowledge)}
+    memo = tmp_path / "memo.md"
+    memo.write_text("---\ntitle: Memo\nissuer: Test\ndate: 2026-11-01\n---\n# Memo\n\n"
+                    "Guest lecturers from Russia register with the faculty secretariat before their visit.\n")
+    store = ("--store", str(store_copy))
+    added = advisor("ingest", str(memo), *store, env_extra=env)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "Documents: 11 (1 added, 0 changed, 0 removed)" in added.stdout and "Checks: 0/" not in added.stdout
+    assert "Checks: none ran" not in added.stdout and not (knowledge / "memo.md").exists()
+    removed = advisor("remove", "memo.md", *store, env_extra=env)
+    assert removed.returncode == 0 and "Removed: memo.md" in removed.stdout, removed.stdout + removed.stderr
+    assert advisor("rollback", *store, env_extra=env).stdout == "Now serving knowledge version v0002.\n"
+    assert advisor("rollback", "--to", "v0001", *store, env_extra=env).stdout == "Now serving knowledge version v0001.\n"
+    audit = advisor("audit", *store).stdout
+    assert "remove memo.md" in audit and audit.count("rollback") == 2
 
 
 def test_a_bad_setting_is_named_with_its_value(advisor, tmp_path):
