@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
-from .documents import LANGUAGES, OFFICIAL, DocumentMeta
+from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
@@ -22,6 +22,7 @@ from .text import (
     is_follow_up,
     is_supported_language,
     question_parts,
+    shorten,
     small_talk,
     small_talk_language,
     without_markup,
@@ -45,6 +46,10 @@ class Quote:
     translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
     translation_language: str | None = None
     translation_note: str | None = None  # the translation's own note: unofficial, and which text governs
+
+    def view_url(self, base_url: str = "") -> str:
+        """Where the quote can be read in its document on the web server, its translation beside it if it has one."""
+        return view_url(self.document, self.passage_id, self.translation_language if self.translation else None, base_url)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -197,7 +202,7 @@ class Advisor:
         words, context = without_markup(text), ""
         if previous and is_follow_up(words):
             earlier = without_markup(collapse_space(previous))[: self.settings.max_question_chars]
-            words, context = f"{earlier} {words}", t(language, "context", previous=_shorten(earlier, 120))
+            words, context = f"{earlier} {words}", t(language, "context", previous=shorten(earlier, 120))
         parts = question_parts(words, language)
         limit = max(8, self.settings.max_quotes * 3)
         rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
@@ -295,10 +300,6 @@ def _unique(hits: list[Hit]) -> list[Hit]:
             seen.add(hit.passage.id)
             unique.append(hit)
     return unique
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_line(quote: Quote, language: str) -> str:

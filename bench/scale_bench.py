@@ -34,12 +34,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, load_average, print_table  # sets the offline environment first
 
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
 
+# isort: split
 from advisor.documents import LANGUAGES, SUMMARY, DocumentMeta  # noqa: E402
-from advisor.passages import Unit, UnitKind  # noqa: E402
+from advisor.passages import PassagePlace, SentenceSpan, Unit, UnitKind  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from advisor.store import KnowledgeStore, open_store  # noqa: E402
 from advisor.store.manifest import VersionInfo  # noqa: E402
@@ -106,13 +107,12 @@ def grow(base: Snapshot, size: int, dims: tuple[int, ...], seed: int = 7) -> tup
                     text = " ".join(text[s:e] for s, e in spans)
                     spans = sentence_spans(text)
                 pid = f"{slug}/{passage.id}"
-                units.append(Unit(f"{pid}:p", pid, UnitKind.PASSAGE, language, text, {
-                    "document": path, "heading": passage.heading, "position": passage.position,
-                    "paragraph": passage.paragraph, "sentences": json.dumps([list(s) for s in spans])}))
+                units.append(Unit(f"{pid}:p", pid, UnitKind.PASSAGE, language, text,
+                                  PassagePlace(path, passage.heading, passage.position, passage.paragraph, tuple(spans))))
                 new_vectors.append(near(source, 0.3))
                 if len(spans) > 1:
                     for i, (s, e) in enumerate(spans):
-                        units.append(Unit(f"{pid}:s{i}", pid, UnitKind.SENTENCE, language, text[s:e], {"start": s, "end": e}))
+                        units.append(Unit(f"{pid}:s{i}", pid, UnitKind.SENTENCE, language, text[s:e], SentenceSpan(s, e)))
                         own = by_id.get(f"{passage.id}:s{i}") if not translated else None
                         new_vectors.append(near(own if own is not None else source, 0.4))
     if new_vectors:
@@ -342,10 +342,7 @@ def main() -> int:
         if rows:
             print(f"\nbare query embedding, same run: {rows[-1]['index']['embed_ms']:.1f} ms a question; load average "
                   f"{load_average()}")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"load_average": load_average(), "texts_per_second": texts_per_second,
-                                        "rows": [summary(r) for r in rows]},
-                                       indent=1), encoding="utf-8")
+        write_results(args.out, {"texts_per_second": texts_per_second, "rows": [summary(r) for r in rows]})
         print(f"written to {args.out}")
     return 0
 
