@@ -2,8 +2,8 @@
 
 Run from the project root:  .venv/bin/python bench/answer_bench.py
 Knowledge: the shipped knowledge/, its documents alone (no attached questions, synonyms or translations) and the
-seed communiqué alone. Questions: eval/*.jsonl (tuning and held-out parts), ../shared/eval/dev.jsonl and
-knowledge/checks.jsonl. Prints the tables and writes bench/results/answer_bench.json.
+communiqué alone. Questions: eval/*.jsonl (tuning and held-out parts) and knowledge/checks.jsonl (bench/fitting.py).
+Prints the tables and writes bench/results/answer_bench.json.
 """
 from __future__ import annotations
 

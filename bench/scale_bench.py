@@ -11,7 +11,7 @@ The ingestion time at each size is therefore the measured store write plus the e
 throughput of the real models measured in the same run (on synthetic texts), and is labelled so.
 
 Each size is served twice, each time in a fresh process: scoring every unit (exact) and asking Chroma's own
-nearest-neighbour index for candidates (index). Both answer the same questions (../shared/eval/dev.jsonl and the
+nearest-neighbour index for candidates (index). Both answer the same questions (the held-out communiqué and
 held-out public-FAQ sets); the table gives their p50, resident memory, and how often their first quotes agree.
 
     python bench/scale_bench.py                                   # 1, 10, 100, 300 x; builds the 1x store first
@@ -47,7 +47,7 @@ from advisor.store.manifest import VersionInfo  # noqa: E402
 from advisor.store.snapshot import Snapshot  # noqa: E402
 from advisor.text import collapse_space, sentence_spans  # noqa: E402
 
-QUESTION_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
+QUESTION_SETS = [ROOT / "eval" / "communique.heldout.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
                  ROOT / "eval" / "public-faq2.heldout.jsonl"]
 PLACES = {"en": ["Northfield", "Eastbrook", "Kingsmere", "Ashford", "Lowland", "Riverside", "Harbour", "Westgate"],
           "fr": ["Montclair", "Valmont", "Beaurivage", "Saint-Aubin", "Hautefort", "Clairbois", "Rochemont", "Belval"],
@@ -273,8 +273,7 @@ def main() -> int:
                             "--no-checks"], check=True, cwd=ROOT)
         base = KnowledgeStore(base_store).load()
         questions = tmp / "questions.jsonl"
-        questions.write_text("".join(Path(p).read_text(encoding="utf-8") for p in QUESTION_SETS if Path(p).is_file()),
-                             encoding="utf-8")
+        questions.write_text("".join(Path(p).read_text(encoding="utf-8") for p in QUESTION_SETS), encoding="utf-8")
 
         kinds = [case.kind for case in read_cases(questions)]
         embedder = embedder_for(Settings(_env_file=None, store_dir=tmp / "unused"))

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("chat", "Ask questions in the terminal.")
     p.add_argument("--lang", choices=LANGUAGES)
 
-    p = command("eval", "Score retrieval on a question set (see shared/eval/README.md for the format).")
+    p = command("eval", "Score retrieval on a question set (its format: docs/question-sets.md).")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
 

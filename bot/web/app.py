@@ -100,7 +100,26 @@ def create_app(services: Services) -> FastAPI:
             body["degraded"] = " ".join(problems)
         return JSONResponse(body)
 
-    # Pages -------------------------------------------------------------------------------------------
+    add_pages(app, services)
+    if tokens:
+        add_admin_routes(app, services, tokens)
+    install_error_handlers(app)
+    # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
+    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       limiter=RateLimiter(settings.web_rate_limit_per_minute),
+                       admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+    return app
+
+
+def add_pages(app: FastAPI, services: Services) -> None:
+    """The demo page, the widget script, the document viewer and their style sheets."""
+    settings = services.settings
+
     @app.get("/", include_in_schema=False)
     async def demo(lang: str = "en") -> HTMLResponse:
         return HTMLResponse(demo_page(lang if lang in LANGUAGES else "en"))
@@ -130,20 +149,6 @@ def create_app(services: Services) -> FastAPI:
     @app.get("/demo.css", include_in_schema=False)
     async def demo_css() -> Response:
         return Response(static_file("demo.css"), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
-
-    if tokens:
-        add_admin_routes(app, services, tokens)
-    install_error_handlers(app)
-    # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
-    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
-                       limiter=RateLimiter(settings.web_rate_limit_per_minute),
-                       admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"], max_age=600)
-    app.add_middleware(SecurityHeaders)
-    if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
-    return app
 
 
 def static_file(name: str) -> bytes:
