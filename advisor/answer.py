@@ -10,7 +10,7 @@ from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .retrieve import Hit, Ranking, Retriever, Tuning
+from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
 from .strings import t
@@ -27,6 +27,7 @@ from .text import (
     small_talk_language,
     without_markup,
 )
+from .tuning import Tuning
 
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 

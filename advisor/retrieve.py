@@ -27,9 +27,7 @@ from .lexical import LexicalIndex, Matched, Query
 from .passages import Passage, SentenceSpan, UnitKind
 from .settings import default
 from .store import Snapshot
-from .tuning import DEFAULT_RANK, TUNING_FILE, Tuning
-
-__all__ = ["DEFAULT_RANK", "FEATURES", "TUNING_FILE", "Features", "Hit", "Query", "Ranking", "Retriever", "Tuning"]
+from .tuning import DEFAULT_RANK, Tuning
 
 CALIBRATION_EXEMPT = "en"  # the language an English-only model was trained on
 LEXICAL_CANDIDATES = 30  # and how many passages with the most of the question's words join them
