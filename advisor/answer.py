@@ -6,11 +6,11 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
-from .documents import LANGUAGES, OFFICIAL, DocumentMeta
+from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .retrieve import Hit, Ranking, Retriever, Tuning
+from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
 from .strings import t
@@ -22,10 +22,12 @@ from .text import (
     is_follow_up,
     is_supported_language,
     question_parts,
+    shorten,
     small_talk,
     small_talk_language,
     without_markup,
 )
+from .tuning import Tuning
 
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
@@ -45,6 +47,10 @@ class Quote:
     translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
     translation_language: str | None = None
     translation_note: str | None = None  # the translation's own note: unofficial, and which text governs
+
+    def view_url(self, base_url: str = "") -> str:
+        """Where the quote can be read in its document on the web server, its translation beside it if it has one."""
+        return view_url(self.document, self.passage_id, self.translation_language if self.translation else None, base_url)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -197,7 +203,7 @@ class Advisor:
         words, context = without_markup(text), ""
         if previous and is_follow_up(words):
             earlier = without_markup(collapse_space(previous))[: self.settings.max_question_chars]
-            words, context = f"{earlier} {words}", t(language, "context", previous=_shorten(earlier, 120))
+            words, context = f"{earlier} {words}", t(language, "context", previous=shorten(earlier, 120))
         parts = question_parts(words, language)
         limit = max(8, self.settings.max_quotes * 3)
         rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
@@ -295,10 +301,6 @@ def _unique(hits: list[Hit]) -> list[Hit]:
             seen.add(hit.passage.id)
             unique.append(hit)
     return unique
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_line(quote: Quote, language: str) -> str:

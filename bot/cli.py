@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
+from advisor.documents import LANGUAGES
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
@@ -45,13 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ask", "Answer one question (or one a line from standard input with '-').")
     p.add_argument("question", help="the question, or '-' to read one a line from standard input")
-    p.add_argument("--lang", choices=["en", "fr", "nl"], help="the asker's language (default: detected)")
+    p.add_argument("--lang", choices=LANGUAGES, help="the asker's language (default: detected)")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
 
     p = command("chat", "Ask questions in the terminal.")
-    p.add_argument("--lang", choices=["en", "fr", "nl"])
+    p.add_argument("--lang", choices=LANGUAGES)
 
-    p = command("eval", "Score retrieval on a question set (see shared/eval/README.md for the format).")
+    p = command("eval", "Score retrieval on a question set (its format: docs/question-sets.md).")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
 

@@ -172,3 +172,11 @@ def test_a_follow_up_leans_on_the_question_before_it(advisor):
     assert not alone.quotes or alone.quotes[0].passage_id != first.quotes[0].passage_id
     independent = advisor.ask("Can Russian students still enrol?", previous="Can I attend a conference in Russia?")
     assert independent.quotes[0].passage_id == advisor.ask("Can Russian students still enrol?").quotes[0].passage_id
+
+
+def test_every_door_links_a_passage_to_its_place_the_same_way():
+    from advisor.documents import view_url
+
+    assert view_url("guidance/visits abroad.md", "0f3a-1") == "/documents/guidance/visits%20abroad.md#0f3a-1"
+    assert (view_url("guidance/a.md", "0f3a", "fr", "https://advisor.example.org/")
+            == "https://advisor.example.org/documents/guidance/a.md?lang=fr#0f3a")  # the French translation beside it

@@ -18,8 +18,10 @@ from advisor.documents import DocumentMeta
 from advisor.errors import AdvisorError, QuestionError
 from advisor.journal import Recorded
 from advisor.passages import Passage
-from advisor.strings import EXAMPLES, t
+from advisor.strings import t
+from advisor.text import shorten
 
+from ..strings import EXAMPLES
 from .access import admin_only
 from .context import reply, services_of, typing_shown
 from .render import render_answer, render_passage, render_sources, split_html, t_plain, ui, user_language
@@ -239,7 +241,7 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, ui(language, "no_gaps"))
         return
     lines = [ui(language, "gaps")] + [
-        f"• {escape(r['time'][:16])} [{escape(r['language'])}] {escape(_shorten(r['question'], 300))}" for r in rows]
+        f"• {escape(r['time'][:16])} [{escape(r['language'])}] {escape(shorten(r['question'], 300))}" for r in rows]
     await reply(update, split_html("\n".join(lines)))
 
 
@@ -308,7 +310,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = "unavailable" if isinstance(error, AdvisorError) else "error"
     with contextlib.suppress(TelegramError):
         await update.effective_chat.send_message(ui(user_language(update.effective_user), key))
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -16,15 +15,17 @@ from starlette.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from advisor.conversation import ask_in
-from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta
+from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta, Language
 from advisor.passages import Passage
-from advisor.strings import EXAMPLES, WIDGET, t
+from advisor.strings import t
 
 from ..ratelimit import RateLimiter
 from ..services import Services
+from ..strings import EXAMPLES
 from .admin import add_admin_routes, admin_tokens
 from .errors import CHANNEL, install_error_handlers, require_json
 from .security import RequestLimits, SecurityHeaders
+from .strings import WIDGET
 
 STATIC = Path(__file__).parent / "static"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
@@ -34,13 +35,13 @@ _STRINGS_SLOT, _LIMIT_SLOT = "/*STRINGS*/null", "/*LIMIT*/1000"
 # Request bodies -------------------------------------------------------------------------------
 class AskRequest(BaseModel):
     question: str = Field(description="The researcher's question, in English, French or Dutch.")
-    lang: Literal["en", "fr", "nl"] | None = Field(None, description="The asker's language; detected when absent.")
+    lang: Language | None = Field(None, description="The asker's language; detected when absent.")
     conversation: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description=(
         "The conversation id returned with the previous answer; a follow-up is read with the earlier turns. "
         "Unknown or expired: a new conversation starts (and its id is returned)."))
-    previous: str | None = Field(None, max_length=1000, description=(
+    previous: str | None = Field(None, description=(
         "The question asked just before, for follow-ups: for clients without a conversation id; "
-        "the conversation's own turns come first."))
+        "the conversation's own turns come first. At most as long as a question (ADVISOR_MAX_QUESTION_CHARS)."))
 
 
 class FeedbackRequest(BaseModel):
@@ -59,15 +60,16 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/ask", dependencies=[Depends(require_json)], tags=["ask"])
     def ask(body: AskRequest) -> dict:
         """Answer with verbatim quotes and their sources, or say the guidance is silent."""
+        if body.previous and len(body.previous) > settings.max_question_chars:
+            raise HTTPException(422, f"previous: at most {settings.max_question_chars} characters, got {len(body.previous)}.")
         conversations = services.conversations
         key = body.conversation if body.conversation and conversations.is_open(body.conversation) else conversations.start()
         earlier = body.previous if body.previous and not conversations.turns(key) else None
         answer, _ = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
         reply = answer.to_dict() | {"conversation": key}
-        for quote in reply["quotes"]:  # where the quote can be read in its document, on this server
-            beside = f"?lang={answer.language}" if quote.get("translation") else ""  # with its translation beside it
-            quote["view_url"] = f"/documents/{quote_path(quote['document'])}{beside}#{quote['passage_id']}"
+        for quote, quoted in zip(reply["quotes"], answer.quotes):  # where the quote can be read in its document, here
+            quote["view_url"] = quoted.view_url()
         return reply | {"question_id": recorded.question_id if recorded else None,
                         "feedback_token": recorded.feedback_token if recorded else None}
 
@@ -98,10 +100,29 @@ def create_app(services: Services) -> FastAPI:
             body["degraded"] = " ".join(problems)
         return JSONResponse(body)
 
-    # Pages -------------------------------------------------------------------------------------------
+    add_pages(app, services)
+    if tokens:
+        add_admin_routes(app, services, tokens)
+    install_error_handlers(app)
+    # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
+    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       limiter=RateLimiter(settings.web_rate_limit_per_minute),
+                       admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
+    return app
+
+
+def add_pages(app: FastAPI, services: Services) -> None:
+    """The demo page, the widget script, the document viewer and their style sheets."""
+    settings = services.settings
+
     @app.get("/", include_in_schema=False)
     async def demo(lang: str = "en") -> HTMLResponse:
-        return HTMLResponse(demo_page(lang if lang in ("en", "fr", "nl") else "en"))
+        return HTMLResponse(demo_page(lang if lang in LANGUAGES else "en"))
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> Response:
@@ -128,20 +149,6 @@ def create_app(services: Services) -> FastAPI:
     @app.get("/demo.css", include_in_schema=False)
     async def demo_css() -> Response:
         return Response(static_file("demo.css"), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
-
-    if tokens:
-        add_admin_routes(app, services, tokens)
-    install_error_handlers(app)
-    # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
-    app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
-                       limiter=RateLimiter(settings.web_rate_limit_per_minute),
-                       admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"], max_age=600)
-    app.add_middleware(SecurityHeaders)
-    if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
-    return app
 
 
 def static_file(name: str) -> bytes:
@@ -180,10 +187,6 @@ def document_page(meta: DocumentMeta, passages: list[Passage], reader: str | Non
             f'<title>{escape(meta.title)}</title><link rel="stylesheet" href="/document.css"></head><body><main>'
             f'<h1>{escape(meta.title)}</h1><p class="meta">{details}</p>{original}{note}{"".join(body)}'
             "</main></body></html>")
-
-
-def quote_path(document: str) -> str:
-    return urllib.parse.quote(document, safe="/")
 
 
 @cache
