@@ -65,6 +65,14 @@ def test_guidance_translations_say_they_are_unofficial_and_that_the_english_text
         assert translation.note.startswith(in_note) and translation.note.endswith(governs), translation.path
 
 
+def test_every_translation_into_a_language_carries_the_same_note():
+    """A reader comparing two quotes sees one wording of "unofficial; which text governs" per language."""
+    notes: dict[str, set[str]] = {}
+    for translation in _translation_files():
+        notes.setdefault(translation.language, set()).add(translation.note)
+    assert set(notes) == {"fr", "nl"} and all(len(wordings) == 1 for wordings in notes.values()), notes
+
+
 def test_translations_keep_the_figures_and_the_names_of_their_original(shipped):
     _, snapshot = shipped
     checked = 0

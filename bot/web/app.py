@@ -23,8 +23,9 @@ from advisor.strings import EXAMPLES, WIDGET, t
 from ..ratelimit import RateLimiter
 from ..services import Services
 from .admin import add_admin_routes, admin_tokens
+from .apidocs import api_page
 from .errors import CHANNEL, install_error_handlers, require_json
-from .security import RequestLimits, SecurityHeaders
+from .security import RefusedOrigins, RequestLimits, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 ANONYMOUS = "anonymous"  # the web channel does not record who asked: no IP addresses in the journal
@@ -47,12 +48,15 @@ class FeedbackRequest(BaseModel):
     question_id: int = Field(ge=1, description="The question_id returned with the answer.")
     feedback_token: str = Field(min_length=1, max_length=64, description="The feedback_token returned with the answer.")
     rating: Literal[1, -1] = Field(description="1 helpful, -1 not helpful.")
+    comment: str | None = Field(None, max_length=1000, description=(
+        "What was missing or wrong, in the asker's words (optional); sent again with the vote, it replaces the first."))
 
 
 def create_app(services: Services) -> FastAPI:
     """Build the web app over `services` (settings, advisor, journal, admin, ready); serving it is separate."""
     settings = services.settings
-    app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.")
+    app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.",
+                  docs_url=None, redoc_url=None)  # /docs is our own page: FastAPI's loads its scripts from a CDN
     tokens = admin_tokens(settings)
 
     # Asking ----------------------------------------------------------------------------------------
@@ -79,7 +83,8 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/feedback", dependencies=[Depends(require_json)], tags=["ask"])
     def feedback(body: FeedbackRequest) -> dict:
         """Record whether an answer helped."""
-        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token):
+        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token,
+                                              comment=(body.comment or "").strip() or None):
             raise HTTPException(404, f"There is no question {body.question_id} with that feedback token to rate.")
         return {"ok": True}
 
@@ -120,6 +125,10 @@ def create_app(services: Services) -> FastAPI:
         note = services.advisor.translation_note(path, reader) if reader else None
         return HTMLResponse(document_page(meta, passages, reader, note))
 
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(api_page(app.openapi()))
+
     @app.get("/document.css", include_in_schema=False)
     async def document_css() -> Response:
         return Response(static_file("document.css"), media_type="text/css; charset=utf-8",
@@ -138,6 +147,7 @@ def create_app(services: Services) -> FastAPI:
                        admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(RefusedOrigins, allowed=settings.cors_origin_list)
     app.add_middleware(SecurityHeaders)
     if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
