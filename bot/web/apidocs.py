@@ -32,16 +32,16 @@ def _operation(schema: dict, method: str, path: str, operation: dict) -> str:
         parts.append(f"<p>{escape(words)}</p>")
     parameters = operation.get("parameters") or []
     if parameters:
-        rows = [(p.get("name", ""), p.get("in", ""), _type(schema, p.get("schema", {})), p.get("required", False),
-                 p.get("description", "")) for p in parameters]
-        parts.append(_table(("parameter", "in", "type", "required", "meaning"), rows))
+        parts.append(_table(("parameter", "in", "type", "required", "meaning"),
+                            [(p.get("name", ""), p.get("in", ""), _type(schema, p.get("schema", {})), p.get("required", False),
+                              p.get("description", "")) for p in parameters]))
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if body:
         model = _resolve(schema, body)
         required = set(model.get("required", []))
-        rows = [(name, _type(schema, field), name in required, field.get("description", ""))
-                for name, field in model.get("properties", {}).items()]
-        parts.append("<p>JSON body:</p>" + _table(("field", "type", "required", "meaning"), rows))
+        parts.append("<p>JSON body:</p>" + _table(("field", "type", "required", "meaning"),
+                                                  [(name, _type(schema, field), name in required, field.get("description", ""))
+                                                   for name, field in model.get("properties", {}).items()]))
     responses = operation.get("responses", {})
     if responses:
         listed = ", ".join(f"{escape(code)} {escape(r.get('description', ''))}" for code, r in responses.items())
@@ -49,7 +49,7 @@ def _operation(schema: dict, method: str, path: str, operation: dict) -> str:
     return "".join(parts) + "</section>"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -90,7 +90,8 @@ class RefusedOrigins:
     """
 
     def __init__(self, app, allowed: list[str]) -> None:
-        self.app, self.allowed, self.told = app, set(allowed), set()
+        self.app, self.allowed = app, set(allowed)
+        self.told: set[str] = set()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/") and "*" not in self.allowed:
