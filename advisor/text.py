@@ -196,6 +196,9 @@ _NEW_ASK = re.compile(r"(?:\s*;|(?:\s*,)?\s+(?:and|or|but|also|et|ou|mais|en|of|
                       r"what|how|who|where|when|which|puis-je|peut-on|peut-il|peut-elle|dois-je|faut-il|est-ce|mag|kan|kunnen|moet|"
                       r"moeten|mogen|wat|hoe|wie|waar|wanneer|welke)\b)", re.IGNORECASE)
 _AND = {"en": r"and|or", "fr": r"et|ou", "nl": r"en|of"}
+# Words that open a clause of the same ask, not an ask of its own: "…, given that TOEFL and IELTS are closed?"
+_CLAUSE_OPENERS = set("given since because although though unless whereas including especially notably namely "
+                      "notamment surtout puisque parce lorsque bien sauf y compris vooral omdat hoewel zoals inclusief".split())
 MAX_PARTS = 8  # searched one by one; a part past this is named as not looked into, never dropped
 
 
@@ -235,9 +238,13 @@ def _asks_within(sentence: str, language: str) -> list[str]:
     if len(asks) > 1 and all(len(content_words(a, language)) >= 2 for a in asks):
         return asks
     items = re.split(r",\s+", sentence)
-    if len(items) >= 2:
-        items[-1:] = re.split(rf"\s+(?:{_AND.get(language, _AND['en'])})\s+", items[-1], maxsplit=1)
-    if len(items) >= 3 and all(len(content_words(item, language)) >= 2 for item in items):
+    last = re.split(rf"\s+(?:{_AND.get(language, _AND['en'])})\s+", items[-1], maxsplit=1)
+    items[-1:] = last
+    # A list of asks: "A, B and C", each with words of its own, the later ones opening on a word that carries
+    # meaning ("host a student"), not on a function word ("nu de spanningen…", "given that…" has no "and").
+    stop = STOPWORDS.get(language, STOPWORDS["en"]) | _CLAUSE_OPENERS
+    if (len(last) == 2 and len(items) >= 3 and all(len(content_words(item, language)) >= 2 for item in items)
+            and not any(words(item)[:1] and words(item)[0] in stop for item in items[1:])):
         return items
     return [sentence]
 
