@@ -111,6 +111,7 @@ class Advisor:
         self._checked = 0.0
         self._loaded = _Loaded(None, snapshot, self._retriever(snapshot)) if snapshot else None
         self._pinned = snapshot is not None
+        self._pieces: dict[str, dict[tuple[str, int], list[Passage]]] = {}  # version -> a paragraph's passages
 
     # Knowledge versions ---------------------------------------------------------
     def refresh(self, force: bool = False) -> _Loaded:
@@ -255,7 +256,8 @@ class Advisor:
         k0, k1 = spans[key]
         meta = snapshot.documents[passage.document]
         whole = passage.translations.get(language) if language != meta.language else None
-        translation, scope = _translated_sentences(passage.text, spans, start, end, whole) if whole else (None, None)
+        translation, scope = (_translated_sentences(passage.text, spans, start, end, whole, *self._place(snapshot, passage))
+                              if whole else (None, None))
         return Quote(
             text=text, document=meta.path, title=meta.title, issuer=meta.issuer, date=meta.date, url=meta.url,
             passage_id=passage.id, score=hit.score, authority=meta.authority,
@@ -264,6 +266,19 @@ class Advisor:
             translation_note=(snapshot.translation_notes.get((meta.path, language)) or None) if translation else None,
             translation_scope=scope,
         )
+
+    def _place(self, snapshot: Snapshot, passage: Passage) -> tuple[int, int]:
+        """How many sentences of its paragraph come before this passage, and how many the paragraph has: a long
+        paragraph is cut into passages that share its one translation."""
+        index = self._pieces.get(snapshot.info.id)
+        if index is None:
+            index = {}
+            for p in sorted(snapshot.passages.values(), key=lambda p: p.position):
+                index.setdefault((p.document, p.paragraph), []).append(p)
+            self._pieces = {snapshot.info.id: index}
+        counts = [(p.id, len(p.sentences) or 1) for p in index.get((passage.document, passage.paragraph), [passage])]
+        before = next((sum(n for _, n in counts[:i]) for i, (pid, _) in enumerate(counts) if pid == passage.id), 0)
+        return before, sum(n for _, n in counts)
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
                  weak: bool = False, missing: list[str] | None = None, silence: str = "not_covered") -> Answer:
@@ -299,15 +314,14 @@ def _summarized(answer: Answer, summarizer: Summarizer) -> Answer:
 
 
 def _translated_sentences(original: str, spans: list[tuple[int, int]] | tuple[tuple[int, int], ...], start: int, end: int,
-                          translation: str) -> tuple[str, str]:
-    """The translation of the quoted sentences when the two texts have as many sentences, else of the whole passage."""
-    if (start, end) == (0, len(original)):
+                          translation: str, before: int, total: int) -> tuple[str, str]:
+    """The translation of the quoted sentences when the paragraph and its translation have as many sentences, else
+    the whole paragraph's ("passage"). `before` and `total` place the passage's sentences in its paragraph."""
+    if (start, end) == (0, len(original)) and (before, total) == (0, len(spans)):
         return translation, "quote"
     theirs = sentence_spans(translation)
-    if len(theirs) != len(spans):
-        return translation, "passage"
-    covered = [i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
-    if not covered:
+    covered = [before + i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
+    if len(theirs) != total or not covered:
         return translation, "passage"
     return translation[theirs[covered[0]][0]:theirs[covered[-1]][1]], "quote"
 
