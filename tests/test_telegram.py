@@ -231,7 +231,7 @@ async def test_french_and_dutch_questions_get_their_framing_the_english_quote_an
     assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many")))
     assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
     assert t(language, "translation") in reply.text
-    assert {"fr": "Seul le texte original fait foi.", "nl": "Alleen de oorspronkelijke tekst is rechtsgeldig."}[language] in reply.text
+    assert {"fr": "Seul le texte anglais fait foi.", "nl": "Alleen de Engelse tekst is rechtsgeldig."}[language] in reply.text  # one wording per language
     assert reply.text.rstrip().endswith(t(language, "footer", contact=t(language, "contact")))
     assert reply.buttons[-1][0][0] == {"fr": "👍 Utile", "nl": "👍 Nuttig"}[language]
 
