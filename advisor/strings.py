@@ -11,6 +11,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "intro_many": "These passages of the guidance answer your question:",
         "weak": "The guidance may not answer this directly; this is the closest it comes:",
         "part_missing": "The guidance does not cover this part of your question: “{part}”.",
+        "intro_rest": "On the rest of your question, this is what the guidance says:",
         "other_language": "I can answer questions in English, French or Dutch. Please ask again in one of them.",
         "no_question": "I could not find a question in your message. Ask in a sentence, for example: "
                        "“Can I keep working with my Russian co-author?”",
@@ -21,13 +22,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "official text",
         "summary": "summary",
         "translation": "Unofficial translation",
+        "translation_passage": "Unofficial translation of the whole paragraph",
         "translation_note": "Unofficial translation; only the original text governs.",
         "summary_label": "Generated summary — not guidance",
         "greeting": "Hello! Ask me about working with Russian colleagues — a co-authored paper, a PhD student from Moscow, an Erasmus agreement, a visiting scholar — and I will quote the guidance that applies, with its source.",
         "thanks": "You are welcome. Ask again whenever you need to.",
         "help": "Ask a question in a sentence, in English, French or Dutch, for example: “Can I keep working with my Russian co-author?” I reply with the passages of the guidance that answer it, each with its source, or I say that the guidance does not cover it.",
         "empty": "Please type a question, for example: “Can I keep working with my Russian co-author?”",
-        "too_long": "Your question is {length} characters long; please keep it under {limit} characters.",
+        "too_long": "Your question is {length} characters long; the limit is {limit}. Please shorten it.",
         "contact": "your university's research office or international relations office "
                    "(for sanctions and export control, its export-control or knowledge-security contact)",
     },
@@ -36,6 +38,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "intro_many": "Ces passages des textes répondent à votre question :",
         "weak": "Les textes ne répondent peut-être pas directement ; voici ce qui s'en approche le plus :",
         "part_missing": "Les textes ne couvrent pas cette partie de votre question : « {part} ».",
+        "intro_rest": "Sur le reste de votre question, voici ce que disent les textes :",
         "other_language": "Je réponds aux questions en français, en anglais ou en néerlandais. "
                           "Posez-la à nouveau dans l'une de ces langues.",
         "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
@@ -47,13 +50,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "texte officiel",
         "summary": "résumé",
         "translation": "Traduction non officielle",
+        "translation_passage": "Traduction non officielle de tout le paragraphe",
         "translation_note": "Traduction non officielle ; seul le texte original fait foi.",
         "summary_label": "Résumé généré — pas une consigne",
         "greeting": "Bonjour ! Posez-moi vos questions sur la collaboration avec des collègues russes — un article cosigné, un doctorant venu de Moscou, un accord Erasmus, un chercheur invité — et je citerai les textes qui s'appliquent, avec leur source.",
         "thanks": "Avec plaisir. Revenez quand vous voulez.",
         "help": "Posez une question en une phrase, en français, en anglais ou en néerlandais, par exemple : « Puis-je continuer à publier avec un coauteur russe ? » Je réponds par les passages des textes qui y répondent, chacun avec sa source, ou je dis que les textes ne la couvrent pas.",
         "empty": "Posez une question, par exemple : « Puis-je poursuivre ma collaboration avec un collègue russe ? »",
-        "too_long": "Votre question compte {length} caractères ; limitez-la à {limit} caractères.",
+        "too_long": "Votre question compte {length} caractères ; la limite est de {limit}. Raccourcissez-la.",
         "contact": "l'administration de la recherche ou le service des relations internationales de votre université "
                    "(pour les sanctions et le contrôle des exportations, son contact « contrôle des exportations » "
                    "ou « sécurité de la connaissance »)",
@@ -63,6 +67,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "intro_many": "Deze passages uit de richtlijnen beantwoorden uw vraag:",
         "weak": "De richtlijnen beantwoorden dit misschien niet rechtstreeks; dit komt er het dichtst bij:",
         "part_missing": "Dit deel van uw vraag behandelen de richtlijnen niet: “{part}”.",
+        "intro_rest": "Over de rest van uw vraag zeggen de richtlijnen dit:",
         "other_language": "Ik beantwoord vragen in het Nederlands, Engels of Frans. Stel uw vraag opnieuw in een van die talen.",
         "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
                        "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
@@ -73,13 +78,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "official": "officiële tekst",
         "summary": "samenvatting",
         "translation": "Niet-officiële vertaling",
+        "translation_passage": "Niet-officiële vertaling van de hele alinea",
         "translation_note": "Niet-officiële vertaling; alleen de oorspronkelijke tekst is rechtsgeldig.",
         "summary_label": "Gegenereerde samenvatting — geen richtlijn",
         "greeting": "Hallo! Stel me uw vragen over samenwerken met Russische collega's — een gezamenlijk artikel, een doctorandus uit Moskou, een Erasmusakkoord, een gastonderzoeker — en ik citeer de richtlijnen die gelden, met hun bron.",
         "thanks": "Graag gedaan. Vraag gerust opnieuw wanneer u wilt.",
         "help": "Stel een vraag in een zin, in het Nederlands, Engels of Frans, bijvoorbeeld: „Mag ik blijven samenwerken met mijn Russische coauteur?” Ik antwoord met de passages uit de richtlijnen die erop antwoorden, elk met de bron, of ik zeg dat de richtlijnen er niets over zeggen.",
         "empty": "Stel een vraag, bijvoorbeeld: “Mag ik blijven samenwerken met mijn Russische coauteur?”",
-        "too_long": "Uw vraag telt {length} tekens; houd ze onder {limit} tekens.",
+        "too_long": "Uw vraag telt {length} tekens; de limiet is {limit}. Maak ze korter.",
         "contact": "de onderzoekscoördinatie of de dienst internationale relaties van uw universiteit "
                    "(voor sancties en exportcontrole: het aanspreekpunt exportcontrole of kennisveiligheid)",
     },

@@ -137,3 +137,38 @@ def test_a_setting_that_must_be_json_says_so(advisor, tmp_path):
     result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_ADMIN_TOKENS": "alice:tok,bob:tok"})
     assert result.returncode == 2 and "admin_tokens" in result.stderr and "JSON" in result.stderr
     assert "tok" not in result.stderr.replace("admin_tokens", "")
+
+
+def test_serve_on_a_taken_port_names_the_flag_and_the_setting(advisor, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = advisor("serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "Errno" not in result.stderr
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"--port {port + 1}" in result.stderr and f"ADVISOR_WEB_PORT={port + 1}" in result.stderr
+
+
+def test_a_file_given_as_the_store_is_named(advisor, tmp_path):
+    not_a_store = tmp_path / "store.sqlite"
+    not_a_store.write_text("")
+    result = advisor("sources", "--store", str(not_a_store))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--store {not_a_store} is a file" in result.stderr
+
+
+def test_chat_wraps_answers_at_word_boundaries_to_the_terminal_width(advisor, store):
+    result = advisor("chat", "--store", str(store), input="Can I keep working with my Russian co-author?\n\n",
+                     env_extra={"COLUMNS": "50"})
+    assert result.returncode == 0, result.stderr
+    answer = result.stdout.split("you> ", 1)[1]
+    lines = answer.splitlines()
+    assert max(len(line) for line in lines) <= 50 or all(" " not in line for line in lines if len(line) > 50)
+    flat = " ".join(answer.split())
+    for line in lines:  # no line ends inside a word: each line's last word is whole in the flowing text
+        if line.strip() and len(line) > 40:
+            assert f"{line.split()[-1]} " in flat + " "
+    assert "“" in answer

@@ -22,7 +22,7 @@ from .conftest import KNOWLEDGE, make_settings
 ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id", "small_talk",
                "feedback_token", "context", "conversation", "summary", "summary_status"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
-              "translation", "translation_language", "translation_note", "view_url"}
+              "translation", "translation_language", "translation_note", "translation_scope", "view_url"}
 TOKEN = "s3cret-token-for-the-tests"
 
 
@@ -147,6 +147,33 @@ async def test_feedback_needs_the_answers_token_and_counts_once(make_services):
             assert (await client.post("/api/feedback", json=vote)).status_code == 200
     stored = services.journal.recent_feedback()
     assert len(stored) == 1 and stored[0]["rating"] == -1  # the last vote replaced the others
+
+
+async def test_the_log_tells_small_talk_and_other_languages_from_questions_left_uncovered(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        for said in ("Thanks!", "hello", "🙂", "https://www.vlir.be/", "What is the recipe for a chocolate cake?",
+                     "Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?",
+                     "Могу ли я продолжать сотрудничество с российскими коллегами?"):
+            assert (await client.post("/api/ask", json={"question": said})).status_code == 200
+    figures = services.journal.stats()
+    assert figures["small_talk"] == 4 and figures["questions"] == 3 and figures["not_covered"] == 3
+    gaps = {g["question"]: g["language"] for g in services.journal.gaps()}
+    assert gaps == {"What is the recipe for a chocolate cake?": "en",
+                    "Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?": "de",
+                    "Могу ли я продолжать сотрудничество с российскими коллегами?": "ru"}
+
+
+async def test_a_thumbs_down_keeps_its_comment_and_the_quotes_it_rated(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        answer = (await client.post("/api/ask", json={"question": "Can I keep working with my Russian co-author?"})).json()
+        vote = {"question_id": answer["question_id"], "feedback_token": answer["feedback_token"], "rating": -1}
+        assert (await client.post("/api/feedback", json=vote)).status_code == 200
+        assert (await client.post("/api/feedback", json=vote | {"comment": "  Nothing on joint patents.  "})).status_code == 200
+        assert_plain_error(await client.post("/api/feedback", json=vote | {"comment": "x" * 1001}), 422)
+    [rated] = services.journal.recent_feedback()
+    assert rated["comment"] == "Nothing on joint patents." and rated["quotes"] == [q["text"] for q in answer["quotes"]]
 
 
 async def test_a_lone_surrogate_in_a_question_gets_a_plain_reply(client):

@@ -67,8 +67,9 @@ def render_quote(quote: Quote, language: str, number: int) -> str:
     start, end = quote.highlight or (0, len(text))
     quoted = f"{escape(text[:start])}<b>{escape(text[start:end])}</b>{escape(text[end:])}"
     parts = [f"<blockquote>{quoted}</blockquote>", f"[{number}] {source_html(quote, language)}"]
-    if quote.translation:
-        parts.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(quote.translation)}")
+    if quote.translation:  # of the quoted sentences, or of the whole paragraph when they do not line up: said so
+        label = t(language, "translation_passage" if quote.translation_scope == "passage" else "translation")
+        parts.append(f"🌐 <i>{escape(_label(language, label))}</i> {escape(quote.translation)}")
         if quote.translation_note:
             parts.append(f"<i>{escape(quote.translation_note)}</i>")
     return "\n".join(parts)

@@ -36,6 +36,9 @@ CHAT: dict[str, dict[str, str]] = {
         "helpful": "👍 Helpful",
         "not_helpful": "👎 Not helpful",
         "thanks": "Thank you — your feedback is recorded.",
+        "comment_prompt": "Sorry this did not help. What was missing or wrong? Reply to this message in a few words if you "
+                          "like; the people who keep the guidance read it.",
+        "comment_thanks": "Thank you — your comment is recorded with your vote.",
         "question_gone": "I can no longer find that question.",
         "passage_gone": "That passage is no longer in the guidance. Please ask your question again.",
         "not_text": "I can only read text. Please type your question as a message.",
@@ -104,6 +107,9 @@ CHAT: dict[str, dict[str, str]] = {
         "helpful": "👍 Utile",
         "not_helpful": "👎 Pas utile",
         "thanks": "Merci — votre avis est enregistré.",
+        "comment_prompt": "Désolé que cela ne vous ait pas aidé. Qu'est-ce qui manquait ou n'allait pas ? Répondez à ce "
+                          "message en quelques mots si vous le souhaitez ; les personnes qui tiennent les textes à jour le liront.",
+        "comment_thanks": "Merci — votre commentaire est enregistré avec votre avis.",
         "question_gone": "Je ne retrouve plus cette question.",
         "passage_gone": "Ce passage ne figure plus dans les textes. Posez à nouveau votre question.",
         "not_text": "Je ne lis que du texte. Écrivez votre question dans un message.",
@@ -170,6 +176,9 @@ CHAT: dict[str, dict[str, str]] = {
         "helpful": "👍 Nuttig",
         "not_helpful": "👎 Niet nuttig",
         "thanks": "Dank u — uw feedback is opgeslagen.",
+        "comment_prompt": "Jammer dat dit niet hielp. Wat ontbrak er of klopte niet? Antwoord op dit bericht in een paar "
+                          "woorden als u wilt; wie de richtlijnen bijhoudt, leest het.",
+        "comment_thanks": "Dank u — uw opmerking is opgeslagen bij uw stem.",
         "question_gone": "Ik vind die vraag niet meer terug.",
         "passage_gone": "Die passage staat niet meer in de richtlijnen. Stel uw vraag opnieuw.",
         "not_text": "Ik kan alleen tekst lezen. Typ uw vraag in een bericht.",

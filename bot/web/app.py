@@ -23,8 +23,9 @@ from ..ratelimit import RateLimiter
 from ..services import Services
 from ..strings import EXAMPLES
 from .admin import add_admin_routes, admin_tokens
+from .apidocs import api_page
 from .errors import CHANNEL, install_error_handlers, require_json
-from .security import RequestLimits, SecurityHeaders
+from .security import RefusedOrigins, RequestLimits, SecurityHeaders
 from .strings import WIDGET
 
 STATIC = Path(__file__).parent / "static"
@@ -48,12 +49,15 @@ class FeedbackRequest(BaseModel):
     question_id: int = Field(ge=1, description="The question_id returned with the answer.")
     feedback_token: str = Field(min_length=1, max_length=64, description="The feedback_token returned with the answer.")
     rating: Literal[1, -1] = Field(description="1 helpful, -1 not helpful.")
+    comment: str | None = Field(None, max_length=1000, description=(
+        "What was missing or wrong, in the asker's words (optional); sent again with the vote, it replaces the first."))
 
 
 def create_app(services: Services) -> FastAPI:
     """Build the web app over `services` (settings, advisor, journal, admin, ready); serving it is separate."""
     settings = services.settings
-    app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.")
+    app = FastAPI(title="Collaboration Advisor", version="1", summary="Quoted, sourced answers about working with Russian colleagues.",
+                  docs_url=None, redoc_url=None)  # /docs is our own page: FastAPI's loads its scripts from a CDN
     tokens = admin_tokens(settings)
 
     # Asking ----------------------------------------------------------------------------------------
@@ -81,7 +85,8 @@ def create_app(services: Services) -> FastAPI:
     @app.post("/api/feedback", dependencies=[Depends(require_json)], tags=["ask"])
     def feedback(body: FeedbackRequest) -> dict:
         """Record whether an answer helped."""
-        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token):
+        if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token,
+                                              comment=(body.comment or "").strip() or None):
             raise HTTPException(404, f"There is no question {body.question_id} with that feedback token to rate.")
         return {"ok": True}
 
@@ -110,6 +115,7 @@ def create_app(services: Services) -> FastAPI:
                        admin_limiter=RateLimiter(settings.admin_rate_limit_per_minute))
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(RefusedOrigins, allowed=settings.cors_origin_list)
     app.add_middleware(SecurityHeaders)
     if settings.trusted_proxy_list:  # outermost: the rate limits count the client the proxy names, not the proxy
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
@@ -140,6 +146,10 @@ def add_pages(app: FastAPI, services: Services) -> None:
         reader = lang if lang in LANGUAGES and lang != meta.language else None
         note = services.advisor.translation_note(path, reader) if reader else None
         return HTMLResponse(document_page(meta, passages, reader, note))
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return HTMLResponse(api_page(app.openapi()))
 
     @app.get("/document.css", include_in_schema=False)
     async def document_css() -> Response:
@@ -193,8 +203,10 @@ def document_page(meta: DocumentMeta, passages: list[Passage], reader: str | Non
 def widget_script(max_question_chars: int) -> bytes:
     """widget.js with its strings filled in from the one string table, and the longest question the server takes."""
     table = {lang: WIDGET[lang] | {"questions": list(EXAMPLES[lang])} for lang in LANGUAGES}
-    # Served without its indentation (a tenth of its size); no line of it continues a string onto the next.
-    script = "\n".join(line.strip() for line in static_file("widget.js").decode("utf-8").splitlines())
+    # Served without its indentation and its comment lines (a sixth of its size); no line of it continues a string
+    # onto the next, so a line that starts with // is all comment.
+    lines = (line.strip() for line in static_file("widget.js").decode("utf-8").splitlines())
+    script = "\n".join(line for line in lines if not line.startswith("//"))
     if _STRINGS_SLOT not in script or _LIMIT_SLOT not in script:
         raise RuntimeError("widget.js has no strings or limit slot")
     return (script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False))
