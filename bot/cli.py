@@ -167,13 +167,14 @@ def run_chat(settings: Settings, args) -> int:
 
 
 def run_eval(settings: Settings, args) -> int:
-    from advisor.evaluate import format_summary, read_cases, run, summarize
+    from advisor.evaluate import format_summary, read_cases, read_threads, run, run_threads, summarize
 
-    cases = read_cases(args.file)
+    threads = read_threads(args.file)  # a thread set: each thread asked as one conversation
+    cases = read_cases(args.file) if threads is None else []
     advisor = make_advisor(settings)
     advisor.refresh()
     advisor.embedder.embed(["warm-up"])  # latency figures are for a warm model
-    summary = summarize(run(advisor, cases))
+    summary = summarize(run_threads(advisor, threads) if threads is not None else run(advisor, cases))
     print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1) if args.json else format_summary(summary))
     return 0
 
