@@ -22,7 +22,8 @@ SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
 POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?"),
-# and the best passage found for it alone holds more of those words than the best found with the earlier question.
+# and the best passage found for it alone holds more of those words than the best found with the earlier question,
+# and some word of the earlier question too (what the follow-up leaves implicit: "Russia").
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,22 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         wanted, new = retriever.query(" ".join(naming), language), alone[0]
         sure = POINTING_CONFIDENT if points_back(text) else ALONE_CONFIDENT
         if new.confidence >= sure and _coverage(_top(new), wanted, language) > _coverage(_top(joined), wanted, language):
-            return _new_subject(retriever, text, earlier, _as_written(own, text), new, wanted, language, limit)
+            reading = _new_subject(retriever, text, earlier, _as_written(own, text), new, wanted, language, limit)
+            if reading is not None:
+                return reading
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
     ranking = joined if joined.confidence >= retriever.threshold else before
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking)
 
 
 def _new_subject(retriever: Retriever, text: str, earlier: str, own: tuple[str, ...], alone: Ranking, wanted: Query,
-                 language: str, limit: int) -> Reading:
+                 language: str, limit: int) -> Reading | None:
     """The follow-up's subject, with the earlier question's words its best passage also holds ("Russia")."""
     top = _top(alone)
     borrowed = _as_written(tuple(dict.fromkeys(w for w in content_words(earlier, language)
                                                if _coverage(top, retriever.query(w, language), language) > 0)), earlier)
+    if not borrowed:  # its best passage shares nothing with the earlier question: "and for Flanders?" is no new
+        return None  # subject but a place to ask the earlier question about
     if borrowed:
         query = " ".join([text, *borrowed])
         [ranking] = retriever.search_many([query], language, limit)
