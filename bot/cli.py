@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("chat", "Ask questions in the terminal.")
     p.add_argument("--lang", choices=["en", "fr", "nl"])
 
-    p = command("eval", "Score retrieval on a question set (see shared/eval/README.md for the format).")
+    p = command("eval", "Score retrieval on a question set, or on a thread set asked as conversations (docs/conversations.md).")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
 
