@@ -19,7 +19,8 @@ from .settings import Settings
 @dataclass(frozen=True)
 class Turn:
     question: str  # as asked
-    topic: str  # the self-contained question it was read as: itself, or the one it followed up on
+    topic: str  # the self-contained question it was read as: itself, the one it pointed back at, or its own
+    # subject with what it borrowed from the one before ("And what about PhD students? Russia")
 
 
 @dataclass

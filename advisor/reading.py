@@ -4,8 +4,9 @@ fills in only what it leaves out.
 "And what about PhD students?" after "Can I host a visiting researcher from Russia?" names a subject of its own:
 it is searched about PhD students. "Is that the same in Wallonia?" or "Why?" only points back: it stays on the
 earlier question. Which of the two a follow-up does is decided from evidence: the follow-up is searched alone
-and together with the earlier question, and the reading whose best passage holds more of the follow-up's own
-words wins (docs/conversations.md has the measurements behind this choice).
+and together with the earlier question; it names a new subject when, alone, the guidance covers it surely
+enough and its best passage holds more of the follow-up's own words than the joint search's best does
+(docs/conversations.md has the conditions in full and the measurements behind them).
 """
 from __future__ import annotations
 
