@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .passages import Passage
 from .retrieve import MIN_PREFIX, Query, Ranking, Retriever
-from .text import content_words, is_follow_up, points_back, stem, terms, word_weight, words
+from .text import content_words, detect_language, is_follow_up, points_back, stem, terms, word_weight, words
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
@@ -48,7 +48,9 @@ def leans_back(text: str) -> bool:
 
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
     """The reading of follow-up `text` after the question `earlier`, with its ranking."""
-    earlier_stems = {stem(w, language) for w in content_words(earlier, language)}
+    said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
+    earlier_words = content_words(earlier, said_before)
+    earlier_stems = {stem(w, said_before) for w in earlier_words} | {stem(w, language) for w in earlier_words}
     own = tuple(dict.fromkeys(w for w in content_words(text, language) if stem(w, language) not in earlier_stems))
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
@@ -57,7 +59,8 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         wanted, new = retriever.query(" ".join(naming), language), alone[0]
         sure = POINTING_CONFIDENT if points_back(text) else ALONE_CONFIDENT
         if new.confidence >= sure and _coverage(_top(new), wanted, language) > _coverage(_top(joined), wanted, language):
-            reading = _new_subject(retriever, text, earlier, _as_written(own, text), new, wanted, language, limit)
+            reading = _new_subject(retriever, text, earlier, earlier_words, _as_written(own, text), new, wanted,
+                                   language, limit)
             if reading is not None:
                 return reading
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
@@ -65,11 +68,11 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking)
 
 
-def _new_subject(retriever: Retriever, text: str, earlier: str, own: tuple[str, ...], alone: Ranking, wanted: Query,
-                 language: str, limit: int) -> Reading | None:
+def _new_subject(retriever: Retriever, text: str, earlier: str, earlier_words: list[str], own: tuple[str, ...],
+                 alone: Ranking, wanted: Query, language: str, limit: int) -> Reading | None:
     """The follow-up's subject, with the earlier question's words its best passage also holds ("Russia")."""
     top = _top(alone)
-    borrowed = _as_written(tuple(dict.fromkeys(w for w in content_words(earlier, language)
+    borrowed = _as_written(tuple(dict.fromkeys(w for w in earlier_words
                                                if _coverage(top, retriever.query(w, language), language) > 0)), earlier)
     if not borrowed:  # its best passage shares nothing with the earlier question: "and for Flanders?" is no new
         return None  # subject but a place to ask the earlier question about
