@@ -10,6 +10,7 @@ from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
+from .reading import JOINED, Reading, leans_back, read_follow_up
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -20,7 +21,6 @@ from .text import (
     collapse_space,
     detect_language,
     has_question_words,
-    is_follow_up,
     is_supported_language,
     question_parts,
     sentence_spans,
@@ -74,6 +74,8 @@ class Answer:
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
     context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
+    read_as: str = ""  # then the self-contained question it was read as: the earlier one, or its own subject with
+    # what it borrowed ("And what about PhD students? Russia"); a later follow-up leans on it
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
 
@@ -173,8 +175,10 @@ class Advisor:
         Args:
             question: the researcher's words, any of English, French or Dutch.
             language: "en", "fr" or "nl"; detected from the question when None.
-            previous: the question asked just before in the same conversation; a short follow-up that points back
-                at it ("Is that the same in Wallonia?") is searched together with it.
+            previous: the question asked just before in the same conversation (what it was read as). A short
+                follow-up is read with it: one that names a subject of its own ("And what about PhD students?")
+                is answered about that subject, borrowing only what it leaves out; one that points back ("Is that
+                the same in Wallonia?", "Why?") stays on the earlier question (advisor/reading.py).
             summarize: False never asks the chat model (the LangChain retriever wants the quotes alone).
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
@@ -202,16 +206,19 @@ class Advisor:
             answer = self._decline(text, language, "other_language", version)
             said = "\n".join(t(lang, "other_language") for lang in dict.fromkeys((language, *LANGUAGES)))
             return replace(answer, intro=said, text=f"{said}\n\n{answer.footer}")
-        if not has_question_words(text, language):
+        words, limit = without_markup(text), max(8, self.settings.max_quotes * 3)
+        earlier = without_markup(collapse_space(previous or ""))[: self.settings.max_question_chars]
+        follows = bool(earlier) and leans_back(words)  # "Why?" names nothing of its own but asks about the last turn
+        if not follows and not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
-        words, context = without_markup(text), ""
-        if previous and is_follow_up(words):
-            earlier = without_markup(collapse_space(previous))[: self.settings.max_question_chars]
-            words, context = f"{earlier} {words}", t(language, "context", previous=shorten(earlier, 120))
-        parts = question_parts(words, language)
-        parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
-        limit = max(8, self.settings.max_quotes * 3)
-        rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
+        reading = read_follow_up(loaded.retriever, words, earlier, language, limit) if follows else None
+        unread: list[str] = []
+        if reading is not None:  # one ask, searched as the follow-up decides: its own subject, or the earlier one
+            parts, rankings = [reading.query], [reading.ranking]
+        else:
+            parts = question_parts(words, language)
+            parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
+            rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
         whole, by_part = rankings[0], rankings[1:]
         threshold = loaded.retriever.threshold
         answered_parts = [r for r in by_part if r.confidence >= threshold]
@@ -227,7 +234,11 @@ class Advisor:
         missing = missing if quotes else []
         weak = bool(quotes) and confidence < loaded.retriever.confident(language)
         answer = self._compose(text, language, quotes, version, weak=weak, missing=missing)
-        return replace(answer, context=context, text=f"{context}\n\n{answer.text}") if context else answer
+        if reading is None:
+            return answer
+        context = _reading_line(reading, earlier, language)
+        read_as = earlier if reading.kind == JOINED else reading.query
+        return replace(answer, context=context, text=f"{context}\n\n{answer.text}", read_as=read_as)
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
@@ -330,6 +341,16 @@ def _translated_sentences(original: str, spans: list[tuple[int, int]] | tuple[tu
     if len(theirs) != total or not covered:
         return translation, "passage"
     return translation[theirs[covered[0]][0]:theirs[covered[-1]][1]], "quote"
+
+
+def _reading_line(reading: Reading, earlier: str, language: str) -> str:
+    """The opening line saying how a follow-up was read, in the asker's language."""
+    if reading.kind == JOINED:
+        return t(language, "context", previous=shorten(earlier, 120))
+    subject = shorten(" ".join(reading.own), 80)
+    if reading.borrowed:
+        return t(language, "context_new", subject=subject, borrowed=shorten(", ".join(reading.borrowed), 80))
+    return t(language, "context_alone", subject=subject)
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

@@ -19,7 +19,8 @@ from .settings import Settings
 @dataclass(frozen=True)
 class Turn:
     question: str  # as asked
-    topic: str  # the self-contained question it was read as: itself, or the one it followed up on
+    topic: str  # the self-contained question it was read as: itself, the one it pointed back at, or its own
+    # subject with what it borrowed from the one before ("And what about PhD students? Russia")
 
 
 @dataclass
@@ -111,7 +112,7 @@ def ask_in(advisor: Advisor, conversations: Conversations, key: str, question: s
     replying_to = replying_to[: advisor.settings.max_question_chars] if replying_to else None  # a long reply's text
     previous = replying_to or (turns[-1].topic if turns else None)
     answer = advisor.ask(question, language, previous)
-    topic = previous if answer.context and previous else answer.question
+    topic = answer.read_as or answer.question
     if answer.small_talk:  # "Thanks!" is no topic: the next follow-up still leans on the question before
         conversations.touch(key)
     else:

@@ -1,4 +1,8 @@
-"""Question sets (the `advisor eval` format) and the figures that judge retrieval."""
+"""Question sets (the `advisor eval` format) and the figures that judge retrieval.
+
+A set is one question a line, or one thread a line (a "turns" key): questions asked one after the other in one
+conversation, each turn scored as a question of its own, and the thread right when every turn is.
+"""
 from __future__ import annotations
 
 import json
@@ -8,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .conversation import Conversations, ask_in
 from .errors import AdvisorError
 from .text import collapse_space
 
@@ -28,6 +33,8 @@ class Result:
     quotes: tuple[str, ...]
     rank: int | None  # 1-based position of the first quote holding an expected phrase
     latency_ms: float
+    thread: str | None = None  # the thread it was a turn of, if asked in one
+    context: str = ""  # how the answer said it read the question with the turn before
     documents: tuple[str, ...] = ()  # the document of each quote
 
     @property
@@ -35,8 +42,32 @@ class Result:
         return self.rank == 1 if self.case.kind == "answer" else not self.answered
 
 
+@dataclass(frozen=True)
+class Thread:
+    """Questions asked in turn in one conversation; each turn's id is the thread's and its number (`t01.2`)."""
+
+    id: str
+    lang: str
+    kind: str  # what the follow-ups do, as the set's author named it ("new-subject", "points-back"…)
+    turns: tuple[Case, ...]
+
+
 def read_cases(path: Path) -> list[Case]:
-    cases = []
+    """Every question of a set; a thread set's turns each on their own."""
+    return [turn for thread in _read(path) for turn in thread.turns]
+
+
+def read_threads(path: Path) -> list[Thread] | None:
+    """The threads of a thread set, or None when the set holds single questions only (they are asked alone)."""
+    threads = _read(path)
+    return threads if any(t.kind != _ALONE for t in threads) else None
+
+
+_ALONE = "\0alone"  # the kind of a one-question line read by _read
+
+
+def _read(path: Path) -> list[Thread]:
+    threads = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -46,14 +77,26 @@ def read_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
-            case = Case(str(row["id"]), str(row.get("lang", "en")), str(row["question"]),
-                        tuple(row.get("expect_any") or ()), str(row.get("kind", "answer")))
+            if isinstance(row, dict) and "turns" in row:
+                if not isinstance(row["turns"], list) or not row["turns"]:
+                    raise ValueError("'turns' must be a non-empty list")
+                lang = str(row.get("lang", "en"))
+                turns = tuple(_case(f"{row['id']}.{n}", lang, turn) for n, turn in enumerate(row["turns"], 1))
+                thread = Thread(str(row["id"]), lang, str(row.get("kind", "")), turns)
+            else:
+                case = _case(str(row["id"]), str(row.get("lang", "en")), row)
+                thread = Thread(case.id, case.lang, _ALONE, (case,))
         except (ValueError, KeyError, TypeError) as exc:
             raise AdvisorError(f"{path}, line {number}: not a question-set line ({exc})") from exc
-        if case.kind not in ("answer", "abstain"):
-            raise AdvisorError(f"{path}, line {number}: kind must be 'answer' or 'abstain', got {case.kind!r}")
-        cases.append(case)
-    return cases
+        for case in thread.turns:
+            if case.kind not in ("answer", "abstain"):
+                raise AdvisorError(f"{path}, line {number}: kind must be 'answer' or 'abstain', got {case.kind!r}")
+        threads.append(thread)
+    return threads
+
+
+def _case(case_id: str, lang: str, row: dict) -> Case:
+    return Case(case_id, lang, str(row["question"]), tuple(row.get("expect_any") or ()), str(row.get("kind", "answer")))
 
 
 def _fold(text: str) -> str:
@@ -61,15 +104,32 @@ def _fold(text: str) -> str:
 
 
 def run(advisor, cases: Iterable[Case]) -> list[Result]:
-    results = []
-    for case in cases:
-        started = time.perf_counter()
-        answer = advisor.ask(case.question, case.lang)
-        latency = (time.perf_counter() - started) * 1000
-        quotes = tuple(q.text for q in answer.quotes)
-        rank = next((i for i, q in enumerate(quotes, 1) if any(_fold(e) in _fold(q) for e in case.expect_any)), None)
-        results.append(Result(case, answer.answered, quotes, rank, latency, tuple(q.document for q in answer.quotes)))
+    """Ask each question alone."""
+    return [_asked(case, lambda c: advisor.ask(c.question, c.lang)) for case in cases]
+
+
+def run_threads(advisor, threads: Iterable[Thread]) -> list[Result]:
+    """Ask each thread's turns one after the other in a conversation of its own."""
+    conversations = Conversations(idle_seconds=3600, max_turns=50, max_conversations=1)
+    results: list[Result] = []
+    for thread in threads:
+        key = conversations.start()
+
+        def in_thread(case: Case, key: str = key):
+            return ask_in(advisor, conversations, key, case.question, case.lang)[0]
+
+        results.extend(_asked(case, in_thread, thread.id) for case in thread.turns)
     return results
+
+
+def _asked(case: Case, ask, thread: str | None = None) -> Result:
+    started = time.perf_counter()
+    answer = ask(case)
+    latency = (time.perf_counter() - started) * 1000
+    quotes = tuple(q.text for q in answer.quotes)
+    rank = next((i for i, q in enumerate(quotes, 1) if any(_fold(e) in _fold(q) for e in case.expect_any)), None)
+    return Result(case, answer.answered, quotes, rank, latency, thread, answer.context,
+                  tuple(q.document for q in answer.quotes))
 
 
 @dataclass(frozen=True)
@@ -85,6 +145,8 @@ class Figures:
     median_first_quote_chars: float | None
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    n_threads: int = 0  # results asked as turns of threads: how many threads, and the share with every turn right
+    threads_right: float | None = None
 
     @classmethod
     def of(cls, results: list[Result]) -> Figures:
@@ -92,6 +154,10 @@ class Figures:
         abstain = [r for r in results if r.case.kind == "abstain"]
         latencies = sorted(r.latency_ms for r in results)
         first = [len(r.quotes[0]) for r in answer if r.quotes]
+        threads: dict[str, bool] = {}
+        for r in results:
+            if r.thread is not None:
+                threads[r.thread] = threads.get(r.thread, True) and r.passed
 
         def rate(n: int, d: int) -> float | None:
             return round(n / d, 4) if d else None
@@ -106,11 +172,15 @@ class Figures:
             median_first_quote_chars=statistics.median(first) if first else None,
             latency_p50_ms=round(percentile(latencies, 50), 2) if latencies else None,
             latency_p95_ms=round(percentile(latencies, 95), 2) if latencies else None,
+            n_threads=len(threads),
+            threads_right=rate(sum(threads.values()), len(threads)),
         )
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["latency_ms"] = {"p50": data.pop("latency_p50_ms"), "p95": data.pop("latency_p95_ms")}
+        if not self.n_threads:  # a set of single questions reports exactly what it always did
+            del data["n_threads"], data["threads_right"]
         return data
 
 
@@ -163,6 +233,7 @@ def format_summary(summary: Summary) -> str:
             f"answered {count(f.answered_in_scope, f.n_answer)}  abstained {count(f.abstained_correctly, f.n_abstain)}  "
             f"median first quote {f.median_first_quote_chars} chars  "
             f"latency p50 {f.latency_p50_ms} ms p95 {f.latency_p95_ms} ms"
+            + (f"  threads fully right {count(f.threads_right, f.n_threads)}" if f.n_threads else "")
         )
     if summary.misses:
         lines.append("missed:")

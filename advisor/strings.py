@@ -15,7 +15,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "other_language": "I can answer questions in English, French or Dutch. Please ask again in one of them.",
         "no_question": "I could not find a question in your message. Ask in a sentence, for example: "
                        "“Can I keep working with my Russian co-author?”",
-        "context": "Taken together with your earlier question: “{previous}”",
+        "context": "Reading this as a follow-up to your earlier question: “{previous}”",
+        "context_new": "Reading this as: {subject}, with {borrowed} as in your earlier question",
+        "context_alone": "Reading this as a new subject: {subject}",
         "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
         "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
@@ -43,7 +45,9 @@ STRINGS: dict[str, dict[str, str]] = {
                           "Posez-la à nouveau dans l'une de ces langues.",
         "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
                        "« Puis-je poursuivre ma collaboration avec un collègue russe ? »",
-        "context": "Compris avec votre question précédente : « {previous} »",
+        "context": "Compris comme la suite de votre question précédente : « {previous} »",
+        "context_new": "Compris comme : {subject}, avec {borrowed} comme dans votre question précédente",
+        "context_alone": "Compris comme un nouveau sujet : {subject}",
         "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
         "ask_contact": "Adressez-vous à {contact}.",
         "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
@@ -71,7 +75,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "other_language": "Ik beantwoord vragen in het Nederlands, Engels of Frans. Stel uw vraag opnieuw in een van die talen.",
         "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
                        "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
-        "context": "Gelezen samen met uw vorige vraag: “{previous}”",
+        "context": "Gelezen als vervolg op uw vorige vraag: “{previous}”",
+        "context_new": "Gelezen als: {subject}, met {borrowed} zoals in uw vorige vraag",
+        "context_alone": "Gelezen als een nieuw onderwerp: {subject}",
         "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
         "ask_contact": "Neem contact op met {contact}.",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",

@@ -304,6 +304,11 @@ _POINTS_BACK = re.compile(  # Dutch "En …" too, but French "En Belgique, …" 
     r"hetzelfde|zelfde)\b", re.IGNORECASE)  # not Dutch "het" and "die": mostly "the" and "who"
 
 
+def points_back(text: str) -> bool:
+    """Whether a message names what it asks about by pointing back ("that", "the same", "ça", "dat"…)."""
+    return any(m.group(0).lower() != "en" for m in _POINTS_BACK.finditer(text))
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that leans on the one before it for its subject.
 

@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("chat", "Ask questions in the terminal.")
     p.add_argument("--lang", choices=LANGUAGES)
 
-    p = command("eval", "Score retrieval on a question set (its format: docs/question-sets.md).")
+    p = command("eval", "Score retrieval on a question set (docs/question-sets.md), or on a thread set asked as "
+                        "conversations (docs/conversations.md).")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
 
@@ -213,13 +214,14 @@ def wrapped(text: str, width: int | None = None) -> str:
 
 
 def run_eval(settings: Settings, args) -> int:
-    from advisor.evaluate import format_summary, read_cases, run, summarize
+    from advisor.evaluate import format_summary, read_cases, read_threads, run, run_threads, summarize
 
-    cases = read_cases(args.file)
+    threads = read_threads(args.file)  # a thread set: each thread asked as one conversation
+    cases = read_cases(args.file) if threads is None else []
     advisor = make_advisor(settings)
     advisor.refresh()
     advisor.embedder.embed(["warm-up"])  # latency figures are for a warm model
-    summary = summarize(run(advisor, cases))
+    summary = summarize(run_threads(advisor, threads) if threads is not None else run(advisor, cases))
     print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1) if args.json else format_summary(summary))
     return 0
 

@@ -95,6 +95,26 @@ def test_eval_json_has_the_documented_keys(advisor, store, tmp_path):
                 "latency_ms", "by_lang", "misses", "n_answer", "n_abstain"):
         assert key in data
     assert data["n_answer"] == 1 and data["n_abstain"] == 1 and set(data["latency_ms"]) == {"p50", "p95"}
+    assert "n_threads" not in data  # a one-question set reports exactly what it always did
+
+
+def test_eval_asks_a_thread_set_as_conversations_and_reports_threads_per_language(advisor, store, tmp_path):
+    threads = tmp_path / "threads.jsonl"
+    threads.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in [
+        {"id": "en1", "lang": "en", "kind": "new-subject", "turns": [
+            {"question": "Can I host a visiting researcher from Russia in my group?", "kind": "answer",
+             "expect_any": ["hosting a visiting researcher"]},
+            {"question": "And what about PhD students?", "kind": "answer", "expect_any": ["PhD student"]}]},
+        {"id": "fr1", "lang": "fr", "kind": "new-subject", "turns": [
+            {"question": "Puis-je accueillir un chercheur russe en visite dans mon équipe ?", "kind": "answer",
+             "expect_any": ["hosting a visiting researcher"]},
+            {"question": "Et pour les doctorants ?", "kind": "answer", "expect_any": ["PhD"]}]}]))
+    result = advisor("eval", str(threads), "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    assert "en: hit@1 2/2 (100%)" in result.stdout and "fr: hit@1 2/2 (100%)" in result.stdout
+    assert result.stdout.count("threads fully right 1/1 (100%)") == 2
+    data = json.loads(advisor("eval", str(threads), "--json", "--store", str(store)).stdout)
+    assert data["n_threads"] == 2 and data["by_lang"]["fr"]["threads_right"] == 1.0
 
 
 def test_versions_rollback_and_audit(advisor, store_copy):

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from advisor.conversation import Conversations, Turn, ask_in
-from advisor.evaluate import Figures, read_cases, run
+from advisor.errors import AdvisorError
+from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
 from advisor.strings import t
 from bot.serve import Runtime
 
@@ -100,11 +101,81 @@ def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(adviso
     assert Figures.of(together).hit_at_1 == Figures.of(alone).hit_at_1 and read_in_context == []
 
 
+@pytest.mark.parametrize("lang, hosting, phd_students, subject", [
+    ("en", "Can I host a visiting researcher from Russia in my group?", "And what about PhD students?",
+     "Reading this as: PhD students, with Russia as in your earlier question"),
+    ("fr", "Puis-je accueillir un chercheur russe en visite dans mon équipe ?", "Et pour les doctorants ?",
+     "Compris comme : doctorants, avec russe comme dans votre question précédente"),
+    ("nl", "Mag ik een Russische gastonderzoeker in mijn groep ontvangen?", "En voor doctoraatsstudenten?",
+     "Gelezen als: doctoraatsstudenten, met Russische zoals in uw vorige vraag"),
+])
+def test_a_follow_up_naming_a_new_subject_is_answered_about_it(advisor, lang, hosting, phd_students, subject):
+    """Issue 23: "And what about PhD students?" after hosting a visitor quotes the guidance on PhD students."""
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", hosting, lang)
+    assert "visiting researcher" in first.quotes[0].text
+    follow_up, topic = ask_in(advisor, store, "k", phd_students, lang)
+    assert follow_up.context == subject and follow_up.text.startswith(subject)
+    assert "PhD" in follow_up.quotes[0].text and "visiting researcher" not in follow_up.quotes[0].text
+    assert topic.startswith(phd_students)  # what a later follow-up leans on: PhD students, not the visitor
+    back, _ = ask_in(advisor, store, "k", "Why?" if lang == "en" else "Pourquoi ?" if lang == "fr" else "Waarom?", lang)
+    assert back.context.startswith(t(lang, "context", previous="")[:12]) and phd_students in back.context
+
+
+def test_what_only_points_back_stays_on_the_earlier_passage_and_bad_follow_ups_stay_sensible(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", CONFERENCE)
+    for pointing in ("Why?", "Source?", "and for Flanders?"):
+        answer, topic = ask_in(advisor, store, "k", pointing)
+        assert answer.context == t("en", "context", previous=CONFERENCE) and topic == CONFERENCE, pointing
+        assert answer.quotes[0].passage_id == first.quotes[0].passage_id, pointing
+    for alone in ("🙂", "https://example.org/x", ("Can I keep working with my Russian co-author? " * 25)[:1000]):
+        answer, _ = ask_in(advisor, store, "k", alone)
+        assert answer.context == "", alone  # an emoji, a link, a long question: read on their own
+
+    declined = Conversations(60, 10, 10)
+    ask_in(advisor, declined, "k", "Можно ли поехать на конференцию в Москву?")  # a language it does not read
+    answer, _ = ask_in(advisor, declined, "k", "And in Wallonia?")
+    assert answer.language == "en" and (answer.answered or "not cover" in answer.intro)
+
+
+def test_a_thread_set_is_asked_turn_by_turn_in_one_conversation_and_scored_per_language(advisor, tmp_path):
+    import json
+
+    threads = tmp_path / "threads.jsonl"
+    threads.write_text("\n".join(json.dumps(row) for row in [
+        {"id": "t1", "lang": "en", "kind": "new-subject", "turns": [
+            {"question": "Can I host a visiting researcher from Russia in my group?", "kind": "answer",
+             "expect_any": ["hosting a visiting researcher"]},
+            {"question": "And what about PhD students?", "kind": "answer", "expect_any": ["PhD student"]}]},
+        {"id": "t2", "lang": "en", "kind": "points-back", "turns": [
+            {"question": CONFERENCE, "kind": "answer", "expect_any": ["attending a conference in Russia"]},
+            {"question": "Is that the same in Wallonia?", "kind": "answer", "expect_any": ["a conference in Russia"]},
+            {"question": "What is the capital of Peru?", "kind": "abstain", "expect_any": []}]},
+    ]) + "\n")
+    read = read_threads(threads)
+    assert [t.id for t in read] == ["t1", "t2"] and [c.id for c in read[1].turns] == ["t2.1", "t2.2", "t2.3"]
+    assert [c.question for c in read_cases(threads)][1] == "And what about PhD students?"  # each turn on its own
+    results = run_threads(advisor, read)
+    assert [r.passed for r in results] == [True] * 5 and [r.thread for r in results] == ["t1", "t1", "t2", "t2", "t2"]
+    assert results[1].context and not results[0].context  # asked in one conversation, not one by one
+    summary = summarize(results)
+    assert summary.by_lang["en"].n_threads == 2 and summary.by_lang["en"].threads_right == 1.0
+    assert "threads fully right 2/2 (100%)" in format_summary(summary) and summary.to_dict()["n_threads"] == 2
+
+    single = read_cases(KNOWLEDGE / "checks.jsonl")[:3]
+    assert read_threads(KNOWLEDGE / "checks.jsonl") is None  # a one-question set is asked as before
+    assert "n_threads" not in summarize(run(advisor, single)).to_dict()
+    threads.write_text('{"id": "t3", "lang": "en", "turns": []}\n')
+    with pytest.raises(AdvisorError, match="line 1: not a question-set line"):
+        read_threads(threads)
+
+
 def test_a_french_follow_up_gets_its_context_in_french(advisor):
     store = Conversations(60, 10, 10)
     ask_in(advisor, store, "fr", "Puis-je participer à une conférence en Russie ?")
     answer, _ = ask_in(advisor, store, "fr", "Et en Wallonie, c'est pareil ?")
-    assert answer.language == "fr" and answer.context.startswith("Compris avec votre question précédente")
+    assert answer.language == "fr" and answer.context.startswith("Compris comme la suite de votre question précédente")
 
 
 # The web API ------------------------------------------------------------------------------------------
@@ -127,6 +198,14 @@ async def test_the_api_keeps_the_conversation_so_the_client_need_not_send_previo
         other = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?"})).json()
         assert other["conversation"] != key and other["context"] == ""  # another conversation knows nothing of it
 
+        assert first["topic"] == CONFERENCE and follow["topic"] == CONFERENCE
+        services.conversations.forget(key)  # restarted or expired: the client's topic carries the follow-up
+        carried = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?", "conversation": key,
+                                                       "previous": follow["topic"]})).json()
+        assert carried["conversation"] != key and carried["context"].endswith(f"“{CONFERENCE}”")
+        assert carried["quotes"][0]["passage_id"] == first["quotes"][0]["passage_id"]
+        too_long = await client.post("/api/ask", json={"question": "Why?", "previous": "x" * 1001})
+        assert too_long.status_code == 422 and "previous" in too_long.json()["error"]
         services.conversations.forget(key)  # expired or evicted: a new conversation, and the client is told its id
         gone = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?", "conversation": key})).json()
         assert gone["conversation"] != key and gone["context"] == ""

@@ -50,6 +50,28 @@ async def test_in_a_group_each_user_has_a_conversation_and_a_reply_leans_on_the_
     assert "earlier question" not in private.text  # a private chat is a conversation of its own
 
 
+HOSTING = "Can I host a visiting researcher from Russia in my group?"
+PHD = "And what about PhD students?"
+READ_AS_PHD = "Reading this as: PhD students, with Russia as in your earlier question"
+
+
+async def test_a_new_subject_reads_the_same_in_a_private_chat_a_group_and_a_reply(offline):
+    """Issue 23 through Telegram: one reading whichever way the follow-up arrives."""
+    chat, _ = await offline()
+    mention = f"@{BOT_USER['username']}"
+    await chat.send(HOSTING)
+    [private] = await chat.send(PHD)
+    assert private.text.startswith(READ_AS_PHD) and "PhD" in private.text.split("\n\n", 2)[2]
+    [hosting] = await chat.send(f"{mention} {HOSTING}", chat=GROUP)
+    [other] = await chat.send(f"{mention} {PHD}", chat=GROUP, user=ADMIN)
+    assert not other.text.startswith("Reading this as")  # Ada asked nothing before: Ana's question is not hers
+    [grouped] = await chat.send(f"{mention} {PHD}", chat=GROUP)
+    assert grouped.text.startswith(READ_AS_PHD)
+    await chat.send(f"{mention} {CONFERENCE}", chat=GROUP)
+    [replied] = await chat.send(PHD, chat=GROUP, reply_to=hosting)  # the replied answer's question, not the last one
+    assert replied.text.startswith(READ_AS_PHD)
+
+
 def as_markdown(message: Sent) -> str:
     """What a user sees, in Markdown: blockquotes as `>`, bold as `**`, italics as `_`, links as links, buttons after."""
     text = message.html
@@ -77,7 +99,7 @@ async def test_a_conversation_through_the_bot_api_as_a_user_sees_it(live):
     follow_up = await say("Is that the same in Wallonia?")
     assert follow_up.text.startswith(READ_WITH_CONFERENCE)
     french = await say("Et pour les doctorants ?", ANA | {"language_code": "fr"})
-    assert french.text.startswith(t("fr", "context", previous=CONFERENCE))
+    assert french.text.startswith("Compris comme : doctorants, avec")  # a subject of its own, with Russia kept
     assert (await say("Thanks!")).text.startswith("You are welcome")
     assert (await say("/new")).text.startswith("A new conversation")
     assert "earlier question" not in (await say("Is that the same in Wallonia?")).text

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
 from . import test_widget_browser as browser_tests
-from .test_widget_browser import ARTIFACTS, shot, widget_focus
+from .conftest import free_port, make_settings
+from .test_widget_browser import ARTIFACTS, serving, shot, start_services, widget_focus
 
 site, browser, page = browser_tests.site, browser_tests.browser, browser_tests.page  # the same fixtures, for this module
 
@@ -54,6 +56,37 @@ def test_the_conversation_survives_a_reload_until_a_new_one_is_started(site, pag
     page.reload()
     page.get_by_role("button", name="Ask the advisor").click()
     assert dialog.locator(".msg.user").count() == 1
+
+
+def test_a_new_subject_is_read_as_such_and_a_follow_up_survives_a_reload_and_a_server_restart(
+        built_store, tmp_path, embedder, browser):
+    """Issue 23 in the widget, and issue 27: a restarted server no longer knows the conversation, the tab still does."""
+    shutil.copytree(built_store, tmp_path / "store")
+    settings, port = make_settings(tmp_path), free_port()
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    page = context.new_page()
+    services = start_services(settings, embedder)
+    with serving(services, port) as url:
+        open_widget(page, url)
+        ask(page, "Can I host a visiting researcher from Russia in my group?")
+        phd = ask(page, "And what about PhD students?")
+        assert phd.locator(".ctx").inner_text() == "Reading this as: PhD students, with Russia as in your earlier question"
+        assert "PhD" in phd.locator("blockquote").first.inner_text()
+        page.reload()
+        page.get_by_role("button", name="Ask the advisor").click()
+        assert "Reading this as: PhD students" in page.get_by_role("dialog").locator(".ctx").first.inner_text()
+    services.journal.close()
+
+    restarted = start_services(settings, embedder)  # a fresh process: it knows no conversation
+    with serving(restarted, port) as url:
+        page.reload()
+        page.get_by_role("button", name="Ask the advisor").click()
+        after = ask(page, "Is that the same in Wallonia?")
+        assert after.locator(".ctx").inner_text().startswith("Reading this as a follow-up to your earlier question: “And what about PhD students?")
+        assert restarted.conversations.is_open(page.evaluate(
+            "() => JSON.parse(Object.entries(sessionStorage).find(([k]) => k.startsWith('collab-advisor:'))[1]).conversation"))
+    restarted.journal.close()
+    context.close()
 
 
 def test_a_counter_near_the_limit_and_an_over_long_question_refused_whole(site, page):

@@ -41,8 +41,10 @@ class AskRequest(BaseModel):
         "The conversation id returned with the previous answer; a follow-up is read with the earlier turns. "
         "Unknown or expired: a new conversation starts (and its id is returned)."))
     previous: str | None = Field(None, description=(
-        "The question asked just before, for follow-ups: for clients without a conversation id; "
-        "the conversation's own turns come first. At most as long as a question (ADVISOR_MAX_QUESTION_CHARS)."))
+        "The `topic` returned with the previous answer (or the question asked just before), for follow-ups when the "
+        "server no longer knows the conversation (restarted, expired) or for clients without a conversation id. "
+        "The conversation's own turns come first; it is only searched with, never quoted. At most as long as a "
+        "question (ADVISOR_MAX_QUESTION_CHARS)."))
 
 
 class FeedbackRequest(BaseModel):
@@ -69,9 +71,10 @@ def create_app(services: Services) -> FastAPI:
         conversations = services.conversations
         key = body.conversation if body.conversation and conversations.is_open(body.conversation) else conversations.start()
         earlier = body.previous if body.previous and not conversations.turns(key) else None
-        answer, _ = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
+        answer, topic = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
-        reply = answer.to_dict() | {"conversation": key}
+        # `topic`: what a follow-up to this answer leans on; a client keeps it to send back as `previous`.
+        reply = answer.to_dict() | {"conversation": key, "topic": None if answer.small_talk else topic}
         for quote, quoted in zip(reply["quotes"], answer.quotes):  # where the quote can be read in its document, here
             quote["view_url"] = quoted.view_url()
         return reply | {"question_id": recorded.question_id if recorded else None,

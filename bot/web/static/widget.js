@@ -509,6 +509,17 @@
       return box;
     }
 
+    // What a follow-up leans on: the topic of the latest answer that was not small talk (bounded as the API wants).
+    function lastTopic() {
+      for (var i = state.turns.length - 1; i >= 0; i--) {
+        var a = state.turns[i].a || {};
+        if (a.small_talk) continue;
+        var topic = typeof a.topic === "string" ? a.topic : (typeof a.question === "string" ? a.question : "");
+        return Array.from(topic).slice(0, 1000).join("") || null;
+      }
+      return null;
+    }
+
     function post(path, body) {
       return fetch(API + path, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -571,8 +582,12 @@
       wait.append(dots, el("span", null, T.thinking));
       var pending = addMessage(wait);
       log.setAttribute("aria-busy", "true");
-      // No "lang": the server detects the question's language. The server keeps the conversation's turns.
-      var body = state.conversation ? { question: question, conversation: state.conversation } : { question: question };
+      // No "lang": the server detects the question's language. The server keeps the conversation's turns; the
+      // topic of the last answer goes too, so that a server restarted or idle past its limit still reads a follow-up.
+      var body = { question: question };
+      if (state.conversation) body.conversation = state.conversation;
+      var topic = lastTopic();
+      if (topic) body.previous = topic;
       post("/api/ask", body).then(function (result) {
         pending.remove();
         log.removeAttribute("aria-busy");
