@@ -212,5 +212,5 @@ def widget_script(max_question_chars: int) -> bytes:
     script = "\n".join(line for line in lines if not line.startswith("//"))
     if _STRINGS_SLOT not in script or _LIMIT_SLOT not in script:
         raise RuntimeError("widget.js has no strings or limit slot")
-    return (script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False))
+    return (script.replace(_STRINGS_SLOT, json.dumps(table, ensure_ascii=False, separators=(",", ":")))
             .replace(_LIMIT_SLOT, str(max_question_chars)).encode("utf-8"))
