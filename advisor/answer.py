@@ -67,6 +67,7 @@ class Answer:
     context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
+    weak: bool = False  # quoted, but below the confidence at which the first quote is right four times in five
 
     def to_dict(self) -> dict:
         return {
@@ -156,6 +157,12 @@ class Advisor:
             return None
         return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
+    def candidates(self, question: str, language: str, limit: int = 5) -> tuple[str, float, list[Hit]]:
+        """The serving version, the confidence that it answers, and its `limit` best passages: what a reviewer weighs."""
+        loaded = self.refresh()
+        ranking = loaded.retriever.search(without_markup(collapse_space(question)), language, limit)
+        return loaded.snapshot.info.id, ranking.confidence, ranking.hits[:limit]
+
     # Answering ---------------------------------------------------------------------
     def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
         """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
@@ -214,7 +221,7 @@ class Advisor:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
         weak = bool(quotes) and confidence < loaded.retriever.confident(language)
-        answer = self._compose(text, language, quotes, version, weak=weak, missing=missing)
+        answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing), weak=weak)
         return replace(answer, context=context, text=f"{context}\n\n{answer.text}") if context else answer
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:

@@ -107,6 +107,11 @@ class Journal:
             return False
         return True
 
+    def question(self, question_id: int) -> tuple[str, str] | None:
+        """The words and language of a logged question."""
+        row = self._run("SELECT question, language FROM questions WHERE id = ?", (question_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def stats(self) -> dict:
         q = self._run("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions").fetchone()
         f = self._run("SELECT COALESCE(SUM(rating > 0), 0), COALESCE(SUM(rating < 0), 0) FROM feedback").fetchone()

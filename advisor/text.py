@@ -234,6 +234,12 @@ def small_talk(text: str) -> str | None:
     return max(found)[1]  # "Hi, thanks!" is thanks: the last thing said
 
 
+def is_small_talk(text: str) -> bool:
+    """A greeting, thanks, a call for help, an emoji or a bare link: nothing a reviewer could answer from the guidance."""
+    plain = collapse_space(text)
+    return small_talk(plain) is not None or not has_question_words(plain, detect_language(plain))
+
+
 _SMALL_TALK_LANGUAGE = re.compile(r"\b(?:(?P<fr>bonjour|bonsoir|salut|merci|aide|que pouvez-vous faire|comment ça marche)|"
                                   r"(?P<nl>hallo|hoi|dag|goede\w+|bedankt|dank je|dank u|hartelijk dank|hulp|wat k\w+ je|"
                                   r"hoe werkt dit))\b")

@@ -1,4 +1,4 @@
-"""The `advisor` command: ingest, ask, chat, eval, serve, versions, rollback, audit."""
+"""The `advisor` command: ingest, ask, chat, eval, serve, review, versions, rollback, audit."""
 from __future__ import annotations
 
 import argparse
@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
+    p = command("review", "The questions the guidance answered badly or not at all, and one decision on each; "
+                          "`advisor ingest` then publishes the decisions.")
+    p.add_argument("action", nargs="?", choices=["attach", "uncovered", "dismiss"],
+                   help="attach ENTRY PASSAGE: that passage answers it; uncovered ENTRY: the guidance does not cover it; "
+                        "dismiss ENTRY: spam or small talk (default: print the queue)")
+    p.add_argument("entry", nargs="?", type=int, help="the entry's id, as the queue shows it")
+    p.add_argument("passage", nargs="?", help="for attach: the id of the passage that answers it")
+    p.add_argument("--json", action="store_true", help="print the queue as a JSON list")
     p = command("sources", "List the documents of the serving version.")
     p.add_argument("--json", action="store_true")
     p = command("versions", "List the knowledge versions; the serving one is marked.")
@@ -99,15 +107,34 @@ def make_advisor(settings: Settings, summaries: bool = False):
 
 
 def run_ingest(settings: Settings, args) -> int:
+    from advisor.store import open_store, who
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
     embedder = embedder_for(settings, threads=0)
-    report = ingest(
-        settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
-        gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
-    )
-    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else report.summary())
+    gate = None if args.no_checks else checks_gate(settings, embedder)
+    carried = None
+    if not args.paths and open_store(settings).current_id():  # the knowledge folder, with the pending review decisions
+        from advisor.answer import Advisor
+        from advisor.review import open_queue
+        from ingest.curate import publish
+
+        queue = open_queue(settings, Advisor(settings, embedder))
+        report, carried = publish(settings, embedder, queue, who(), force=args.force, gate=gate, checks=gate is not None,
+                                  wait_seconds=args.wait, progress=sys.stderr.isatty())
+        queue.close()
+    else:
+        report = ingest(settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
+                        gate=gate, wait_seconds=args.wait)
+    if args.json:
+        print(json.dumps(report.to_dict() | {"review_decisions": list(carried.entries) if carried else []}, ensure_ascii=False))
+    else:
+        print(report.summary())
+        if carried and carried.entries:
+            done = "published" if report.published else "still pending"
+            print(f"Review decisions carried: {len(carried.entries)} ({done}).")
+        for entry, why in carried.left if carried else ():
+            print(f"Review entry {entry} is back in the queue: {why}.")
     return 0 if (report.published or report.version is None and not report.failed) else 1
 
 
@@ -182,6 +209,54 @@ def run_serve(settings: Settings, args) -> int:
     from .serve import serve
 
     return serve(settings)
+
+
+def run_review(settings: Settings, args) -> int:
+    from advisor.review import ATTACH, open_queue
+    from advisor.store import who
+
+    advisor = make_advisor(settings)
+    advisor.refresh()
+    queue = open_queue(settings, advisor)
+    try:
+        if args.action is None:
+            entries = queue.entries()
+            if args.json:
+                print(json.dumps([review_row(e) for e in entries], ensure_ascii=False, indent=1))
+            else:
+                print(review_table(entries) if entries else "The review queue is empty.")
+            return 0
+        if args.entry is None:
+            raise AdvisorError(f"review {args.action}: give the entry's id (see `advisor review`).")
+        if args.action == ATTACH and not args.passage:
+            raise AdvisorError("review attach: give the entry's id and the id of the passage that answers it.")
+        changed = queue.decide(args.entry, args.action, who(), args.passage if args.action == ATTACH else None)
+        pending = "" if args.action == "dismiss" else "; `advisor ingest` publishes it once the checks pass"
+        print(f"Entry {args.entry}: {args.action}" + (f" {args.passage}" if args.action == ATTACH else "")
+              + (pending if changed else " was already decided so; nothing changed") + ".")
+        return 0
+    finally:
+        queue.close()
+
+
+def review_row(entry) -> dict:
+    """An entry as `advisor review --json` prints it."""
+    data = entry.to_dict()
+    return {key: data[key] for key in ("id", "question", "language", "reason", "count", "last_asked", "confidence",
+                                       "version", "candidates")}
+
+
+def review_table(entries: list) -> str:
+    lines = []
+    for e in entries:
+        lines.append(f"#{e.id}  {e.count}× {e.reason}  [{e.language}]  last {e.last_asked[:16].replace('T', ' ')}  "
+                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}")
+        lines.extend(f"    {c.passage_id}  {c.score:.2f}  {c.document}: {_short(c.text, 70)}" for c in e.candidates)
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_sources(settings: Settings, args) -> int:
@@ -271,7 +346,7 @@ def _audit_details(entry: dict) -> list[str]:
 
 
 COMMANDS = {
-    "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve,
+    "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve, "review": run_review,
     "sources": run_sources, "versions": run_versions, "rollback": run_rollback, "audit": run_audit,
 }
 

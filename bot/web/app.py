@@ -64,6 +64,7 @@ def create_app(services: Services) -> FastAPI:
         earlier = body.previous if body.previous and not conversations.turns(key) else None
         answer, _ = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
+        services.review.consider(answer)
         reply = answer.to_dict() | {"conversation": key}
         for quote in reply["quotes"]:  # where the quote can be read in its document, on this server
             beside = f"?lang={answer.language}" if quote.get("translation") else ""  # with its translation beside it
@@ -81,6 +82,8 @@ def create_app(services: Services) -> FastAPI:
         """Record whether an answer helped."""
         if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token):
             raise HTTPException(404, f"There is no question {body.question_id} with that feedback token to rate.")
+        if body.rating < 0:
+            services.review.thumbs_down(services.journal.question(body.question_id))
         return {"ok": True}
 
     @app.get("/healthz", tags=["health"])
