@@ -28,6 +28,7 @@ class Result:
     quotes: tuple[str, ...]
     rank: int | None  # 1-based position of the first quote holding an expected phrase
     latency_ms: float
+    documents: tuple[str, ...] = ()  # the document of each quote
 
     @property
     def passed(self) -> bool:
@@ -67,7 +68,7 @@ def run(advisor, cases: Iterable[Case]) -> list[Result]:
         latency = (time.perf_counter() - started) * 1000
         quotes = tuple(q.text for q in answer.quotes)
         rank = next((i for i, q in enumerate(quotes, 1) if any(_fold(e) in _fold(q) for e in case.expect_any)), None)
-        results.append(Result(case, answer.answered, quotes, rank, latency))
+        results.append(Result(case, answer.answered, quotes, rank, latency, tuple(q.document for q in answer.quotes)))
     return results
 
 

@@ -29,6 +29,10 @@ def write_text_atomically(path: Path, text: str) -> None:
     write_atomically(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    write_atomically(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename inside `path` survive a power cut."""
     fd = os.open(path, os.O_RDONLY)

@@ -105,7 +105,11 @@ CHAT: dict[str, dict[str, str]] = {
                 "/sources – the documents I quote\n/about – what this advisor is\n"
                 "/subscribe – a short notice when the guidance changes\n/unsubscribe – stop those notices",
         "new": "A new conversation: your next question is read on its own.",
-        "help_admin": "Admin: /stats, /gaps, /reingest, or send me a document (PDF, DOCX, HTML, MD, TXT) to add it.",
+        "help_admin": "Admin: /stats, /gaps, /reingest, /remove NAME, /rollback [VERSION], or send me a document (PDF, DOCX, "
+                      "HTML, MD, TXT) to add it; its caption may give its details, a line each (title: …, issuer: …, "
+                      "date: 2024-05-02, url: https://…, authority: official, language: en) and a line replace.",
+        "remove_usage": "Name the document to remove, as /sources lists it, e.g. /remove guidance/a.md",
+        "rolled_back": "Now serving knowledge version {version}.",
         "about": "Collaboration Advisor quotes published guidance on research collaboration with Russian "
                  "colleagues. It never writes an answer of its own: every quote is an exact passage of a document, "
                  "shown with its issuer, date and link. Translations into French and Dutch are unofficial.\n\n"
@@ -168,8 +172,11 @@ CHAT: dict[str, dict[str, str]] = {
                 "précédente)\n/sources – les documents que je cite\n/about – ce qu'est ce conseiller\n"
                 "/subscribe – un court avis quand les textes changent\n/unsubscribe – arrêter ces avis",
         "new": "Nouvelle conversation : votre prochaine question sera lue seule.",
-        "help_admin": "Administration : /stats, /gaps, /reingest, ou envoyez-moi un document (PDF, DOCX, HTML, MD, TXT) "
-                      "pour l'ajouter.",
+        "remove_usage": "Nommez le document à retirer tel que /sources le liste, par exemple /remove guidance/a.md",
+        "rolled_back": "La version {version} des connaissances est désormais en service.",
+        "help_admin": "Administration : /stats, /gaps, /reingest, /remove NOM, /rollback [VERSION], ou envoyez-moi un "
+                      "document (PDF, DOCX, HTML, MD, TXT) ; sa légende peut donner ses détails, un par ligne (title: …, "
+                      "issuer: …, date: 2024-05-02, url: https://…) et une ligne replace.",
         "about": "Collaboration Advisor cite des textes publiés sur la collaboration scientifique avec des collègues "
                  "russes. Il ne rédige jamais de réponse lui-même : chaque citation est un passage exact d'un "
                  "document, avec son auteur, sa date et un lien. Les traductions en français et en néerlandais ne "
@@ -232,8 +239,11 @@ CHAT: dict[str, dict[str, str]] = {
                 "/sources – de documenten die ik citeer\n/about – wat deze adviseur is\n"
                 "/subscribe – een kort bericht als de richtlijnen wijzigen\n/unsubscribe – die berichten stoppen",
         "new": "Een nieuw gesprek: uw volgende vraag wordt op zichzelf gelezen.",
-        "help_admin": "Beheer: /stats, /gaps, /reingest, of stuur mij een document (PDF, DOCX, HTML, MD, TXT) om het toe "
-                      "te voegen.",
+        "remove_usage": "Noem het document dat weg moet zoals /sources het toont, bijvoorbeeld /remove guidance/a.md",
+        "rolled_back": "Versie {version} van de kennis is nu in gebruik.",
+        "help_admin": "Beheer: /stats, /gaps, /reingest, /remove NAAM, /rollback [VERSIE], of stuur mij een document "
+                      "(PDF, DOCX, HTML, MD, TXT); het bijschrift kan de gegevens geven, één per regel (title: …, issuer: …, "
+                      "date: 2024-05-02, url: https://…) en een regel replace.",
         "about": "Collaboration Advisor citeert gepubliceerde richtlijnen over onderzoekssamenwerking met Russische "
                  "collega's. Hij schrijft nooit zelf een antwoord: elk citaat is een letterlijke passage uit een "
                  "document, met uitgever, datum en link. Vertalingen in het Frans en Nederlands zijn niet officieel.\n\n"

@@ -1,4 +1,4 @@
-"""The `advisor` command: ingest, ask, chat, eval, serve, review, versions, rollback, audit."""
+"""The `advisor` command: ingest, ask, chat, eval, serve, review, sources, versions, remove, rollback, audit."""
 from __future__ import annotations
 
 import argparse
@@ -33,8 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", type=Path, help="knowledge store directory (default: ADVISOR_STORE_DIR or var/store)")
         return p
 
-    p = command("ingest", "Index documents into a new knowledge version and publish it if its checks pass.")
+    p = command("ingest", "Add documents to the serving knowledge (or replace those of the same name) in a new version, "
+                          "published if its checks pass. Nothing is removed: see `advisor remove`.")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: ADVISOR_KNOWLEDGE_DIR or knowledge/)")
+    p.add_argument("--exact", action="store_true",
+                   help="build from exactly these paths, removing every other document (the report names them)")
     p.add_argument("--force", action="store_true", help="rebuild and publish even if nothing changed or a check regressed")
     p.add_argument("--no-checks", action="store_true", help="publish without running the regression checks")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another ingestion to finish")
@@ -65,8 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("versions", "List the knowledge versions; the serving one is marked.")
     p.add_argument("--json", action="store_true")
-    p = command("rollback", "Publish an earlier version (default: the one before the serving version).")
-    p.add_argument("version", nargs="?")
+    p = command("remove", "Take documents out of the knowledge (with their translations and attached questions) in a "
+                          "new version, published if its checks pass; their files go to the store's trash.")
+    p.add_argument("names", nargs="+", help="document names as `advisor sources --json` gives them, e.g. guidance/a.md")
+    p.add_argument("--force", action="store_true", help="publish even if a check regressed (recorded as forced)")
+    p = command("rollback", "Serve the version that served before the serving one (or --to VERSION).")
+    p.add_argument("version", nargs="?", help="the version to serve (same as --to)")
+    p.add_argument("--to", dest="to", metavar="VERSION", help="the version to serve")
     p = command("audit", "Print the audit log of ingestions, publishes and rollbacks.")
     p.add_argument("--json", action="store_true")
     return parser
@@ -107,35 +115,106 @@ def make_advisor(settings: Settings, summaries: bool = False):
 
 
 def run_ingest(settings: Settings, args) -> int:
-    from advisor.store import open_store, who
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
+    if args.exact and not args.paths:
+        raise AdvisorError("--exact builds from exactly the paths given: name them (e.g. `advisor ingest --exact knowledge`).")
     embedder = embedder_for(settings, threads=0)
-    gate = None if args.no_checks else checks_gate(settings, embedder)
-    carried = None
-    if not args.paths and open_store(settings).current_id():  # the knowledge folder, with the pending review decisions
+    carried, queue, change = None, None, None
+    if not args.paths:  # the knowledge folder, with the review decisions waiting for a version
         from advisor.answer import Advisor
         from advisor.review import open_queue
-        from ingest.curate import publish
+        from ingest.curate import prepare
+        from ingest.service import KnowledgeAdmin
 
-        queue = open_queue(settings, Advisor(settings, embedder))
-        report, carried = publish(settings, embedder, queue, who(), force=args.force, gate=gate, checks=gate is not None,
-                                  wait_seconds=args.wait, progress=sys.stderr.isatty())
-        queue.close()
-    else:
-        report = ingest(settings, args.paths or None, embedder, force=args.force, progress=sys.stderr.isatty(),
-                        gate=gate, wait_seconds=args.wait)
-    if args.json:
-        print(json.dumps(report.to_dict() | {"review_decisions": list(carried.entries) if carried else []}, ensure_ascii=False))
-    else:
-        print(report.summary())
-        if carried and carried.entries:
-            done = "published" if report.published else "still pending"
-            print(f"Review decisions carried: {len(carried.entries)} ({done}).")
-        for entry, why in carried.left if carried else ():
+        admin = KnowledgeAdmin(settings, embedder)
+        if admin.store.current_id():
+            queue = open_queue(settings, Advisor(settings, embedder, admin.store))
+            carried = prepare(settings, queue, admin.serving_files())
+            change = carried.change
+    try:
+        report = ingest(
+            settings, args.paths or None, embedder, exact=args.exact, force=args.force, progress=sys.stderr.isatty(),
+            gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
+            **({"change": change} if change else {}),
+        )
+        if queue and carried and report.published:
+            queue.mark_applied(list(carried.entries), report.version)
+    finally:
+        if queue:
+            queue.close()
+    status = _print_report(report, args.json)
+    if carried and not args.json:
+        if carried.entries:
+            print(f"Review decisions carried: {len(carried.entries)} ({'published' if report.published else 'still pending'}).")
+        for entry, why in carried.left:
             print(f"Review entry {entry} is back in the queue: {why}.")
+    return status
+
+
+def _print_report(report, as_json: bool) -> int:
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.summary())
     return 0 if (report.published or report.version is None and not report.failed) else 1
+
+
+def run_review(settings: Settings, args) -> int:
+    from advisor.review import ATTACH, open_queue
+    from advisor.store import who
+
+    advisor = make_advisor(settings)
+    advisor.refresh()
+    queue = open_queue(settings, advisor)
+    try:
+        if args.action is None:
+            entries = queue.entries()
+            if args.json:
+                print(json.dumps([review_row(e) for e in entries], ensure_ascii=False, indent=1))
+            else:
+                print(review_table(entries) if entries else "The review queue is empty.")
+            return 0
+        if args.entry is None:
+            raise AdvisorError(f"review {args.action}: give the entry's id (see `advisor review`).")
+        if args.action == ATTACH and not args.passage:
+            raise AdvisorError("review attach: give the entry's id and the id of the passage that answers it.")
+        changed = queue.decide(args.entry, args.action, who(), args.passage if args.action == ATTACH else None)
+        pending = "" if args.action == "dismiss" else "; `advisor ingest` publishes it once the checks pass"
+        print(f"Entry {args.entry}: {args.action}" + (f" {args.passage}" if args.action == ATTACH else "")
+              + (pending if changed else " was already decided so; nothing changed") + ".")
+        return 0
+    finally:
+        queue.close()
+
+
+def review_row(entry) -> dict:
+    """An entry as `advisor review --json` prints it."""
+    data = entry.to_dict()
+    return {key: data[key] for key in ("id", "question", "language", "reason", "count", "last_asked", "confidence",
+                                       "version", "candidates")}
+
+
+def review_table(entries: list) -> str:
+    lines = []
+    for e in entries:
+        lines.append(f"#{e.id}  {e.count}× {e.reason}  [{e.language}]  last {e.last_asked[:16].replace('T', ' ')}  "
+                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}")
+        lines.extend(f"    {c.passage_id}  {c.score:.2f}  {c.document}: {_short(c.text, 70)}" for c in e.candidates)
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def run_remove(settings: Settings, args) -> int:
+    from advisor.store import who
+    from ingest.service import KnowledgeAdmin
+
+    admin = KnowledgeAdmin(settings, embedder_for(settings, threads=0))
+    status = 0
+    for name in args.names:
+        status = max(status, _print_report(admin.remove_document(name, who(), force=args.force), False))
+    return status
 
 
 def run_ask(settings: Settings, args) -> int:
@@ -211,54 +290,6 @@ def run_serve(settings: Settings, args) -> int:
     return serve(settings)
 
 
-def run_review(settings: Settings, args) -> int:
-    from advisor.review import ATTACH, open_queue
-    from advisor.store import who
-
-    advisor = make_advisor(settings)
-    advisor.refresh()
-    queue = open_queue(settings, advisor)
-    try:
-        if args.action is None:
-            entries = queue.entries()
-            if args.json:
-                print(json.dumps([review_row(e) for e in entries], ensure_ascii=False, indent=1))
-            else:
-                print(review_table(entries) if entries else "The review queue is empty.")
-            return 0
-        if args.entry is None:
-            raise AdvisorError(f"review {args.action}: give the entry's id (see `advisor review`).")
-        if args.action == ATTACH and not args.passage:
-            raise AdvisorError("review attach: give the entry's id and the id of the passage that answers it.")
-        changed = queue.decide(args.entry, args.action, who(), args.passage if args.action == ATTACH else None)
-        pending = "" if args.action == "dismiss" else "; `advisor ingest` publishes it once the checks pass"
-        print(f"Entry {args.entry}: {args.action}" + (f" {args.passage}" if args.action == ATTACH else "")
-              + (pending if changed else " was already decided so; nothing changed") + ".")
-        return 0
-    finally:
-        queue.close()
-
-
-def review_row(entry) -> dict:
-    """An entry as `advisor review --json` prints it."""
-    data = entry.to_dict()
-    return {key: data[key] for key in ("id", "question", "language", "reason", "count", "last_asked", "confidence",
-                                       "version", "candidates")}
-
-
-def review_table(entries: list) -> str:
-    lines = []
-    for e in entries:
-        lines.append(f"#{e.id}  {e.count}× {e.reason}  [{e.language}]  last {e.last_asked[:16].replace('T', ' ')}  "
-                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}")
-        lines.extend(f"    {c.passage_id}  {c.score:.2f}  {c.document}: {_short(c.text, 70)}" for c in e.candidates)
-    return "\n".join(lines)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def run_sources(settings: Settings, args) -> int:
     from advisor.store import open_store
 
@@ -293,7 +324,9 @@ def run_rollback(settings: Settings, args) -> int:
     from advisor.store import who
     from ingest.service import KnowledgeAdmin
 
-    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.version, who())
+    if args.version and args.to and args.version != args.to:
+        raise AdvisorError(f"Two versions named: {args.version} and --to {args.to}; name one.")
+    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who())
     print(f"Now serving knowledge version {target}.")
     return 0
 
@@ -328,7 +361,9 @@ def audit_table(entries: list[dict], width: int = 60) -> str:
 def _audit_details(entry: dict) -> list[str]:
     """The facts of an entry worth a glance: what changed, what failed, what the checks said, why."""
     details = []
-    for key in ("added", "changed", "removed", "failed"):
+    if entry.get("change"):
+        details.append(str(entry["change"]))
+    for key in ("added", "changed", "removed", "kept", "failed", "restored", "trashed"):
         if entry.get(key):
             details.append(f"{len(entry[key])} {key}")
     if entry.get("document"):
@@ -347,7 +382,7 @@ def _audit_details(entry: dict) -> list[str]:
 
 COMMANDS = {
     "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve, "review": run_review,
-    "sources": run_sources, "versions": run_versions, "rollback": run_rollback, "audit": run_audit,
+    "sources": run_sources, "versions": run_versions, "remove": run_remove, "rollback": run_rollback, "audit": run_audit,
 }
 
 if __name__ == "__main__":

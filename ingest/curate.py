@@ -9,36 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.embeddings import Embedder
-from advisor.files import write_atomically
 from advisor.passages import Passage
 from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue
 from advisor.settings import Settings
 from advisor.store import Snapshot
 from advisor.text import collapse_space, fold
 
-from .build import ingest
 from .formats.markdown import front_matter
-from .gate import Gate, checks_gate
 from .report import IngestReport
+from .service import KnowledgeAdmin
+from .sources import Change
 
 QUESTIONS = "questions"
 PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
-
-
-@dataclass(frozen=True)
-class Change:  # until issue 26 lands: the shape of ingest.service.Change
-    """What a new version does to the knowledge's files, by name relative to the knowledge folder."""
-
-    put: Mapping[str, bytes] = field(default_factory=dict)
-    remove: frozenset[str] = frozenset()
-    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,55 +124,24 @@ def expected_phrases(passage: Passage, snapshot: Snapshot) -> list[str]:
 
 
 # Publishing ---------------------------------------------------------------------------------------------
-def publish(settings: Settings, embedder: Embedder, queue: ReviewQueue, actor: str, *, force: bool = False,
-            gate: Gate | None = None, checks: bool = True, wait_seconds: float = 0.0,
-            progress: bool = False) -> tuple[IngestReport, Curation]:
-    """Re-ingest the knowledge folder with the pending decisions; on publish they are written and marked applied."""
+def prepare(settings: Settings, queue: ReviewQueue, serving: Mapping[str, bytes]) -> Curation:
+    """The pending decisions as a Change over the knowledge folder (or the serving version's files, where the folder
+    lacks one); a decision whose passage is gone goes back to the queue."""
     snapshot = queue.advisor.refresh(force=True).snapshot
 
     def read(name: str) -> bytes | None:
         path = settings.knowledge_dir / name
-        return path.read_bytes() if path.is_file() else None
+        return path.read_bytes() if path.is_file() else serving.get(name)
 
     made = curation(queue.pending(), snapshot, read, settings.checks_file)
     for entry_id, why in made.left:
         queue.reopen(entry_id, why)
-    gate = gate or (checks_gate(settings, embedder) if checks else None)
-    report = _build_with(settings, embedder, made.change, actor, force=force, gate=gate, wait_seconds=wait_seconds,
-                         progress=progress, on_published=lambda r: queue.mark_applied(list(made.entries), r.version))
+    return made
+
+
+def publish(admin: KnowledgeAdmin, queue: ReviewQueue, actor: str, *, force: bool = False) -> tuple[IngestReport, Curation]:
+    """Re-ingest with the pending decisions; when the version publishes, their files are written and they are applied."""
+    made = prepare(admin.settings, queue, admin.serving_files())
+    report = admin.reingest(actor, extra=made.change, force=force,
+                            on_published=lambda r: queue.mark_applied(list(made.entries), r.version))
     return report, made
-
-
-def _build_with(settings: Settings, embedder: Embedder, change: Change, actor: str, *, force: bool, gate: Gate | None,
-                wait_seconds: float, progress: bool, on_published: Callable[[IngestReport], object]) -> IngestReport:
-    """until issue 26 lands: KnowledgeAdmin.reingest(extra=change, on_published=…) does this."""
-    if not change.put:
-        report = ingest(settings, None, embedder, actor=actor, force=force, gate=gate, wait_seconds=wait_seconds, progress=progress)
-        if report.published:
-            on_published(report)
-        return report
-    settings.store_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="staging-review-", dir=settings.store_dir))
-    try:
-        knowledge = staging / "knowledge"
-        shutil.copytree(settings.knowledge_dir, knowledge)
-        for name, data in change.put.items():
-            (knowledge / name).parent.mkdir(parents=True, exist_ok=True)
-            (knowledge / name).write_bytes(data)
-
-        def move_in(report: IngestReport) -> None:
-            for name, data in change.put.items():
-                write_atomically(settings.knowledge_dir / name, _writer(data))
-
-        staged = settings.model_copy(update={"knowledge_dir": knowledge})
-        report = ingest(staged, None, embedder, actor=actor, force=force, gate=gate, wait_seconds=wait_seconds,
-                        progress=progress, before_publish=move_in)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if report.published:
-        on_published(report)
-    return report
-
-
-def _writer(data: bytes) -> Callable[[str], object]:
-    return lambda tmp: Path(tmp).write_bytes(data)

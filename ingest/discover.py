@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from advisor.errors import DocumentError
@@ -28,9 +28,10 @@ def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def fingerprint(files: Sequence[tuple[Path, str]], model: str) -> str:
+def fingerprint(files: Mapping[str, bytes], model: str) -> str:
+    """Of a file set (name -> bytes), the model and the pipeline: equal means there is nothing to rebuild."""
     digest = hashlib.sha256(f"{PIPELINE_VERSION}\n{model}\n".encode())
-    for path, name in files:
+    for name in sorted(files):
         digest.update(f"{name}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(hashlib.sha256(files[name]).digest())
     return digest.hexdigest()

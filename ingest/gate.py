@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,7 @@ from advisor.answer import Advisor
 from advisor.embeddings import Embedder
 from advisor.evaluate import read_cases, run, summarize
 from advisor.settings import Settings
-from advisor.store import Store
+from advisor.store import Store, history
 from advisor.text import collapse_space, without_markup
 
 
@@ -55,9 +55,12 @@ class CheckOutcome:
     total: int
     passed: int
     hit_at_1: float
-    baseline_hit_at_1: float | None = None  # of the serving version, when there is one to compare with
+    baseline_hit_at_1: float | None = None  # of the version compared with, when there is one
     regressions: tuple[Regression, ...] = ()
     note: str = ""
+    baseline: str | None = None  # the version compared with: the serving one, or the last good one when it did better
+    dropped: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document the new version lacks -> checks
+    # that quoted it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +70,12 @@ Gate = Callable[[Store, str, str | None, Path | None], CheckOutcome]
 
 
 def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
-    """Return the gate `ingest` calls with (store, new version, serving version, checks file)."""
+    """Return the gate `ingest` calls with (store, new version, serving version, checks file).
+
+    The new version is compared with the serving one and, when another version last passed its checks (the serving
+    one was forced, or built from fewer documents), with that one too: the better of the two is the baseline, so
+    going back to the whole knowledge is never refused for "regressing" against a broken version.
+    """
 
     def gate(store: Store, new: str, serving: str | None, checks: Path | None) -> CheckOutcome:
         if checks is None or not checks.exists():
@@ -81,17 +89,27 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
                                hit_at_1=summarize(results).overall.hit_at_1 or 0.0)
-        if serving and store.manifest(serving).model != embedder.model_id:
+        candidates = [v for v in dict.fromkeys([serving, history.last_good(store.audit_entries(), store.version_ids())])
+                      if v and store.manifest(v).model == embedder.model_id]
+        if not candidates:
             return replace(outcome, note="the serving version was built with other models, so there is nothing to compare with")
-        before = run(Advisor(settings, remembering, store, snapshot=store.load(serving)), cases)
-        baseline = summarize(before).overall.hit_at_1 or 0.0
+        runs = {v: run(Advisor(settings, remembering, store, snapshot=store.load(v)), cases) for v in candidates}
+        baseline = max(candidates, key=lambda v: summarize(runs[v]).overall.hit_at_1 or 0.0)  # ties: the serving one
+        before = runs[baseline]
+        baseline_hit = summarize(before).overall.hit_at_1 or 0.0
         passages = [p.text for p in snapshot.passages.values()]
         regressions = tuple(
             Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None,
                        old.quotes[0][:160] if old.quotes else None,
                        touched=bool(old.quotes) and not any(old.quotes[0] in text for text in passages))
             for old, now in zip(before, results) if old.passed and not now.passed)
-        return replace(outcome, baseline_hit_at_1=baseline, regressions=regressions,
-                       ok=not regressions and outcome.hit_at_1 >= baseline)
+        kept = set(snapshot.documents)
+        dropped: dict[str, list[str]] = {}
+        for old, now in zip(before, results):
+            if old.passed and not now.passed and old.documents and old.documents[0] not in kept:
+                dropped.setdefault(old.documents[0], []).append(old.case.id)
+        return replace(outcome, baseline_hit_at_1=baseline_hit, regressions=regressions, baseline=baseline,
+                       dropped={d: tuple(ids) for d, ids in sorted(dropped.items())},
+                       ok=not regressions and outcome.hit_at_1 >= baseline_hit)
 
     return gate

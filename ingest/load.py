@@ -9,7 +9,7 @@ from advisor.errors import DocumentError
 from advisor.strings import t
 from advisor.text import collapse_space
 
-from .formats import DOCUMENT_TYPES
+from .formats import accepted, unsupported
 from .formats.docx import read_docx
 from .formats.html import read_html
 from .formats.markdown import COMMENT, front_matter, markdown_blocks, markdown_text, take_notes
@@ -30,8 +30,8 @@ def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | T
     that names the file, so one bad file never stops an ingestion or a server.
     """
     suffix = path.suffix.lower()
-    if suffix not in DOCUMENT_TYPES:
-        raise DocumentError(name, f"unsupported file type {path.suffix!r} (supported: {', '.join(DOCUMENT_TYPES)})")
+    if not accepted(name):
+        raise DocumentError(name, unsupported(name))
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -17,6 +17,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # documents kept from the serving version that the folder lacks
     passages_added: int = 0
     passages_removed: int = 0
     embedded: int = 0
@@ -46,6 +47,9 @@ class IngestReport:
         for title, names in (("Added", self.added), ("Changed", self.changed), ("Removed", self.removed)):
             if names:
                 lines.append(f"{title}: {', '.join(names)}")
+        if self.kept:
+            lines.append(f"Kept from the serving version, though no longer in the knowledge folder: {', '.join(self.kept)} "
+                         "(to take a document out: `advisor remove NAME`).")
         if self.skipped:
             lines.append(f"Skipped: {len(self.skipped)}")
             lines.extend(f"  - {name}: {why}" for name, why in self.skipped)
@@ -63,7 +67,9 @@ class IngestReport:
         elif self.checks:
             c = self.checks
             lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
-                         + (f", serving version {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
+                         + (f", {c.baseline} {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
+            for document, ids in c.dropped.items():
+                lines.append(f"  - the checks {', '.join(ids)} rely on {document}, which this version would drop")
             for r in c.regressions:
                 cause = ("the passage it quoted was changed or removed" if r.touched else
                          "the passage it quoted is unchanged: another passage now ranks first")

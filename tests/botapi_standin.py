@@ -144,12 +144,13 @@ class BotApiStandIn:
         self._chats[message["chat"]["id"]] = message["chat"]
         return self._queue({"edited_message" if edited else "message": message})
 
-    def user_uploads(self, filename: str, data: bytes, *, user: dict = ADMIN, mime: str = "text/markdown") -> dict:
+    def user_uploads(self, filename: str, data: bytes, *, user: dict = ADMIN, mime: str = "text/markdown",
+                     caption: str | None = None) -> dict:
         file_id = f"file-{len(self._files) + 1}"
         self._files[file_id] = data
         document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename, "mime_type": mime,
                     "file_size": len(data)}
-        return self.user_sends(user=user, document=document)
+        return self.user_sends(user=user, document=document, **({"caption": caption} if caption else {}))
 
     def user_presses(self, message: Sent, label_start: str, *, user: dict = ANA) -> dict:
         """Press the inline button whose label starts with `label_start` under `message`."""

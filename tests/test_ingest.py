@@ -46,7 +46,7 @@ def test_broken_file_is_reported_and_the_rest_ingested(kb, tmp_path):
     report = ingest(settings, None, HashEmbedder())
     assert report.published and report.documents == 2 and report.passages == 3
     assert [name for name, _ in report.failed] == ["broken.pdf"]
-    assert ("notes.csv", "not a document format") in report.skipped
+    assert ("notes.csv", "unsupported file type '.csv'; send one of .md, .txt, .html, .htm, .pdf, .docx") in report.skipped
     assert "broken.pdf" in report.summary()
 
 
@@ -60,7 +60,7 @@ def test_unchanged_knowledge_embeds_nothing_and_keeps_the_version(kb, tmp_path):
     assert KnowledgeStore(settings.store_dir).current_id() == first.version
 
 
-def test_changed_document_reembeds_only_its_passages_and_deleted_one_disappears(kb, tmp_path):
+def test_changed_document_reembeds_only_its_passages_and_a_deleted_file_is_kept_until_removed(kb, tmp_path):
     settings = make_settings(tmp_path, knowledge_dir=kb)
     ingest(settings, None, HashEmbedder())
     write_doc(kb, "a.md", "Doc A", "Researchers decide themselves whether to keep individual collaborations.\n\n"
@@ -68,12 +68,17 @@ def test_changed_document_reembeds_only_its_passages_and_deleted_one_disappears(
     (kb / "b.md").unlink()
     embedder = HashEmbedder()
     report = ingest(settings, None, embedder)
-    assert report.published and report.changed == ["a.md"] and report.removed == ["b.md"]
+    assert report.published and report.changed == ["a.md"] and report.removed == [] and report.kept == ["b.md"]
+    assert "no longer in the knowledge folder: b.md" in report.summary()
     assert embedder.texts == 1  # the one new paragraph; the unchanged one came from the cache
-    assert (report.passages_added, report.passages_removed) == (1, 2)
+    assert (report.passages_added, report.passages_removed) == (1, 1)
     snapshot = KnowledgeStore(settings.store_dir).load()
-    assert {p.document for p in snapshot.passages.values()} == {"a.md"}
+    assert {p.document for p in snapshot.passages.values()} == {"a.md", "b.md"}
     assert not any("now" not in p.text and "agreements" in p.text for p in snapshot.passages.values())
+
+    removed = KnowledgeAdmin(settings, HashEmbedder()).remove_document("b.md", "test")
+    assert removed.published and removed.removed == ["b.md"]
+    assert {p.document for p in KnowledgeStore(settings.store_dir).load().passages.values()} == {"a.md"}
 
 
 def test_crash_mid_ingestion_leaves_the_previous_version_serving(kb, tmp_path):

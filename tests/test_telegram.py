@@ -503,3 +503,31 @@ async def test_replacing_a_document_asks_first_and_only_the_admin_who_sent_it_ca
     assert asked.buttons == []  # the question is answered: its buttons are gone
     upload = [e for e in services.admin.store.audit_entries() if e.get("action") == "upload"][-1]
     assert (upload["actor"], upload["document"], upload["replaced"]) == (f"telegram:{ADMIN['id']}", "conference-travel.md", True)
+
+
+async def test_an_admin_adds_with_a_caption_form_removes_and_rolls_back_in_telegram(live):
+    standin, services = live
+    page = b"<html><body><p>Fieldwork trips to Russia need the written approval of the dean before booking.</p></body></html>"
+    caption = "issuer: Research office\ndate: 2026-11-01\nurl: https://intranet.example.org/travel\nauthority: official"
+    _, bad = await standin.reply_to(standin.user_uploads("travel.html", page, mime="text/html",
+                                                         caption="date: 1 November"), count=2, timeout=60)
+    assert "the date '1 November' is not a date written YYYY-MM-DD" in bad.text
+    _, added = await standin.reply_to(standin.user_uploads("travel.html", page, mime="text/html", caption=caption),
+                                      count=2, timeout=60)
+    assert added.text.startswith("Published knowledge version v0002"), added.text
+    meta = next(d for d in services.admin.documents() if d.path == "travel.html")
+    assert (meta.issuer, meta.date, meta.authority) == ("Research office", "2026-11-01", "official")
+
+    [refused] = await standin.reply_to(standin.user_sends("/remove travel.html"))
+    assert refused.text == "Sorry, only the advisor's administrators can do that."
+    [usage] = await standin.reply_to(standin.user_sends("/remove", user=ADMIN))
+    assert usage.text.startswith("Name the document to remove")
+    _, missing = await standin.reply_to(standin.user_sends("/remove nope.md", user=ADMIN), count=2, timeout=60)
+    assert "nope.md: there is no document of this name" in missing.text
+    _, removed = await standin.reply_to(standin.user_sends("/remove travel.html", user=ADMIN), count=2, timeout=60)
+    assert removed.text.startswith("Published knowledge version v0003") and "Removed: travel.html" in removed.text
+    _, rolled = await standin.reply_to(standin.user_sends("/rollback", user=ADMIN), count=2, timeout=60)
+    assert rolled.text == "Now serving knowledge version v0002."
+    assert (services.settings.knowledge_dir / "travel.html").is_file()
+    actions = [(e["action"], e["actor"]) for e in services.admin.store.audit_entries()]
+    assert ("remove", f"telegram:{ADMIN['id']}") in actions and actions[-1] == ("rollback", f"telegram:{ADMIN['id']}")

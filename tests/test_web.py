@@ -417,6 +417,35 @@ async def test_uploading_a_document_publishes_it_and_rollback_restores(admin, kn
     assert {("rollback", "web:admin")} <= actors
 
 
+@pytest.mark.slow
+async def test_web_admin_adds_with_details_removes_and_rolls_back_to_what_served(admin, knowledge_copy):
+    client, services = admin
+    page = b"<html><body><p>Fieldwork trips to Russia need the written approval of the dean before booking.</p></body></html>"
+    details = {"issuer": "Research office", "date": "2026-11-01", "url": "https://intranet.example.org/travel",
+               "authority": "official"}
+    refused = await client.post("/admin/documents", files={"file": ("travel.html", page, "text/html")},
+                                data=details | {"url": "javascript:alert(1)"})
+    assert "not a web address" in assert_plain_error(refused, 422) and not (knowledge_copy / "travel.html").exists()
+    added = await client.post("/admin/documents", files={"file": ("travel.html", page, "text/html")}, data=details)
+    assert added.status_code == 200, added.text
+    with_travel = services.advisor.version
+    listed = {d["path"]: d for d in (await client.get("/admin/documents")).json()}
+    assert (listed["travel.html"]["issuer"], listed["travel.html"]["authority"]) == ("Research office", "official")
+    assert (knowledge_copy / "travel.html.meta.yaml").is_file()
+
+    assert_plain_error(await client.delete("/admin/documents/no-such.md"), 404)
+    removed = await client.delete("/admin/documents/travel.html")
+    assert removed.status_code == 200 and removed.json()["removed"] == ["travel.html"], removed.text
+    assert not (knowledge_copy / "travel.html").exists() and "travel.html" not in {
+        d["path"] for d in (await client.get("/admin/documents")).json()}
+
+    rolled = await client.post("/admin/rollback", json={})  # back to what served before the removal
+    assert rolled.json() == {"version": with_travel} and services.advisor.version == with_travel
+    assert (knowledge_copy / "travel.html").is_file()  # the folder follows what serves
+    actions = [(e["action"], e["actor"]) for e in KnowledgeStore(services.settings.store_dir).audit_entries()]
+    assert ("remove", "web:admin") in actions and actions[-1] == ("rollback", "web:admin")
+
+
 def test_admin_tokens_are_taken_whole_named_explicitly_and_long():
     assert admin_tokens(Settings(_env_file=None)) == {}
     whole = Settings(_env_file=None, admin_token="foo:bar,abc-def-ghi-jkl")

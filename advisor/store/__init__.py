@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..settings import Settings
+from . import history
 from .audit import now_iso, who
 from .manifest import VersionInfo
 from .protocol import Store
@@ -18,4 +19,4 @@ def open_store(settings: Settings) -> Store:
     return KnowledgeStore(settings.store_dir)
 
 
-__all__ = ["KnowledgeStore", "ServerStore", "Snapshot", "Store", "VersionInfo", "now_iso", "open_store", "who"]
+__all__ = ["KnowledgeStore", "history", "ServerStore", "Snapshot", "Store", "VersionInfo", "now_iso", "open_store", "who"]

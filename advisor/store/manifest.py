@@ -1,7 +1,7 @@
 """What a knowledge version holds, as written in its manifest.json."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ..documents import DocumentMeta
 
@@ -21,6 +21,7 @@ class VersionInfo:
     passage_ids: tuple[str, ...] = ()
     forced: bool = False
     fingerprint: str = ""  # of the input files, model and pipeline: equal means nothing to rebuild
+    files: dict[str, str] = field(default_factory=dict)  # the files it was built from: name -> SHA-256 (ingest/sources.py)
 
     def to_dict(self) -> dict:
         data = asdict(self)

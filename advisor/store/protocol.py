@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from ..passages import Unit
+from . import history
 from .manifest import VersionInfo
 from .snapshot import Snapshot
 
@@ -39,10 +40,11 @@ class Store(Protocol):
 
     # Shared by both stores
     def prune(self, keep: int) -> list[str]:
-        """Delete the oldest versions beyond `keep`, never the serving one (under lock())."""
-        current = self.current_id()
+        """Delete the versions nobody can need (under lock()): never the serving one, the one a rollback returns
+        to, the last whose checks passed, one that served in the last `keep` publishes, or the newest `keep`."""
         ids = self.version_ids()
-        doomed = [v for v in ids[:-keep] if v != current] if len(ids) > keep else []
+        kept = history.protected(self.audit_entries(), self.current_id(), ids, keep)
+        doomed = [v for v in ids if v not in kept]
         for version in doomed:
             self.discard(version)
         return doomed

@@ -264,6 +264,41 @@ async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
 
 
+@admin_only
+async def remove_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/remove NAME: take a document out through a checked version, as `advisor remove` does."""
+    services, user = services_of(context), update.effective_user
+    language = user_language(user)
+    if not context.args:
+        await reply(update, ui(language, "remove_usage"))
+        return
+    await _admin_act(update, lambda: services.admin.remove_document(context.args[0], f"telegram:{user.id}").summary())
+
+
+@admin_only
+async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/rollback [VERSION]: serve the version that served before (or the one named), as `advisor rollback` does."""
+    services, user = services_of(context), update.effective_user
+    language = user_language(user)
+    version = context.args[0] if context.args else None
+    await _admin_act(update, lambda: t_plain(language, "rolled_back",
+                                             version=services.admin.rollback(version, f"telegram:{user.id}")))
+
+
+async def _admin_act(update: Update, act) -> None:
+    """Run an admin's act off the event loop and reply with what it says, or with the named error."""
+    user = update.effective_user
+    await reply(update, ui(user_language(user), "working"))
+    try:
+        async with typing_shown(update.effective_chat):
+            said = await asyncio.to_thread(act)
+    except AdvisorError as exc:
+        log.warning("admin act by Telegram user %s refused: %s", user.id, exc)
+        await reply(update, escape(str(exc)))
+        return
+    await reply(update, split_html(f"<pre>{escape(said)}</pre>"))
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one error handler: log the traceback once, tell the user to try again, keep serving."""
     error = context.error

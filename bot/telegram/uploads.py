@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from advisor.errors import AdvisorError, DocumentError, DocumentExists
-from ingest.formats import DOCUMENT_TYPES
+from ingest.formats import accepted
 
 from .access import admin_only
 from .context import reply, services_of, typing_shown
@@ -33,6 +33,7 @@ class PendingReplace:
     token: str
     name: str
     data: bytes
+    meta: dict[str, str]
     chat_id: int
     expires: float
 
@@ -45,7 +46,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     sent = update.effective_message.document
     name = sent.file_name or "document"
     limit = services.settings.telegram_max_upload_bytes
-    if not name.lower().endswith(DOCUMENT_TYPES):
+    if not accepted(name):
         await reply(update, ui(language, "bad_upload_type", name=name))
         return
     if (sent.file_size or 0) > limit:
@@ -57,19 +58,35 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if len(data) > limit:
             await reply(update, ui(language, "upload_too_big", name=name, size=len(data) // 1024, limit=limit // 1024))
             return
-        replace = (update.effective_message.caption or "").strip().lower() == "replace"
-        await _publish(update, context, name, data, replace)
+        replace, meta = caption_form(update.effective_message.caption)
+        await _publish(update, context, name, data, replace, meta)
 
 
-async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes, replace: bool) -> None:
+def caption_form(caption: str | None) -> tuple[bool, dict[str, str]]:
+    """The caption of a sent document as a small form: a line `replace`, and `key: value` lines for its details
+    (title, issuer, date, url, authority, language); the service checks the details and names a bad one."""
+    replace, meta = False, {}
+    for line in (caption or "").splitlines():
+        key, colon, value = line.partition(":")
+        if not colon and key.strip().lower() == "replace":
+            replace = True
+        elif colon and key.strip():
+            meta[key.strip().lower()] = value.strip()
+        elif line.strip():
+            meta[line.strip()[:40]] = line.strip()  # named as an unknown detail, not silently dropped
+    return replace, meta
+
+
+async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, data: bytes, replace: bool,
+                   meta: dict[str, str]) -> None:
     services, user = services_of(context), update.effective_user
     language = user_language(user)
     limit = services.settings.telegram_max_upload_bytes
     try:
-        report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}", False, limit,
-                                         replace)
+        report = await asyncio.to_thread(services.admin.add_document, name, data, f"telegram:{user.id}",
+                                         replace=replace, meta=meta, max_bytes=limit)
     except DocumentExists:
-        pending = PendingReplace(secrets.token_hex(8), name, data, update.effective_chat.id,
+        pending = PendingReplace(secrets.token_hex(8), name, data, meta, update.effective_chat.id,
                                  time.monotonic() + PENDING_SECONDS)
         if context.user_data is not None:  # one at a time: a newer upload's question replaces an older one
             context.user_data[_PENDING] = pending
@@ -111,4 +128,4 @@ async def confirm_replace(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer()
     await reply(update, ui(language, "working"))
     async with typing_shown(update.effective_chat):
-        await _publish(update, context, pending.name, pending.data, replace=True)
+        await _publish(update, context, pending.name, pending.data, True, pending.meta)

@@ -1,8 +1,7 @@
-"""The admin endpoints: re-ingest, upload a document, report, versions, rollback; behind bearer tokens."""
+"""The admin endpoints: re-ingest, upload or remove a document, report, versions, rollback; behind bearer tokens."""
 from __future__ import annotations
 
 import hmac
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -12,18 +11,32 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from advisor.settings import Settings
-from ingest.formats import DOCUMENT_TYPES
+from ingest.formats import accepted, unsupported
+from ingest.report import IngestReport
+from ingest.service import UPLOAD_FIELDS
 
 from ..services import Services
 from .errors import CHANNEL, require_json
 
 UPLOAD_PATH = "/admin/documents"
 UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+    "type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "replace": {"type": "boolean", "description": "replace the document of the same name"},
+        **{key: {"type": "string"} for key in UPLOAD_FIELDS}}}}}}
 
 
 class RollbackRequest(BaseModel):
-    version: str | None = Field(None, description="The version to serve; default the one before the serving version.")
+    version: str | None = Field(None, description="The version to serve; default the version that served before the "
+                                                  "serving one (not undone since), from the audit log.")
+
+
+def _built(report: IngestReport, what: str) -> JSONResponse:
+    """200 with the report when the version published; 422 with why when it was built but not published."""
+    body = report.to_dict() | {"summary": report.summary()}
+    if not report.published:
+        return JSONResponse(body | {"error": f"{what}: not published: {report.reason}"}, 422)
+    return JSONResponse(body)
 
 
 def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -> None:
@@ -48,23 +61,37 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
     @app.post(UPLOAD_PATH, tags=["admin"], openapi_extra={"requestBody": UPLOAD_BODY})
     async def add_document(request: Request, actor: str = Depends(admin_actor)) -> JSONResponse:
         """Upload one document (.pdf, .docx, .md, .txt, .html) as the form field `file`, with `replace=true` to replace
-        one of the same name. It is published only if its version passes the checks; otherwise nothing changes (422)."""
+        one of the same name, and optionally its details as fields (title, issuer, date YYYY-MM-DD, url, authority
+        official|summary, language en|fr|nl; a Markdown file gives them in its front matter). It is published only if
+        its version passes the checks; otherwise nothing changes (422)."""
         if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
             raise HTTPException(415, "Send the document as multipart/form-data, in a field named file.")
-        async with request.form(max_files=1, max_fields=4) as form:  # read only once the token is known good
+        async with request.form(max_files=1, max_fields=12) as form:  # read only once the token is known good
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise HTTPException(422, "file: send the document in a multipart field named file.")
             name = upload.filename or ""
-            if Path(name).suffix.lower() not in DOCUMENT_TYPES:
-                raise HTTPException(415, f"{name or '(no name)'}: unsupported file type; send one of {', '.join(DOCUMENT_TYPES)}.")
+            if not accepted(name):
+                raise HTTPException(415, f"{name or '(no name)'}: {unsupported(name)}.")
             data = await upload.read()
             replace = str(form.get("replace") or "").strip().lower() in ("1", "true", "yes", "on")
-        report = await run_in_threadpool(services.admin.add_document, name, data, actor, False, None, replace)
-        body = report.to_dict() | {"summary": report.summary()}
-        if not report.published:
-            return JSONResponse(body | {"error": f"{name}: not published: {report.reason}"}, 422)
-        return JSONResponse(body)
+            meta = {key: str(form.get(key)) for key in UPLOAD_FIELDS if isinstance(form.get(key), str)}
+        report = await run_in_threadpool(lambda: services.admin.add_document(name, data, actor, replace=replace, meta=meta))
+        return _built(report, name)
+
+    @app.delete(UPLOAD_PATH + "/{name:path}", tags=["admin"])
+    async def remove_document(name: str, actor: str = Depends(admin_actor)) -> JSONResponse:
+        """Take a document out (with its translations and attached questions) through a new version that must pass
+        the checks; its files go to the store's trash. 404 when the serving version has no such document."""
+        if name not in {d.path for d in services.admin.documents()}:
+            raise HTTPException(404, f"{name}: there is no document of this name in the serving version "
+                                     "(GET /admin/documents lists them).")
+        return _built(await run_in_threadpool(lambda: services.admin.remove_document(name, actor)), name)
+
+    @app.get(UPLOAD_PATH, tags=["admin"])
+    def documents(actor: str = Depends(admin_actor)) -> list[dict]:
+        """The documents of the serving version, with their details."""
+        return [d.to_dict() for d in services.admin.documents()]
 
     @app.get("/admin/report", tags=["admin"])
     def report(actor: str = Depends(admin_actor)) -> dict:
@@ -79,7 +106,7 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
 
     @app.post("/admin/rollback", tags=["admin"])
     async def rollback(body: RollbackRequest, actor: str = Depends(admin_actor), _: None = Depends(require_json)) -> dict:
-        """Serve an earlier knowledge version."""
+        """Serve the version that served before the serving one (not undone since), or the version named."""
         if body.version is not None and body.version not in services.admin.store.version_ids():
             raise HTTPException(404, f"There is no knowledge version {body.version!r}.")
         return {"version": await run_in_threadpool(services.admin.rollback, body.version, actor)}

@@ -1,0 +1,216 @@
+"""An admin cannot lose the knowledge: ingest adds, removal is explicit, rollback goes back to what served, pruning
+keeps what a rollback needs, and every act is in the audit log. Each reproduction of issue 26 on a real store."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from advisor.answer import Advisor
+from advisor.errors import AdvisorError, DocumentError, IngestBusy, StoreError
+from ingest.build import ingest
+from ingest.gate import checks_gate
+from ingest.service import KnowledgeAdmin
+
+from .conftest import KNOWLEDGE, make_settings
+from .fakes import HashEmbedder
+
+DOC = "---\ntitle: \"{title}\"\nissuer: Test\ndate: 2024-01-01\nlanguage: en\n---\n## Topic\n\n{body}\n"
+CHECKS = ('{"id": "k1", "lang": "en", "question": "Do researchers decide about individual collaborations?", '
+          '"expect_any": ["decide themselves"], "kind": "answer"}\n'
+          '{"id": "k2", "lang": "en", "question": "Does dual-use export need a licence?", '
+          '"expect_any": ["needs a licence"], "kind": "answer"}\n')
+
+
+@pytest.fixture
+def site(tmp_path):
+    """Two documents and their checks, published once as v0001 through the gate; the admin service over them."""
+    kb = tmp_path / "knowledge"
+    kb.mkdir()
+    (kb / "a.md").write_text(DOC.format(title="Doc A", body="Researchers decide themselves whether to keep individual "
+                                                            "collaborations with Russian colleagues."))
+    (kb / "b.md").write_text(DOC.format(title="Doc B", body="Export of dual-use technology needs a licence."))
+    (kb / "checks.jsonl").write_text(CHECKS)
+    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1, keep_versions=3)
+    admin = KnowledgeAdmin(settings, HashEmbedder())
+    assert admin.reingest("test").published
+    return admin, kb
+
+
+def documents(admin: KnowledgeAdmin) -> set[str]:
+    return {d.path for d in admin.documents()}
+
+
+def note(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / "elsewhere" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(DOC.format(title=name, body=body))
+    return path
+
+
+def test_ingesting_one_file_adds_it_and_runs_the_checks(site, tmp_path):
+    admin, kb = site
+    report = ingest(admin.settings, [note(tmp_path, "c.md", "Visiting scholars register on arrival.")], HashEmbedder(),
+                    gate=checks_gate(admin.settings, HashEmbedder()))
+    assert report.published and report.added == ["c.md"] and report.removed == []
+    assert documents(admin) == {"a.md", "b.md", "c.md"}
+    assert report.checks.total == 2 and report.checks.passed == 2  # the knowledge folder's checks, though not given
+    assert not (kb / "c.md").exists()  # the file has its home; the store keeps its bytes
+    again = admin.reingest("test")  # a routine ingest of the folder keeps it
+    assert documents(admin) == {"a.md", "b.md", "c.md"} and again.removed == []
+
+
+def test_exact_builds_from_the_paths_alone_and_the_gate_names_the_documents_checks_rely_on(site, tmp_path):
+    admin, _ = site
+    only = note(tmp_path, "c.md", "Visiting scholars register on arrival.")
+    report = admin.reingest("test", paths=[only], exact=True)
+    assert not report.published and report.removed == ["a.md", "b.md"]
+    assert report.checks.dropped == {"a.md": ("k1",), "b.md": ("k2",)}
+    assert "the checks k1 rely on a.md, which this version would drop" in report.summary()
+    assert documents(admin) == {"a.md", "b.md"}
+
+
+def test_rollback_returns_to_what_served_and_pruning_keeps_the_last_good_version(site, tmp_path):
+    admin, kb = site
+    store = admin.store
+    good = store.current_id()
+    bad = admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
+    assert bad.published and documents(admin) == {"c.md"}
+    assert admin.rollback(None, "test") == good
+    third = admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
+    assert third.published
+    assert admin.rollback(None, "test") == good  # what served before, not the previous number (the broken one)
+    fourth = admin.add_document("e.md", DOC.format(title="E", body="Summer schools in Russia are a personal choice.").encode(),
+                                "test")
+    assert fourth.published and good in store.version_ids()  # it served in the last publishes: kept
+    assert admin.rollback_target() == good
+    admin.rollback(good, "test")  # `advisor rollback --to` still serves a named version
+    assert store.current_id() == good and documents(admin) == {"a.md", "b.md"}
+    for n in range(4):  # more publishes than versions kept: what no rollback needs is pruned
+        assert admin.add_document(f"f{n}.md", DOC.format(title="F", body=f"Note {n} on summer schools.").encode(),
+                                  "test").published
+    assert bad.version not in store.version_ids() and len(store.version_ids()) <= 5
+
+
+def test_the_whole_knowledge_is_accepted_again_while_a_broken_version_serves(site, tmp_path):
+    admin, _ = site
+    admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
+    back = admin.reingest("test", exact=True, paths=[admin.settings.knowledge_dir])
+    assert back.published, back.summary()
+    assert back.checks.baseline != back.previous  # compared with the last good version, not the broken one
+    assert documents(admin) == {"a.md", "b.md"}
+
+
+def test_rolling_back_an_upload_moves_its_file_to_the_trash_and_ingest_does_not_bring_it_back(site):
+    admin, kb = site
+    admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
+    assert (kb / "d.md").exists()
+    admin.rollback(None, "test")
+    assert not (kb / "d.md").exists()
+    entry = admin.store.audit_entries()[-1]
+    assert entry["action"] == "rollback" and entry["trashed"] == ["d.md"]
+    assert (Path(entry["trash"]) / "d.md").read_text().startswith("---")
+    assert admin.reingest("test").version is None  # nothing changed: the folder matches what serves
+    assert documents(admin) == {"a.md", "b.md"}
+
+
+def test_rolling_back_a_replacement_restores_the_earlier_file(site):
+    admin, kb = site
+    before = (kb / "b.md").read_bytes()
+    replaced = admin.add_document("b.md", DOC.format(title="B2", body="Export of dual-use technology needs a licence "
+                                                     "from the region.").encode(), "test", replace=True)
+    assert replaced.published and (kb / "b.md").read_bytes() != before
+    admin.rollback(None, "test")
+    assert (kb / "b.md").read_bytes() == before
+
+
+def test_remove_is_explicit_audited_and_refused_when_checks_rely_on_the_document(site):
+    admin, kb = site
+    with pytest.raises(DocumentError, match="no document of this name"):
+        admin.remove_document("nope.md", "test")
+    assert admin.store.audit_entries()[-1]["action"] == "remove_refused"
+    refused = admin.remove_document("b.md", "test")
+    assert not refused.published and refused.checks.dropped == {"b.md": ("k2",)}
+    assert (kb / "b.md").exists() and documents(admin) == {"a.md", "b.md"}
+    (kb / "checks.jsonl").write_text(CHECKS.splitlines()[0] + "\n")
+    assert admin.reingest("test").published  # the check that relied on it is gone
+    removed = admin.remove_document("b.md", "test")
+    assert removed.published and removed.removed == ["b.md"]
+    assert not (kb / "b.md").exists() and documents(admin) == {"a.md"}
+    assert admin.store.audit_entries()[-1] | {"document": "b.md", "published": True} == admin.store.audit_entries()[-1]
+
+
+def test_an_upload_carries_its_details_as_a_sidecar(site):
+    admin, kb = site
+    html = b"<html><head><title>Memo</title></head><body><p>Guest lecturers from Russia need a visa invitation.</p></body></html>"
+    details = {"title": "Memo on guests", "issuer": "Rector's office", "date": "2024-05-02",
+               "url": "https://example.org/memo", "authority": "official", "language": "en"}
+    assert admin.add_document("memo.html", html, "test", meta=details).published
+    meta = next(d for d in admin.documents() if d.path == "memo.html")
+    assert (meta.title, meta.issuer, meta.date, meta.url, meta.authority) == (
+        "Memo on guests", "Rector's office", "2024-05-02", "https://example.org/memo", "official")
+    assert "issuer: Rector's office" in (kb / "memo.html.meta.yaml").read_text()
+
+
+@pytest.mark.parametrize(("details", "says"), [
+    ({"issuer": "<script>alert(1)</script>"}, "contains markup"),
+    ({"title": "x" * 10_000}, "10,000 characters long"),
+    ({"date": "5 May 2024"}, "YYYY-MM-DD"),
+    ({"url": "javascript:alert(1)"}, "not a web address"),
+    ({"authority": "binding"}, "not one of official, summary"),
+    ({"colour": "red"}, "unknown detail"),
+])
+def test_bad_details_are_refused_by_name_and_nothing_changes(site, details, says):
+    admin, kb = site
+    before = sorted(p.name for p in kb.iterdir())
+    serving = admin.store.current_id()
+    with pytest.raises(DocumentError, match=says):
+        admin.add_document("memo.html", b"<p>Guest lecturers need a visa.</p>", "test", meta=details)
+    assert sorted(p.name for p in kb.iterdir()) == before and admin.store.current_id() == serving
+
+
+def test_rollback_with_no_earlier_served_version_and_during_an_ingestion_are_named_errors(site):
+    admin, _ = site
+    with pytest.raises(AdvisorError, match="no earlier served version"):
+        admin.rollback(None, "test")
+    with pytest.raises(StoreError, match="no knowledge version 'v0099'"):
+        admin.rollback("v0099", "test")
+    with admin.store.lock(), pytest.raises(IngestBusy):
+        admin.rollback(None, "test")
+
+
+def test_two_admins_publishing_at_once_both_land(site):
+    admin, _ = site
+    results: list[object] = []
+
+    def upload(n: int) -> None:
+        try:
+            results.append(admin.add_document(f"u{n}.md", DOC.format(title=f"U{n}", body=f"Upload {n} on Erasmus.").encode(),
+                                              f"admin{n}"))
+        except IngestBusy as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    landed = {f"u{n}.md" for n, r in enumerate(results) if not isinstance(r, Exception)}
+    assert all(not isinstance(r, Exception) for r in results)
+    assert {"u0.md", "u1.md"} <= documents(admin) and landed
+
+
+def test_one_file_added_to_the_shipped_knowledge_keeps_every_answer(store_copy, tmp_path, embedder):
+    """The reproduction with the real models: the co-author question is still answered from the communiqué."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    settings = make_settings(tmp_path, store_dir=store_copy, knowledge_dir=knowledge)
+    extra = note(tmp_path, "visiting-researchers.md", "Register every visiting researcher with the international office "
+                                                        "before arrival.")
+    report = ingest(settings, [extra], embedder, gate=checks_gate(settings, embedder))
+    assert report.published and report.added == ["visiting-researchers.md"] and report.removed == []
+    assert report.checks.total > 100 and not report.checks.regressions
+    answer = Advisor(settings, embedder).ask("Can I keep working with my Russian co-author?", "en")
+    assert answer.quotes and answer.quotes[0].document != "visiting-researchers.md"
