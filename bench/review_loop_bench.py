@@ -32,6 +32,7 @@ from advisor.settings import Settings  # noqa: E402
 from advisor.text import collapse_space  # noqa: E402
 from ingest.build import ingest  # noqa: E402
 from ingest.curate import publish  # noqa: E402
+from ingest.service import KnowledgeAdmin  # noqa: E402
 
 SETS = ("public-faq", "public-faq2")
 ADMIN = "bench:scripted-admin"
@@ -108,7 +109,8 @@ def main() -> int:
                 (store / stale).unlink(missing_ok=True)
         else:
             assert ingest(settings, None, embedder).published
-        advisor = Advisor(settings, embedder)
+        admin = KnowledgeAdmin(settings, embedder)
+        advisor = Advisor(settings, embedder, admin.store)
         queue = ReviewQueue(store / "review.sqlite", advisor)
         entered = replay(advisor, queue, tune)
         order = [e.id for e in queue.entries()]
@@ -120,7 +122,7 @@ def main() -> int:
                 decisions[decide(queue, entry_id, by_question)] += 1
             publish_report = None
             if n > done:
-                report, carried = publish(settings, embedder, queue, ADMIN)
+                report, carried = publish(admin, queue, ADMIN)
                 publish_report = {"published": report.published, "version": report.version, "reason": report.reason,
                                   "carried": len(carried.entries),
                                   "checks": f"{report.checks.passed}/{report.checks.total}" if report.checks else None}

@@ -115,13 +115,13 @@ def make_advisor(settings: Settings, summaries: bool = False):
 
 
 def run_ingest(settings: Settings, args) -> int:
-    from ingest.build import ingest
+    from ingest.build import NO_CHANGE, ingest
     from ingest.gate import checks_gate
 
     if args.exact and not args.paths:
         raise AdvisorError("--exact builds from exactly the paths given: name them (e.g. `advisor ingest --exact knowledge`).")
     embedder = embedder_for(settings, threads=0)
-    carried, queue, change = None, None, None
+    carried, queue, change = None, None, NO_CHANGE
     if not args.paths:  # the knowledge folder, with the review decisions waiting for a version
         from advisor.answer import Advisor
         from advisor.review import open_queue
@@ -137,7 +137,7 @@ def run_ingest(settings: Settings, args) -> int:
         report = ingest(
             settings, args.paths or None, embedder, exact=args.exact, force=args.force, progress=sys.stderr.isatty(),
             gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
-            **({"change": change} if change else {}),
+            change=change,
         )
         if queue and carried and report.published:
             queue.mark_applied(list(carried.entries), report.version)
