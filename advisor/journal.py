@@ -120,6 +120,12 @@ class Journal:
                 "helpful": f[0], "not_helpful": f[1], "by_channel": by_channel,
                 "subscribers": self._run("SELECT COUNT(*) FROM subscribers").fetchone()[0]}
 
+    def daily(self, since: str) -> list[tuple[str, str, int, int]]:
+        """(day, language, questions, declined) for every day from `since` (YYYY-MM-DD) on, oldest first."""
+        rows = self._run("SELECT substr(time, 1, 10) AS day, language, COUNT(*), COUNT(*) - COALESCE(SUM(answered), 0) "
+                         "FROM questions WHERE time >= ? GROUP BY day, language ORDER BY day, language", (since,)).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def gaps(self, limit: int = 20) -> list[dict]:
         """Recent questions the guidance did not cover: what to write next."""
         rows = self._run(

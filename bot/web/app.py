@@ -23,6 +23,7 @@ from advisor.strings import EXAMPLES, WIDGET, t
 from ..ratelimit import RateLimiter
 from ..services import Services
 from .admin import add_admin_routes, admin_tokens
+from .admin_page import add_admin_page
 from .errors import CHANNEL, install_error_handlers, require_json
 from .security import RequestLimits, SecurityHeaders
 
@@ -134,6 +135,7 @@ def create_app(services: Services) -> FastAPI:
 
     if tokens:
         add_admin_routes(app, services, tokens)
+        app.state.admin_sessions = add_admin_page(app, services, tokens)
     install_error_handlers(app)
     # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
