@@ -254,6 +254,18 @@ class ReviewQueue:
             self._run(f"UPDATE entries SET status = ?, applied_version = ? WHERE status = ? AND id IN ({marks})",
                       (APPLIED, version, PENDING, *entry_ids))
 
+    def undo(self, entry_id: int, actor: str) -> bool:
+        """Put a decided entry not yet published (pending or dismissed) back in the queue: a decision that keeps
+        failing the gate must not block every later version. False when there was nothing to undo."""
+        cur = self._run("UPDATE entries SET status = ?, decision = NULL, passage_id = NULL, decided_by = NULL "
+                        "WHERE id = ? AND status IN (?, ?)", (OPEN, entry_id, PENDING, DISMISSED))
+        if cur.rowcount == 0:
+            if self.get(entry_id) is None:
+                raise EntryGone(f"There is no review entry {entry_id} (any more).")
+            return False
+        self.audit("review_undone", actor, entry=entry_id)
+        return True
+
     def reopen(self, entry_id: int, why: str) -> None:
         """A pending decision that can no longer be carried (its passage is gone) goes back to the queue."""
         self._run("UPDATE entries SET status = ?, decision = NULL, passage_id = NULL WHERE id = ? AND status = ?",

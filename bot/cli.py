@@ -58,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
     p = command("review", "The questions the guidance answered badly or not at all, and one decision on each; "
                           "`advisor ingest` then publishes the decisions.")
-    p.add_argument("action", nargs="?", choices=["attach", "uncovered", "dismiss"],
+    p.add_argument("action", nargs="?", choices=["attach", "uncovered", "dismiss", "undo"],
                    help="attach ENTRY PASSAGE: that passage answers it; uncovered ENTRY: the guidance does not cover it; "
-                        "dismiss ENTRY: spam or small talk (default: print the queue)")
+                        "dismiss ENTRY: spam or small talk; undo ENTRY: back to the queue, while not yet published "
+                        "(default: print the queue)")
     p.add_argument("entry", nargs="?", type=int, help="the entry's id, as the queue shows it")
     p.add_argument("passage", nargs="?", help="for attach: the id of the passage that answers it")
     p.add_argument("--json", action="store_true", help="print the queue as a JSON list")
@@ -177,6 +178,10 @@ def run_review(settings: Settings, args) -> int:
             raise AdvisorError(f"review {args.action}: give the entry's id (see `advisor review`).")
         if args.action == ATTACH and not args.passage:
             raise AdvisorError("review attach: give the entry's id and the id of the passage that answers it.")
+        if args.action == "undo":
+            undone = queue.undo(args.entry, who())
+            print(f"Entry {args.entry} is back in the queue." if undone else f"Entry {args.entry} had no decision to undo.")
+            return 0
         changed = queue.decide(args.entry, args.action, who(), args.passage if args.action == ATTACH else None)
         pending = "" if args.action == "dismiss" else "; `advisor ingest` publishes it once the checks pass"
         print(f"Entry {args.entry}: {args.action}" + (f" {args.passage}" if args.action == ATTACH else "")

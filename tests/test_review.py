@@ -155,3 +155,18 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     answer = advisor.refresh(force=True) and advisor.ask(DECLINED, "fr")
     assert answer.answered and BRIDGES in answer.quotes[0].text
     assert question_key(DECLINED) == question_key(DECLINED.lower() + " !")
+
+
+def test_a_pending_decision_can_be_undone_until_it_is_published(make_services):
+    services = make_services()
+    queue = services.review
+    entry = queue.enter(OFF_TOPIC, "en", "declined")
+    assert queue.decide(entry, UNCOVERED, "web:alice")
+    assert queue.undo(entry, "web:bob") is True and queue.get(entry).status == "open" and queue.pending() == []
+    assert queue.undo(entry, "web:bob") is False  # nothing left to undo
+    with pytest.raises(EntryGone):
+        queue.undo(4242, "web:bob")
+    queue.decide(entry, UNCOVERED, "web:alice")
+    queue.mark_applied([entry], "v-test")
+    assert queue.undo(entry, "web:bob") is False and queue.get(entry).status == "applied"
+    assert [e["action"] for e in services.admin.store.audit_entries()][-3:] == ["review", "review_undone", "review"]

@@ -188,6 +188,14 @@ def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> 
             return [admin_text(language, "dismissed", entry=entry)]
         return [admin_text(language, "decided", entry=entry, decision=decision_words(language, decision, passage))]
 
+    @action("/admin/page/undo", "#review")
+    async def undo(session: Session, form: FormData, language: str) -> list[str]:
+        raw = str(form.get("entry") or "")
+        if not raw.isdigit():
+            return [admin_text(language, "bad_entry", value=raw[:40])]
+        undone = await run_in_threadpool(services.review.undo, int(raw), session.actor)
+        return [admin_text(language, "undone" if undone else "already", entry=int(raw))]
+
     @action("/admin/page/publish", "#versions")
     async def publish_pending(session: Session, form: FormData, language: str) -> list[str]:
         report, carried = await run_in_threadpool(publish, services.admin, services.review, session.actor)
@@ -304,7 +312,9 @@ def _review_section(services: Services, language: str, session: Session, say) ->
     listed = "".join(_entry_html(e, language, session, say) for e in entries) or f"<p>{say('empty_queue')}</p>"
     pending = services.review.pending()
     waiting = "".join(f"<li>#{e.id} {escape(e.question)}: {escape(decision_words(language, e.decision or '', e.passage_id))} "
-                      f"({say('by', who=e.decided_by or '')})</li>" for e in pending)
+                      f"({say('by', who=e.decided_by or '')}) "
+                      + _button(session, "/admin/page/undo", admin_text(language, "undo"), {"entry": str(e.id)}, "quiet")
+                      + "</li>" for e in pending)
     return (f'<section id="review" aria-labelledby="review-h"><h2 id="review-h">{say("review")} ({len(entries)})</h2>'
             f'<p class="help">{say("review_help")}</p>{listed}'
             f'<h3>{say("pending")}</h3>' + (f"<ul>{waiting}</ul>" if waiting else f"<p>{say('no_pending')}</p>") + "</section>")

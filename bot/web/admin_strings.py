@@ -37,6 +37,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "checks_words": "The checks: {passed} of {total} questions answered as expected.",
         "checks_none": "No checks ran.", "regressed": "{count} questions that were answered right before would no longer be.",
         "failed_files": "Files that could not be read: {files}.",
+        "undo": "Undo", "undone": "Entry {entry} is back in the queue.",
     },
     "fr": {
         "title": "Collaboration Advisor : administration", "login": "Se connecter", "token": "Jeton d'administration",
@@ -77,6 +78,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "checks_none": "Aucun contrôle n'a été lancé.",
         "regressed": "{count} questions qui recevaient la bonne réponse ne la recevraient plus.",
         "failed_files": "Fichiers illisibles : {files}.",
+        "undo": "Annuler", "undone": "L'entrée {entry} est de retour dans la liste.",
     },
     "nl": {
         "title": "Collaboration Advisor: beheer", "login": "Aanmelden", "token": "Beheertoken",
@@ -116,6 +118,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "checks_none": "Er liepen geen controles.",
         "regressed": "{count} vragen die eerder juist beantwoord werden, zouden dat niet meer zijn.",
         "failed_files": "Bestanden die niet gelezen konden worden: {files}.",
+        "undo": "Ongedaan maken", "undone": "Vraag {entry} staat weer in de lijst.",
     },
 }
 
