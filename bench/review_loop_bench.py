@@ -31,7 +31,7 @@ from advisor.review import ATTACH, UNCOVERED, ReviewQueue  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from advisor.text import collapse_space  # noqa: E402
 from ingest.build import ingest  # noqa: E402
-from ingest.curate import Curation, publish  # noqa: E402
+from ingest.curate import publish  # noqa: E402
 from ingest.service import KnowledgeAdmin  # noqa: E402
 
 SETS = ("public-faq", "public-faq2")
@@ -89,8 +89,7 @@ def publish_as_a_person_would(admin: KnowledgeAdmin, queue: ReviewQueue) -> dict
             passage = passages.get(entry.passage_id or "")
             if entry.decision == ATTACH and passage and any(q in passage.text for q in quoted):
                 undone += queue.undo(entry.id, ADMIN)
-        report, again = publish(admin, queue, ADMIN)
-        carried = Curation(again.change, carried.entries, carried.left)
+        report, carried = publish(admin, queue, ADMIN)
         print(report.summary(), file=sys.stderr)
     return {"published": report.published, "version": report.version, "reason": report.reason, "refused_first": refused,
             "undone": undone, "carried": len(carried.entries),
