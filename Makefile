@@ -9,14 +9,21 @@ export ANONYMIZED_TELEMETRY := False
 
 .PHONY: run test test-fast lint system-packages bench clean
 
-$(STAMP): pyproject.toml deploy/constraints.txt
+RUNTIME := $(VENV)/.runtime
+
+# `make run` needs only what answering needs; `make test` (and lint, bench) add the development extras on top.
+$(RUNTIME): pyproject.toml deploy/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	-$(BIN)/advisor ingest
 	$(BIN)/advisor serve
 

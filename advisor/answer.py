@@ -6,26 +6,30 @@ import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
-from .documents import LANGUAGES, OFFICIAL, DocumentMeta
+from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .retrieve import Hit, Ranking, Retriever, Tuning
+from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
 from .strings import t
 from .summary import OFF, ChatModel, Summarizer
 from .text import (
+    MAX_PARTS,
     collapse_space,
     detect_language,
     has_question_words,
     is_follow_up,
     is_supported_language,
     question_parts,
+    sentence_spans,
+    shorten,
     small_talk,
     small_talk_language,
     without_markup,
 )
+from .tuning import Tuning
 
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
@@ -42,9 +46,14 @@ class Quote:
     score: float
     authority: str
     highlight: tuple[int, int] | None = None  # the key sentence, offsets within `text`
-    translation: str | None = None  # unofficial translation of the whole passage, if asked in its language
+    translation: str | None = None  # unofficial translation of the quoted sentences (or of the whole passage, see scope)
     translation_language: str | None = None
     translation_note: str | None = None  # the translation's own note: unofficial, and which text governs
+    translation_scope: str | None = None  # "quote", or "passage" when the sentences of the two texts do not line up
+
+    def view_url(self, base_url: str = "") -> str:
+        """Where the quote can be read in its document on the web server, its translation beside it if it has one."""
+        return view_url(self.document, self.passage_id, self.translation_language if self.translation else None, base_url)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -109,6 +118,7 @@ class Advisor:
         self._checked = 0.0
         self._loaded = _Loaded(None, snapshot, self._retriever(snapshot)) if snapshot else None
         self._pinned = snapshot is not None
+        self._pieces: dict[str, dict[tuple[str, int], list[Passage]]] = {}  # version -> a paragraph's passages
 
     # Knowledge versions ---------------------------------------------------------
     def refresh(self, force: bool = False) -> _Loaded:
@@ -204,8 +214,9 @@ class Advisor:
         words, context = without_markup(text), ""
         if previous and is_follow_up(words):
             earlier = without_markup(collapse_space(previous))[: self.settings.max_question_chars]
-            words, context = f"{earlier} {words}", t(language, "context", previous=_shorten(earlier, 120))
+            words, context = f"{earlier} {words}", t(language, "context", previous=shorten(earlier, 120))
         parts = question_parts(words, language)
+        parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
         limit = max(8, self.settings.max_quotes * 3)
         rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
         whole, by_part = rankings[0], rankings[1:]
@@ -213,13 +224,14 @@ class Advisor:
         answered_parts = [r for r in by_part if r.confidence >= threshold]
         if by_part and answered_parts:
             chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
-            missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold]
+            missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif whole.confidence >= threshold:
             chosen, missing, confidence = self._choose(whole, loaded.snapshot), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
+        missing = missing if quotes else []
         weak = bool(quotes) and confidence < loaded.retriever.confident(language)
         answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing), weak=weak)
         return replace(answer, context=context, text=f"{context}\n\n{answer.text}") if context else answer
@@ -256,14 +268,30 @@ class Advisor:
             return None
         k0, k1 = spans[key]
         meta = snapshot.documents[passage.document]
-        translation = passage.translations.get(language) if language != meta.language else None
+        whole = passage.translations.get(language) if language != meta.language else None
+        translation, scope = (_translated_sentences(passage.text, spans, start, end, whole, *self._place(snapshot, passage))
+                              if whole else (None, None))
         return Quote(
             text=text, document=meta.path, title=meta.title, issuer=meta.issuer, date=meta.date, url=meta.url,
             passage_id=passage.id, score=hit.score, authority=meta.authority,
             highlight=(k0 - start, k1 - start) if len(spans) > 1 and start <= k0 and k1 <= end else None,
             translation=translation, translation_language=language if translation else None,
             translation_note=(snapshot.translation_notes.get((meta.path, language)) or None) if translation else None,
+            translation_scope=scope,
         )
+
+    def _place(self, snapshot: Snapshot, passage: Passage) -> tuple[int, int]:
+        """How many sentences of its paragraph come before this passage, and how many the paragraph has: a long
+        paragraph is cut into passages that share its one translation."""
+        index = self._pieces.get(snapshot.info.id)
+        if index is None:
+            index = {}
+            for p in sorted(snapshot.passages.values(), key=lambda p: p.position):
+                index.setdefault((p.document, p.paragraph), []).append(p)
+            self._pieces = {snapshot.info.id: index}
+        counts = [(p.id, len(p.sentences) or 1) for p in index.get((passage.document, passage.paragraph), [passage])]
+        before = next((sum(n for _, n in counts[:i]) for i, (pid, _) in enumerate(counts) if pid == passage.id), 0)
+        return before, sum(n for _, n in counts)
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
                  weak: bool = False, missing: list[str] | None = None, silence: str = "not_covered") -> Answer:
@@ -272,14 +300,18 @@ class Advisor:
             intro = t(language, silence)
             footer = t(language, "ask_contact", contact=contact)
             return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version)
-        intro = t(language, "weak" if weak else "intro_one" if len(quotes) == 1 else "intro_many")
-        intro = " ".join([intro, *(t(language, "part_missing", part=part) for part in missing or ())])
+        if missing:  # what is not covered first, then what the guidance says about the rest
+            said = t(language, "weak" if weak else "intro_rest")
+            intro = " ".join([*(t(language, "part_missing", part=shorten(part, 200)) for part in missing), said])
+        else:
+            intro = t(language, "weak" if weak else "intro_one" if len(quotes) == 1 else "intro_many")
         footer = t(language, "footer", contact=contact)
         parts = [intro]
         for q in quotes:
             parts.append(f"“{q.text}”\n— {source_line(q, language)}")
             if q.translation:
-                parts.append(f"{t(language, 'translation')}: {q.translation}" + (f"\n({q.translation_note})" if q.translation_note else ""))
+                label = t(language, "translation_passage" if q.translation_scope == "passage" else "translation")
+                parts.append(f"{label}: {q.translation}" + (f"\n({q.translation_note})" if q.translation_note else ""))
         parts.append(footer)
         return Answer(question, language, True, quotes, "\n\n".join(parts), intro, footer, version)
 
@@ -294,6 +326,19 @@ def _summarized(answer: Answer, summarizer: Summarizer) -> Answer:
     return replace(answer, text=text, summary=summary.text, summary_status=summary.status)
 
 
+def _translated_sentences(original: str, spans: list[tuple[int, int]] | tuple[tuple[int, int], ...], start: int, end: int,
+                          translation: str, before: int, total: int) -> tuple[str, str]:
+    """The translation of the quoted sentences when the paragraph and its translation have as many sentences, else
+    the whole paragraph's ("passage"). `before` and `total` place the passage's sentences in its paragraph."""
+    if (start, end) == (0, len(original)) and (before, total) == (0, len(spans)):
+        return translation, "quote"
+    theirs = sentence_spans(translation)
+    covered = [before + i for i, (a, b) in enumerate(spans) if a >= start and b <= end]
+    if len(theirs) != total or not covered:
+        return translation, "passage"
+    return translation[theirs[covered[0]][0]:theirs[covered[-1]][1]], "quote"
+
+
 def _unique(hits: list[Hit]) -> list[Hit]:
     seen: set[str] = set()
     unique = []
@@ -302,10 +347,6 @@ def _unique(hits: list[Hit]) -> list[Hit]:
             seen.add(hit.passage.id)
             unique.append(hit)
     return unique
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_line(quote: Quote, language: str) -> str:

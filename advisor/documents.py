@@ -1,11 +1,21 @@
 """What ingestion reads and every stage names: a document, its metadata, its translations and attached questions."""
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
 
 OFFICIAL = "official"
 SUMMARY = "summary"
-LANGUAGES = ("en", "fr", "nl")
+Language = Literal["en", "fr", "nl"]  # the languages the advisor answers in: every door offers these
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+def view_url(document: str, passage_id: str, translated_into: str | None = None, base_url: str = "") -> str:
+    """Where a passage can be read in its document on the web server (`base_url`; empty: a path on that server),
+    scrolled to it, with each paragraph's translation into `translated_into` beside it."""
+    beside = f"?lang={translated_into}" if translated_into else ""
+    return f"{base_url.rstrip('/')}/documents/{urllib.parse.quote(document, safe='/')}{beside}#{urllib.parse.quote(passage_id)}"
 
 
 @dataclass(frozen=True)

@@ -176,5 +176,11 @@ class Settings(BaseSettings):
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
 
+def default(name: str):
+    """A setting's default, as the class declares it (no environment read): for code that takes the setting as an
+    argument and needs a value when its caller gives none."""
+    return Settings.model_fields[name].default
+
+
 def _ids(value: str) -> frozenset[int]:
     return frozenset(int(p) for p in value.split(",") if p.strip())

@@ -60,6 +60,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def collapse_space(text: str) -> str:
     return " ".join(text.split())
 
@@ -184,23 +189,69 @@ def has_question_words(text: str, language: str) -> bool:
 
 
 _QUESTION_END = re.compile(r"(?<=\?)\s+")
+# Sentences that ask without a question mark: "I would like to know whether…", "Je me demande si…".
+_ASKS = re.compile(r"^(?:(?:also|and|so)\s*,?\s*)?(?:i (?:would|'d) (?:also )?like to know|i (?:also )?wonder|i am (?:also )?wondering|i'm (?:also )?wondering|"
+                   r"i (?:also )?need to know|"
+                   r"please (?:tell|advise|let me know|explain|clarify)|could you (?:tell|advise|explain)|"
+                   r"je (?:voudrais|souhaiterais|aimerais) (?:aussi |également )?savoir|je me demande|pouvez-vous (?:me dire|m'indiquer|préciser)|"
+                   r"ik (?:wil|zou) (?:ook )?graag (?:weten|vernemen)|ik vraag me (?:ook )?af|graag had ik geweten|kunt u (?:me )?(?:zeggen|laten weten))\b",
+                   re.IGNORECASE)
+# A second ask inside one sentence: ", and can we publish…", "; et peut-on…", ", en mag ik…".
+_NEW_ASK = re.compile(r"(?:\s*;|(?:\s*,)?\s+(?:and|or|but|also|et|ou|mais|en|of|maar))\s+(?=(?:can|could|may|must|should|do|does|is|are|will|"
+                      r"what|how|who|where|when|which|puis-je|peut-on|peut-il|peut-elle|dois-je|faut-il|est-ce|mag|kan|kunnen|moet|"
+                      r"moeten|mogen|wat|hoe|wie|waar|wanneer|welke)\b)", re.IGNORECASE)
+_AND = {"en": r"and|or", "fr": r"et|ou", "nl": r"en|of"}
+# Words that open a clause of the same ask, not an ask of its own: "…, given that TOEFL and IELTS are closed?"
+_CLAUSE_OPENERS = set("given since because although though unless whereas including especially notably namely "
+                      "notamment surtout puisque parce lorsque bien sauf y compris vooral omdat hoewel zoals inclusief".split())
+MAX_PARTS = 8  # searched one by one; a part past this is named as not looked into, never dropped
 
 
-def question_parts(text: str, language: str, max_parts: int = 3) -> list[str]:
+def question_parts(text: str, language: str) -> list[str]:
     """The separate questions a message asks, each with enough words to stand alone; one part if it asks one.
 
-    Statements before a question are its context and stay with it ("I host a PhD student. Can she stay?").
+    A message splits at question marks, at sentences that ask without one ("I would like to know whether…"), at a
+    second ask inside a sentence (", and can we…") and at a list of three or more asks ("Can I attend a conference
+    in Russia, host a Russian PhD student and apply for funding with a Russian partner?"). Statements before a
+    question are its context and stay with it ("I host a PhD student. Can she stay?").
     """
-    pieces = [p.strip() for p in _QUESTION_END.split(text) if p.strip()]
-    parts: list[str] = []
+    pieces: list[str] = []
+    for chunk in (p.strip() for p in _QUESTION_END.split(text) if p.strip()):
+        spans = sentence_spans(chunk)
+        start = 0
+        for a, b in spans[1:]:  # an asking sentence after statements starts a part of its own
+            if _ASKS.match(chunk[a:b]) and chunk[start:a].strip():
+                pieces.append(chunk[start:a].strip())
+                start = a
+        pieces.append(chunk[start:].strip())
+    asked: list[str] = []
     for piece in pieces:
-        if parts and len(content_words(piece, language)) < 2:
-            parts[-1] = f"{parts[-1]} {piece}"  # too short to ask anything alone ("Why?")
+        if asked and (len(content_words(piece, language)) < 2 or not _asks(asked[-1])):
+            asked[-1] = f"{asked[-1]} {piece}"  # too short to ask anything alone ("Why?"), or it follows a statement
         else:
-            parts.append(piece)
-    if len(parts) > max_parts:
-        parts = parts[: max_parts - 1] + [" ".join(parts[max_parts - 1:])]
-    return parts
+            asked.append(piece)
+    return [ask for sentence in asked for ask in _asks_within(sentence, language)]
+
+
+def _asks(text: str) -> bool:
+    return text.rstrip().endswith("?") or any(_ASKS.match(text[a:b]) for a, b in sentence_spans(text))
+
+
+def _asks_within(sentence: str, language: str) -> list[str]:
+    """One sentence's asks: itself, or the asks it joins with a comma and a new question word, or lists."""
+    asks = [p for p in _NEW_ASK.split(sentence) if p]
+    if len(asks) > 1 and all(len(content_words(a, language)) >= 2 for a in asks):
+        return asks
+    items = re.split(r",\s+", sentence)
+    last = re.split(rf"\s+(?:{_AND.get(language, _AND['en'])})\s+", items[-1], maxsplit=1)
+    items[-1:] = last
+    # A list of asks: "A, B and C", each with words of its own, the later ones opening on a word that carries
+    # meaning ("host a student"), not on a function word ("nu de spanningen…", "given that…" has no "and").
+    stop = STOPWORDS.get(language, STOPWORDS["en"]) | _CLAUSE_OPENERS
+    if (len(last) == 2 and len(items) >= 3 and all(len(content_words(item, language)) >= 2 for item in items)
+            and not any(words(item)[:1] and words(item)[0] in stop for item in items[1:])):
+        return items
+    return [sentence]
 
 
 def is_label(text: str) -> bool:
@@ -232,12 +283,6 @@ def small_talk(text: str) -> str | None:
     if not found or _FILLER.sub(" ", rest).strip():
         return None
     return max(found)[1]  # "Hi, thanks!" is thanks: the last thing said
-
-
-def is_small_talk(text: str) -> bool:
-    """A greeting, thanks, a call for help, an emoji or a bare link: nothing a reviewer could answer from the guidance."""
-    plain = collapse_space(text)
-    return small_talk(plain) is not None or not has_question_words(plain, detect_language(plain))
 
 
 _SMALL_TALK_LANGUAGE = re.compile(r"\b(?:(?P<fr>bonjour|bonsoir|salut|merci|aide|que pouvez-vous faire|comment ça marche)|"
@@ -273,3 +318,33 @@ def is_follow_up(text: str) -> bool:
         return True
     own = [w for w in tokens if not any(w in stop for stop in STOPWORDS.values())]
     return len(own) <= 3 and bool(_POINTS_BACK.search(text))
+
+
+def is_small_talk(text: str) -> bool:
+    """A message that asks the guidance nothing: a greeting, thanks or call for help, only emoji, or a bare link."""
+    if small_talk(text):
+        return True
+    return not any(c.isalnum() for c in _URL.sub(" ", text))
+
+
+# Function words of the commonest other languages people write in, to name them in the question log.
+_OTHER_LANGUAGES = {
+    "de": set("der die das und ist nicht ich sie wir mit auf für von zu den dem ein eine kann können darf dürfen mein meine noch".split()),
+    "es": set("el la los las y es que por para una con del puedo puede mi".split()),
+    "it": set("il lo gli che di per non sono della una posso può mio".split()),
+}
+_SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("uk", re.compile(r"[єіїґ]", re.IGNORECASE)),
+            ("ar", re.compile(r"[\u0600-\u06ff]")), ("zh", re.compile(r"[\u4e00-\u9fff]")))
+
+
+def language_of(text: str, default: str) -> str:
+    """The language a message is written in for the record: en, fr or nl (else `default`), or another's code, or "other"."""
+    if is_supported_language(text):
+        return default
+    found = [code for code, script in _SCRIPTS if script.search(text)]
+    if found:
+        return found[-1]  # Ukrainian is Cyrillic with letters of its own
+    tokens = words(text)
+    counts = {code: sum(1 for t in tokens if t in stop) for code, stop in _OTHER_LANGUAGES.items()}
+    best = max(counts, key=lambda code: counts[code])
+    return best if counts[best] >= 2 else "other"

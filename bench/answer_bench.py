@@ -2,8 +2,8 @@
 
 Run from the project root:  .venv/bin/python bench/answer_bench.py
 Knowledge: the shipped knowledge/, its documents alone (no attached questions, synonyms or translations) and the
-seed communiqué alone. Questions: eval/*.jsonl (tuning and held-out parts), ../shared/eval/dev.jsonl and
-knowledge/checks.jsonl. Prints the tables and writes bench/results/answer_bench.json.
+communiqué alone. Questions: eval/*.jsonl (tuning and held-out parts) and knowledge/checks.jsonl (bench/fitting.py).
+Prints the tables and writes bench/results/answer_bench.json.
 """
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
 
-sys.path.insert(0, str(ROOT))
-
-from tune_retrieval import applies, knowledge_configs, question_sets  # noqa: E402
-
+# isort: split
+from advisor.documents import LANGUAGES  # noqa: E402
 from advisor.evaluate import percentile, run, summarize  # noqa: E402
 from advisor.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL, Settings  # noqa: E402
+from bench.fitting import applies, knowledge_configs, question_sets  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "answer_bench.json"
 MODELS = {
@@ -113,7 +113,7 @@ def baseline_embeddings():
 def evaluate(approach, cases) -> dict:
     results = run(approach, cases)
     summary = summarize(results)
-    figures = {"all": _scores(results)} | {lang: _scores([r for r in results if r.case.lang == lang]) for lang in ("en", "fr", "nl")}
+    figures = {"all": _scores(results)} | {lang: _scores([r for r in results if r.case.lang == lang]) for lang in LANGUAGES}
     figures["median_first_quote_chars"] = summary.overall.median_first_quote_chars
     figures["misses"] = [m.id for m in summary.misses]
     return figures
@@ -284,8 +284,7 @@ def main() -> int:
           f"ratio {lat['p50_over_floor']} (target <= 1.5)")
     results["machine"]["load_avg_at_end"] = load_average()
     results["seconds"] = round(time.perf_counter() - started, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"\nload average at end: {results['machine']['load_avg_at_end']}; wrote {args.output} in {results['seconds']} s")
     return 0
 

@@ -27,24 +27,24 @@ bench/results/ceiling_bench.json.
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
-from _common import ROOT, load_average, print_table
 
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
 
-from tune_retrieval import TARGET_DECLINE, applies, build_stores, collect, evidence_rows, fit_rank, question_sets  # noqa: E402
-
+# isort: split
+from advisor.decision import EVIDENCE, confidence  # noqa: E402
 from advisor.embeddings import make_embedder  # noqa: E402
 from advisor.embeddings.onnx_mirror import OnnxQueryEmbedder  # noqa: E402
-from advisor.retrieve import EVIDENCE, FEATURES, Retriever  # noqa: E402
+from advisor.retrieve import FEATURES, Retriever  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from advisor.store import KnowledgeStore  # noqa: E402
 from advisor.text import word_weight  # noqa: E402
+from bench.fitting import TARGET_DECLINE, applies, build_stores, collect, evidence_rows, fit_rank, question_sets  # noqa: E402
 
 MARGIN = 1e-4  # how far above every other passage an answering passage must score to count as first
 SOLVER_SECONDS = 120.0
@@ -121,7 +121,7 @@ def decision_figures(evidence: list[tuple[dict, int, bool]], retriever: Retrieve
     x = np.array([[e[name] for name in EVIDENCE] for e, _, _ in evidence])
     covered = np.array([c for _, c, _ in evidence])
     right = np.array([ok for _, _, ok in evidence]) & (covered == 1)
-    engine_p = np.array([retriever._confidence(e) for e, _, _ in evidence])
+    engine_p = np.array([confidence(e, retriever.tuning, retriever.min_relevance) for e, _, _ in evidence])
     out = {"covered": int(covered.sum()), "uncovered": int((covered == 0).sum())}
     if covered.all() or not covered.any():
         return out
@@ -149,18 +149,8 @@ class LateInteraction:
     closest passage token (ColBERT's MaxSim), averaged with the word weights the lexical signal uses."""
 
     def __init__(self, english: OnnxQueryEmbedder) -> None:
-        self.tokenizer, sessions, self.inputs = english._load()
-        self.session = sessions[False]
+        self.tokens = english.token_vectors
         self.passages: dict[str, np.ndarray] = {}
-
-    def tokens(self, text: str) -> tuple[np.ndarray, list[str]]:
-        encoding = self.tokenizer.encode(text)
-        feed = {"input_ids": [encoding.ids], "attention_mask": [encoding.attention_mask],
-                "token_type_ids": [encoding.type_ids]}
-        vectors = self.session.run(None, {n: np.array(feed[n], dtype=np.int64) for n in self.inputs})[0][0]
-        inner = [i for i, special in enumerate(encoding.special_tokens_mask) if not special]
-        vectors = vectors[inner]
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [encoding.tokens[i] for i in inner]
 
     def scores(self, retriever: Retriever, question: str) -> np.ndarray:
         vectors, tokens = self.tokens(question)
@@ -207,7 +197,7 @@ def late_interaction_figures(tuning: dict[tuple[str, str], list[dict]]) -> dict[
 
 def main() -> None:
     embedder = make_embedder(Settings(_env_file=None).embedding_model, ROOT / "var" / "models", threads=0)
-    english = next((p for p in getattr(embedder, "parts", [embedder]) if isinstance(p, OnnxQueryEmbedder)), None)
+    english = next((p for p in embedder.parts if isinstance(p, OnnxQueryEmbedder)), None)
     late = LateInteraction(english) if english else None
     stores = build_stores(embedder)
     sets = question_sets()
@@ -251,9 +241,8 @@ def main() -> None:
         print_table(["ranking", *held, "all"],
                     [[label, *(f"{v[s][0]}/{v[s][1]}" for s in held),
                       f"{sum(x[0] for x in v.values())}/{sum(x[1] for x in v.values())}"] for label, v in cross.items()])
-    out = ROOT / "bench" / "results" / "ceiling_bench.json"
-    out.write_text(json.dumps({"load_average": load_average(), "margin": MARGIN, "results": results,
-                               "late_interaction_cross_validated": cross}, indent=1) + "\n")
+    out = write_results("ceiling_bench.json", {"margin": MARGIN, "results": results,
+                                               "late_interaction_cross_validated": cross})
     print(f"wrote {out.relative_to(ROOT)}")
 
 

@@ -24,9 +24,11 @@ import uuid
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, print_table  # noqa: E402
-from web_bench import build_store, free_port, serving_memory, start_server, wait_ready  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, print_table, write_results  # noqa: E402  (sets the offline environment first)
+
+# isort: split
+from bench.load import build_store, free_port, serving_memory, start_server, wait_ready  # noqa: E402
 
 TOKEN = uuid.uuid4().hex
 QUESTIONS = ["Can I keep working with my Russian co-author?", "Puis-je participer à une conférence en Russie ?",
@@ -147,8 +149,7 @@ def main() -> int:
         "server_memory_mb": memory, "knowledge_added": added, "knowledge_changed": changed, "uploads": rows,
     }
     print(json.dumps({k: v for k, v in figures.items() if k != "uploads"}, indent=1))
-    out = ROOT / "bench" / "results" / "hostile_upload_bench.json"
-    out.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
+    write_results("hostile_upload_bench.json", figures)
     return 0
 
 

@@ -16,7 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, advisor_command, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
+
+# isort: split
 
 RESULTS = ROOT / "bench" / "results" / "reingest_bench.json"
 CHANGED_DOC = "guidance/researchers-at-risk.md"
@@ -108,8 +111,7 @@ def main() -> int:
         "targets": {"unchanged_under_2s": ok_time, "unchanged_embeds_nothing": unchanged["embedded"] == 0},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"load average at end: {results['machine']['load_avg_at_end']}; wrote {args.output} in {results['seconds']} s")
     return 0
 

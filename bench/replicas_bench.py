@@ -22,12 +22,12 @@ import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from _common import ROOT, load_average
-from web_bench import free_port, load, questions, wait_ready
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average  # noqa: E402  (sets the offline environment first)
 
-sys.path.insert(0, str(ROOT))
-
+# isort: split
 from advisor.store import KnowledgeStore, ServerStore  # noqa: E402
+from bench.load import free_port, load, questions, wait_ready
 
 
 def start_chroma(data: Path, port: int, log: Path) -> subprocess.Popen:

@@ -11,7 +11,7 @@ The ingestion time at each size is therefore the measured store write plus the e
 throughput of the real models measured in the same run (on synthetic texts), and is labelled so.
 
 Each size is served twice, each time in a fresh process: scoring every unit (exact) and asking Chroma's own
-nearest-neighbour index for candidates (index). Both answer the same questions (../shared/eval/dev.jsonl and the
+nearest-neighbour index for candidates (index). Both answer the same questions (the held-out communiqué and
 held-out public-FAQ sets); the table gives their p50, resident memory, and how often their first quotes agree.
 
     python bench/scale_bench.py                                   # 1, 10, 100, 300 x; builds the 1x store first
@@ -34,19 +34,20 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, load_average, print_table  # sets the offline environment first
 
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
 
+# isort: split
 from advisor.documents import LANGUAGES, SUMMARY, DocumentMeta  # noqa: E402
-from advisor.passages import Unit, UnitKind  # noqa: E402
+from advisor.passages import PassagePlace, SentenceSpan, Unit, UnitKind  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from advisor.store import KnowledgeStore, open_store  # noqa: E402
 from advisor.store.manifest import VersionInfo  # noqa: E402
 from advisor.store.snapshot import Snapshot  # noqa: E402
 from advisor.text import collapse_space, sentence_spans  # noqa: E402
 
-QUESTION_SETS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
+QUESTION_SETS = [ROOT / "eval" / "communique.heldout.jsonl", ROOT / "eval" / "public-faq.heldout.jsonl",
                  ROOT / "eval" / "public-faq2.heldout.jsonl"]
 PLACES = {"en": ["Northfield", "Eastbrook", "Kingsmere", "Ashford", "Lowland", "Riverside", "Harbour", "Westgate"],
           "fr": ["Montclair", "Valmont", "Beaurivage", "Saint-Aubin", "Hautefort", "Clairbois", "Rochemont", "Belval"],
@@ -106,13 +107,12 @@ def grow(base: Snapshot, size: int, dims: tuple[int, ...], seed: int = 7) -> tup
                     text = " ".join(text[s:e] for s, e in spans)
                     spans = sentence_spans(text)
                 pid = f"{slug}/{passage.id}"
-                units.append(Unit(f"{pid}:p", pid, UnitKind.PASSAGE, language, text, {
-                    "document": path, "heading": passage.heading, "position": passage.position,
-                    "paragraph": passage.paragraph, "sentences": json.dumps([list(s) for s in spans])}))
+                units.append(Unit(f"{pid}:p", pid, UnitKind.PASSAGE, language, text,
+                                  PassagePlace(path, passage.heading, passage.position, passage.paragraph, tuple(spans))))
                 new_vectors.append(near(source, 0.3))
                 if len(spans) > 1:
                     for i, (s, e) in enumerate(spans):
-                        units.append(Unit(f"{pid}:s{i}", pid, UnitKind.SENTENCE, language, text[s:e], {"start": s, "end": e}))
+                        units.append(Unit(f"{pid}:s{i}", pid, UnitKind.SENTENCE, language, text[s:e], SentenceSpan(s, e)))
                         own = by_id.get(f"{passage.id}:s{i}") if not translated else None
                         new_vectors.append(near(own if own is not None else source, 0.4))
     if new_vectors:
@@ -273,8 +273,7 @@ def main() -> int:
                             "--no-checks"], check=True, cwd=ROOT)
         base = KnowledgeStore(base_store).load()
         questions = tmp / "questions.jsonl"
-        questions.write_text("".join(Path(p).read_text(encoding="utf-8") for p in QUESTION_SETS if Path(p).is_file()),
-                             encoding="utf-8")
+        questions.write_text("".join(Path(p).read_text(encoding="utf-8") for p in QUESTION_SETS), encoding="utf-8")
 
         kinds = [case.kind for case in read_cases(questions)]
         embedder = embedder_for(Settings(_env_file=None, store_dir=tmp / "unused"))
@@ -342,10 +341,7 @@ def main() -> int:
         if rows:
             print(f"\nbare query embedding, same run: {rows[-1]['index']['embed_ms']:.1f} ms a question; load average "
                   f"{load_average()}")
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"load_average": load_average(), "texts_per_second": texts_per_second,
-                                        "rows": [summary(r) for r in rows]},
-                                       indent=1), encoding="utf-8")
+        write_results(args.out, {"texts_per_second": texts_per_second, "rows": [summary(r) for r in rows]})
         print(f"written to {args.out}")
     return 0
 

@@ -7,7 +7,6 @@ Prints a table and writes bench/results/startup_bench.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -16,7 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, advisor_command, load_average, print_table  # noqa: E402  (sets the offline environment first)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, advisor_command, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
+
+# isort: split
 
 RESULTS = ROOT / "bench" / "results" / "startup_bench.json"
 TARGET_S = 6.0
@@ -84,8 +86,7 @@ def main() -> int:
         "question": args.question, "answer_start": answer[:300], "runs": times, "median_s": medians,
         "target_met": ask <= TARGET_S, "seconds": round(time.perf_counter() - started, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_results(args.output, results)
     print(f"load average at end: {results['machine']['load_avg_at_end']}; wrote {args.output} in {results['seconds']} s")
     return 0
 

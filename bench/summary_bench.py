@@ -8,22 +8,22 @@ and the time per answer with the honest model beside the time without a model. W
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
-from _common import ROOT, load_average, print_table  # noqa: E402  (sets the offline environment first)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: this checkout's packages first
+from bench._common import ROOT, load_average, print_table, write_results  # noqa: E402  (sets the offline environment first)
 
-sys.path.insert(0, str(ROOT))
-
+# isort: split
 from advisor.answer import Advisor  # noqa: E402
 from advisor.embeddings import embedder_for  # noqa: E402
 from advisor.evaluate import read_cases  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
-from tests.fake_chat import honest, inventing, writing  # noqa: E402
+from bench.fake_chat import honest, inventing, writing  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "summary_bench.json"
 QUOTED = re.compile(r"[“„«\"]\s*(.+?)\s*[”“»\"]", re.DOTALL)
@@ -79,8 +79,7 @@ def main() -> int:
     print(f"\nanswer p50: {p50['none']} ms without a model, {p50['honest']} ms with the honest fake model "
           f"(the summary's prompt, thread and checks); load average {load_average()}")
     report |= {"p50_ms": p50, "load_average_after": load_average()}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    write_results(RESULTS, report)
     return 0
 
 

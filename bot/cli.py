@@ -5,13 +5,16 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
+from advisor.documents import LANGUAGES
 from advisor.embeddings import embedder_for
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
@@ -45,17 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ask", "Answer one question (or one a line from standard input with '-').")
     p.add_argument("question", help="the question, or '-' to read one a line from standard input")
-    p.add_argument("--lang", choices=["en", "fr", "nl"], help="the asker's language (default: detected)")
+    p.add_argument("--lang", choices=LANGUAGES, help="the asker's language (default: detected)")
     p.add_argument("--json", action="store_true", help="print one JSON object per answer")
 
     p = command("chat", "Ask questions in the terminal.")
-    p.add_argument("--lang", choices=["en", "fr", "nl"])
+    p.add_argument("--lang", choices=LANGUAGES)
 
-    p = command("eval", "Score retrieval on a question set (see shared/eval/README.md for the format).")
+    p = command("eval", "Score retrieval on a question set (its format: docs/question-sets.md).")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
 
-    command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
+    p = command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
+    p.add_argument("--host", dest="web_host", help="address to listen on (default: ADVISOR_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", dest="web_port", type=int, help="port to listen on (default: ADVISOR_WEB_PORT or 8000)")
     p = command("review", "The questions the guidance answered badly or not at all, and one decision on each; "
                           "`advisor ingest` then publishes the decisions.")
     p.add_argument("action", nargs="?", choices=["attach", "uncovered", "dismiss", "undo"],
@@ -88,13 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        settings = Settings(**({"store_dir": args.store} if args.store else {}))
+        given = {"store_dir": args.store, "web_host": getattr(args, "web_host", None), "web_port": getattr(args, "web_port", None)}
+        settings = Settings(**{key: value for key, value in given.items() if value is not None})
     except SettingsError as exc:  # a setting that must be JSON and is not, e.g. ADVISOR_ADMIN_TOKENS
         print(f"advisor: a setting is not valid: {str(exc).split(' from source')[0]} (it must be JSON)", file=sys.stderr)
         return 2
     except ValidationError as exc:
         problems = "; ".join(f"ADVISOR_{str(e['loc'][0]).upper()}={_shown(e):}: {e['msg']}" for e in exc.errors())
         print(f"advisor: a setting is not valid: {problems}", file=sys.stderr)
+        return 2
+    if args.store and args.store.exists() and not args.store.is_dir():
+        print(f"advisor: --store {args.store} is a file; it must name the knowledge store's directory "
+              "(the one `advisor ingest --store DIR` writes).", file=sys.stderr)
         return 2
     try:
         return COMMANDS[args.command](settings, args)
@@ -250,6 +260,10 @@ def run_chat(settings: Settings, args) -> int:
     from advisor.conversation import Conversations, ask_in
     from advisor.errors import QuestionError
 
+    try:
+        import readline  # noqa: F401  (input() then edits the line: arrow keys, history, Ctrl-A/E)
+    except ImportError:  # Python built without it (Windows): plain input
+        pass
     advisor = make_advisor(settings, summaries=True)
     advisor.refresh()
     conversations = Conversations.from_settings(settings)
@@ -272,9 +286,16 @@ def run_chat(settings: Settings, args) -> int:
             continue
         try:
             answer, _ = ask_in(advisor, conversations, key, question, args.lang)
-            print("\n" + answer.text + "\n")
+            print("\n" + wrapped(answer.text) + "\n")
         except QuestionError as exc:
-            print(f"\n{exc}\n")
+            print(f"\n{wrapped(str(exc))}\n")
+
+
+def wrapped(text: str, width: int | None = None) -> str:
+    """Text folded at word boundaries to the terminal's width (COLUMNS, else 80), its line breaks kept."""
+    width = width or min(shutil.get_terminal_size((80, 24)).columns, 100)
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line.strip() else ""
+                     for line in text.splitlines())
 
 
 def run_eval(settings: Settings, args) -> int:

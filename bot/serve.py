@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 
 from advisor.answer import Advisor
 from advisor.conversation import Conversations
@@ -18,6 +20,33 @@ from integrations.chat_model import chat_model_for
 from .services import VersionListener
 
 log = logging.getLogger("advisor.serve")
+
+
+class AddressUnavailable(AdvisorError):
+    """The web server cannot listen where it was told to: the port is taken, or the host is not this machine's."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the web server, or an error saying which setting to change."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise AddressUnavailable(f"Cannot listen on host {host!r}: {exc.strerror}. Set another with `advisor serve --host …` "
+                                 "or ADVISOR_WEB_HOST (127.0.0.1 for this machine only, 0.0.0.0 for every interface).") from exc
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressUnavailable(
+                f"Port {port} on {host} is already in use (another `advisor serve`, or another program). Stop it, or choose "
+                f"another port: `advisor serve --port {port + 1}` or ADVISOR_WEB_PORT={port + 1}.") from exc
+        raise AddressUnavailable(f"Cannot listen on {host}:{port}: {exc.strerror}. Set another address with `advisor serve "
+                                 "--host … --port …` or ADVISOR_WEB_HOST and ADVISOR_WEB_PORT.") from exc
+    return sock
 
 
 class Runtime:
@@ -72,6 +101,7 @@ async def run(settings: Settings) -> None:
 
     from .web import create_app
 
+    sock = listen(settings.web_host, settings.web_port)  # before loading anything: a taken port is said at once
     services = Runtime(settings)
     stop = asyncio.Event()
     app = create_app(services)
@@ -81,7 +111,8 @@ async def run(settings: Settings) -> None:
         await asyncio.to_thread(services.load)
     except AdvisorError as exc:
         log.error("%s The web server starts anyway and reports not ready until knowledge is published.", exc)
-    tasks = [asyncio.create_task(server.serve(), name="web"), asyncio.create_task(services.watch_versions(stop), name="watch")]
+    tasks = [asyncio.create_task(server.serve(sockets=[sock]), name="web"),
+             asyncio.create_task(services.watch_versions(stop), name="watch")]
     if settings.telegram_token:
         from .telegram import run_telegram
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import tempfile
 import time
@@ -13,7 +12,7 @@ from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMe
 from advisor.embeddings import Embedder
 from advisor.errors import DocumentError, StorageFull
 from advisor.files import is_disk_full, write_bytes_atomically
-from advisor.passages import Passage, Unit, UnitKind
+from advisor.passages import Passage, PassagePlace, SentenceSpan, TranslationNote, Unit, UnitKind
 from advisor.settings import Settings
 from advisor.store import Store, VersionInfo, now_iso, open_store, who
 from advisor.text import detect_language
@@ -306,15 +305,14 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
     units = []
     for p in passages:
         language = metas[p.document].language
-        units.append(Unit(f"{p.id}:p", p.id, UnitKind.PASSAGE, language, p.text, {
-            "document": p.document, "heading": p.heading, "position": p.position, "paragraph": p.paragraph,
-            "sentences": json.dumps([list(s) for s in p.sentences]),
-        }))
+        units.append(Unit(f"{p.id}:p", p.id, UnitKind.PASSAGE, language, p.text,
+                          PassagePlace(p.document, p.heading, p.position, p.paragraph, p.sentences)))
         if len(p.sentences) > 1:
             for i, (s, e) in enumerate(p.sentences):
-                units.append(Unit(f"{p.id}:s{i}", p.id, UnitKind.SENTENCE, language, p.text[s:e], {"start": s, "end": e}))
+                units.append(Unit(f"{p.id}:s{i}", p.id, UnitKind.SENTENCE, language, p.text[s:e], SentenceSpan(s, e)))
         for lang, text in sorted(p.translations.items()):
-            units.append(Unit(f"{p.id}:t{lang}", p.id, UnitKind.TRANSLATION, lang, text, {"note": notes.get((p.document, lang), "")}))
+            units.append(Unit(f"{p.id}:t{lang}", p.id, UnitKind.TRANSLATION, lang, text,
+                              TranslationNote(notes.get((p.document, lang), ""))))
         for i, question in enumerate(p.questions):
             units.append(Unit(f"{p.id}:q{i}", p.id, UnitKind.QUESTION, detect_language(question, language), question))
     return units

@@ -23,8 +23,7 @@ class EmbeddingCache:
         """The passage vectors of `texts` and how many texts some model had to embed anew."""
         if not texts:
             return np.zeros((0, 0), np.float32), 0
-        parts = getattr(embedder, "parts", None) or [embedder]
-        results = [self._embed_one(texts, part, progress) for part in parts]
+        results = [self._embed_one(texts, part, progress) for part in embedder.parts]
         return np.concatenate([vectors for vectors, _ in results], axis=1), max(n for _, n in results)
 
     def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:

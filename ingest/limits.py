@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from advisor.settings import Settings
+from advisor.settings import Settings, default
 
 
 @dataclass(frozen=True)
 class Limits:
-    max_field_chars: int = 2000
-    max_document_chars: int = 2_000_000
-    max_passages_per_document: int = 2000
-    pdf_max_pages: int = 500
-    docx_max_entries: int = 2000
-    docx_max_unpacked_mb: int = 100
-    docx_max_ratio: int = 200
+    """The settings of these names; left out, their defaults."""
+
+    max_field_chars: int = default("max_field_chars")
+    max_document_chars: int = default("max_document_chars")
+    max_passages_per_document: int = default("max_passages_per_document")
+    pdf_max_pages: int = default("pdf_max_pages")
+    docx_max_entries: int = default("docx_max_entries")
+    docx_max_unpacked_mb: int = default("docx_max_unpacked_mb")
+    docx_max_ratio: int = default("docx_max_ratio")
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from advisor.errors import DocumentError
-from advisor.settings import Settings
+from advisor.settings import Settings, default
 
 from .limits import Limits
 
@@ -58,9 +58,9 @@ def check_untrusted(path: Path, name: str, settings: Settings) -> str:
 
 
 def _main(path: str, name: str) -> int:
-    limit = int(os.environ.get("ADVISOR_SANDBOX_MEMORY_MB", "1024")) * 1024 * 1024
+    limit = int(os.environ.get("ADVISOR_SANDBOX_MEMORY_MB", default("parse_memory_mb"))) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    seconds = int(os.environ.get("ADVISOR_SANDBOX_SECONDS", "30")) + 1  # the parent's timeout, also as CPU time
+    seconds = int(os.environ.get("ADVISOR_SANDBOX_SECONDS", default("parse_seconds"))) + 1  # the parent's timeout, also as CPU time
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     from advisor.documents import Document, Translation
 

@@ -205,11 +205,13 @@ class KnowledgeAdmin:
     def _follow(self, old: VersionInfo | None, new: VersionInfo) -> dict[str, object]:
         """Put back in the knowledge folder what `new` was built from, where the folder still holds what `old` was:
         a file only `old` had goes to the trash; one both had, in another content, gets `new`'s content back; one
-        only `new` had is written back if the folder lacks it. A file the folder holds in a third content is left."""
+        only `new` had comes back if a removal moved it from the folder to the trash. A file the folder holds in a
+        third content is left as it is."""
         if old is None or not old.files or not new.files:
             return {}
         knowledge = self.settings.knowledge_dir
-        trash = Trash(self.settings.store_dir / "trash").folder(f"rollback-to-{new.id}")
+        bin_ = Trash(self.settings.store_dir / "trash")
+        trash = bin_.folder(f"rollback-to-{new.id}")
         trashed, restored = [], []
         for name, key in sorted(old.files.items()):
             path = knowledge / checked_name(name)
@@ -224,9 +226,9 @@ class KnowledgeAdmin:
                 restored.append(name)
             else:
                 trashed.append(name)
-        for name in sorted(set(new.files) - set(old.files)):  # taken out by the versions rolled back: put back
+        for name in sorted(set(new.files) - set(old.files)):  # taken out of the folder by a removal rolled back
             path = knowledge / checked_name(name)
-            data = None if path.exists() else self._kept(name, new.files[name])
+            data = None if path.exists() or not bin_.holds(name, new.files[name]) else self._kept(name, new.files[name])
             if data is not None:
                 write_bytes_atomically(path, data)
                 restored.append(name)

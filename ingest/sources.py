@@ -151,6 +151,10 @@ class Trash:
             folder = folder.with_name(f"{folder.name.rsplit('~', 1)[0]}~{n}")
         return folder
 
+    def holds(self, name: str, key: str) -> bool:
+        """Whether some act moved this very file (name and content) from the knowledge folder to the trash."""
+        return any(digest(path.read_bytes()) == key for path in self.root.glob(f"*/{checked_name(name)}") if path.is_file())
+
     @staticmethod
     def move(knowledge: Path, name: str, folder: Path) -> bool:
         """Move knowledge/<name> into the trash folder; False when there was no such file."""

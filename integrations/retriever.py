@@ -6,14 +6,13 @@
 from __future__ import annotations
 
 import asyncio
-import urllib.parse
-from typing import Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Advisor, Quote
+from advisor.documents import Language
 from advisor.embeddings import BatchingEmbedder, embedder_for
 from advisor.settings import Settings
 
@@ -27,7 +26,7 @@ class AdvisorRetriever(BaseRetriever):
     """
 
     advisor: Advisor
-    language: Literal["en", "fr", "nl"] | None = None  # None: detected from each question
+    language: Language | None = None  # None: detected from each question
     base_url: str | None = None  # e.g. "https://advisor.example.edu", where `advisor serve` runs (ADVISOR_PUBLIC_URL)
 
     @classmethod
@@ -60,7 +59,6 @@ class AdvisorRetriever(BaseRetriever):
             metadata |= {"translation": quote.translation, "translation_language": quote.translation_language,
                          "translation_note": quote.translation_note}
         if self.base_url:
-            path = urllib.parse.quote(quote.document, safe="/")
-            metadata["view_url"] = f"{self.base_url.rstrip('/')}/documents/{path}#{quote.passage_id}"
+            metadata["view_url"] = quote.view_url(self.base_url)
         present = {key: value for key, value in metadata.items() if value is not None}  # vector stores refuse None
         return Document(page_content=quote.text, metadata=present, id=quote.passage_id)

@@ -287,7 +287,7 @@ class BotApiStandIn:
         data = {"message_id": message.message_id, "date": int(time.time()), "from": BOT_USER,
                 "chat": self._chats.get(message.chat_id) or {"id": message.chat_id, "type": "private"},
                 "text": message.text}
-        if message.markup:
+        if message.markup and "inline_keyboard" in message.markup:  # as Telegram: a ForceReply is not shown back
             data["reply_markup"] = message.markup
         return data
 

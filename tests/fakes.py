@@ -5,8 +5,10 @@ import hashlib
 
 import numpy as np
 
+from advisor.embeddings.base import OneModel
 
-class HashEmbedder:
+
+class HashEmbedder(OneModel):
     """Bag-of-words vectors from hashed words: fast, deterministic, good enough to exercise the plumbing."""
 
     model_id = "test:hash-embedder"

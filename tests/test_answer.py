@@ -9,6 +9,7 @@ from advisor.answer import Advisor
 from advisor.errors import QuestionError
 from advisor.store import KnowledgeStore
 from advisor.strings import t
+from advisor.text import question_parts
 
 
 def test_every_quote_is_an_exact_substring_of_its_stored_passage(advisor, built_store):
@@ -104,14 +105,48 @@ def test_the_official_text_comes_before_a_summary_that_paraphrases_it(advisor):
     assert authorities == sorted(authorities, key=lambda a: a != "official")
 
 
-def test_each_part_of_a_question_gets_its_own_quote_and_an_uncovered_part_is_named(advisor):
-    answer = advisor.ask("Can Russian students still enrol at a Belgian university? "
-                         "Can I send controlled technology to Russia by e-mail? "
-                         "How much does a parking permit cost on campus?")
+@pytest.mark.parametrize("uncovered", [["How much does a parking permit cost on campus?"],
+                                       ["How much does a parking permit cost on campus?", "Who serves the best waffles in Leuven?"]])
+def test_each_part_of_a_question_gets_its_own_quote_and_an_uncovered_part_is_named(advisor, uncovered):
+    """Also past the third question mark: no part is dropped without a word."""
+    answer = advisor.ask(" ".join(["Can Russian students still enrol at a Belgian university?",
+                                   "Can I send controlled technology to Russia by e-mail?", *uncovered]))
     assert answer.answered
     texts = " ".join(q.text for q in answer.quotes)
     assert "degree-seeking students" in texts and "e-mail" in texts
-    assert "parking permit" in answer.intro and "does not cover" in answer.intro
+    assert "does not cover" in answer.intro and all(part.rstrip("?") in answer.intro for part in uncovered)
+
+
+def assert_every_part_answered_or_named(advisor, asked: str, parts: int) -> None:
+    """Each part asked alone is answered or not; in the whole message it is then quoted for, or named."""
+    answer = advisor.ask(asked)
+    assert len(question_parts(asked, "en")) == parts
+    quoted = {q.passage_id for q in answer.quotes}
+    for part in question_parts(asked, "en"):
+        alone = advisor.ask(part)
+        assert (alone.answered and alone.quotes[0].passage_id in quoted) or part in answer.intro, part
+
+
+@pytest.mark.parametrize("asked", [
+    "Can I attend a conference in Russia, host a Russian PhD student at my lab and find out how much a parking permit costs on campus?",
+    "Can Russian students still come on Erasmus exchange, and who serves the best waffles in Leuven?",
+])
+def test_one_sentence_joining_several_asks_gets_each_answered_or_named(advisor, asked):
+    assert_every_part_answered_or_named(advisor, asked, 3 if asked.startswith("Can I attend") else 2)
+
+
+def test_a_narrative_with_two_asks_answers_both(advisor):
+    assert_every_part_answered_or_named(advisor, (
+        "I supervise a PhD student from Moscow who is funded by our faculty. She would like to spend the summer "
+        "on fieldwork in Russia. Can she still travel there for her research? I would also like to know whether "
+        "export control applies when I send her our lab's software."), 2)
+
+
+def test_what_is_not_covered_comes_first_then_what_the_guidance_says(advisor):
+    answer = advisor.ask("Can Russian students still enrol at a Belgian university? How much does a parking permit cost on campus?")
+    assert answer.intro.startswith("The guidance does not cover this part of your question: “How much does a parking permit")
+    assert answer.intro.endswith("On the rest of your question, this is what the guidance says:")
+    assert "says: The guidance" not in answer.text
 
 
 @pytest.mark.parametrize("question, language, reply", [
@@ -172,3 +207,11 @@ def test_a_follow_up_leans_on_the_question_before_it(advisor):
     assert not alone.quotes or alone.quotes[0].passage_id != first.quotes[0].passage_id
     independent = advisor.ask("Can Russian students still enrol?", previous="Can I attend a conference in Russia?")
     assert independent.quotes[0].passage_id == advisor.ask("Can Russian students still enrol?").quotes[0].passage_id
+
+
+def test_every_door_links_a_passage_to_its_place_the_same_way():
+    from advisor.documents import view_url
+
+    assert view_url("guidance/visits abroad.md", "0f3a-1") == "/documents/guidance/visits%20abroad.md#0f3a-1"
+    assert (view_url("guidance/a.md", "0f3a", "fr", "https://advisor.example.org/")
+            == "https://advisor.example.org/documents/guidance/a.md?lang=fr#0f3a")  # the French translation beside it

@@ -45,7 +45,7 @@ class Recorder:
 
 def rankings(retriever: Retriever, cases, limit: int = 5):
     vectors = retriever.embedder.embed([c.question for c in cases], query=True)
-    return [retriever._rank(c.question, c.lang, v, limit) for c, v in zip(cases, vectors)]
+    return [retriever.rank(c.question, c.lang, v, limit) for c, v in zip(cases, vectors)]
 
 
 def test_with_every_unit_a_candidate_the_ranking_is_the_exact_one(snapshot, embedder, cases, caplog):
@@ -73,7 +73,7 @@ def test_above_the_crossover_chromas_index_is_asked_and_the_first_passage_is_the
     assert len(index.found) == len(cases)
     assert all(len(ids) == 50 and set(ids) <= set(retriever.unit_index) for ids in index.found)
     for case, ranking, ids in zip(cases, found, index.found):  # only candidates: nearest units' passages, lexical best
-        lexical, _ = retriever._coverage(retriever.query(case.question, case.lang))
+        lexical, _ = retriever.lexical.coverage(retriever.query(case.question, case.lang))
         allowed = {retriever.passages[retriever.unit_passage[retriever.unit_index[i]]].id for i in ids}
         allowed |= {retriever.passages[i].id for i in np.argsort(-lexical, kind="stable")[:LEXICAL_CANDIDATES] if lexical[i] > 0}
         assert {h.passage.id for h in ranking.hits} <= allowed
@@ -95,7 +95,7 @@ def test_french_and_dutch_questions_ask_the_index_by_the_multilingual_model_alon
     chosen = [next(c for c in cases if c.lang == lang) for lang in ("en", "fr", "nl")]
     vectors = embedder.embed([c.question for c in chosen], query=True)
     for case, vector in zip(chosen, vectors):
-        retriever._rank(case.question, case.lang, vector, 5)
+        retriever.rank(case.question, case.lang, vector, 5)
     multilingual, english = embedder.dims  # e5's part of a vector, then MiniLM's
     english_probe, french_probe, dutch_probe = index.probes
     assert np.array_equal(english_probe, vectors[0])

@@ -100,9 +100,31 @@ def test_eval_json_has_the_documented_keys(advisor, store, tmp_path):
 def test_versions_rollback_and_audit(advisor, store_copy):
     assert "*" in advisor("versions", "--store", str(store_copy)).stdout
     result = advisor("rollback", "--store", str(store_copy))
-    assert result.returncode == 1 and "no earlier knowledge version" in result.stderr
+    assert result.returncode == 1 and "no earlier served version" in result.stderr
     audit = advisor("audit", "--store", str(store_copy))
     assert "publish" in audit.stdout
+
+
+@pytest.mark.slow
+def test_ingest_adds_one_file_remove_takes_it_out_and_rollback_goes_back(advisor, store_copy, tmp_path):
+    import shutil
+
+    knowledge = shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    env = {"ADVISOR_KNOWLEDGE_DIR": str(knowledge)}
+    memo = tmp_path / "memo.md"
+    memo.write_text("---\ntitle: Memo\nissuer: Test\ndate: 2026-11-01\n---\n# Memo\n\n"
+                    "Guest lecturers from Russia register with the faculty secretariat before their visit.\n")
+    store = ("--store", str(store_copy))
+    added = advisor("ingest", str(memo), *store, env_extra=env)
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert "Documents: 11 (1 added, 0 changed, 0 removed)" in added.stdout and "Checks: 0/" not in added.stdout
+    assert "Checks: none ran" not in added.stdout and not (knowledge / "memo.md").exists()
+    removed = advisor("remove", "memo.md", *store, env_extra=env)
+    assert removed.returncode == 0 and "Removed: memo.md" in removed.stdout, removed.stdout + removed.stderr
+    assert advisor("rollback", *store, env_extra=env).stdout == "Now serving knowledge version v0002.\n"
+    assert advisor("rollback", "--to", "v0001", *store, env_extra=env).stdout == "Now serving knowledge version v0001.\n"
+    audit = advisor("audit", *store).stdout
+    assert "remove memo.md" in audit and audit.count("rollback") == 2
 
 
 def test_a_bad_setting_is_named_with_its_value(advisor, tmp_path):
@@ -115,6 +137,41 @@ def test_a_setting_that_must_be_json_says_so(advisor, tmp_path):
     result = advisor("versions", "--store", str(tmp_path), env_extra={"ADVISOR_ADMIN_TOKENS": "alice:tok,bob:tok"})
     assert result.returncode == 2 and "admin_tokens" in result.stderr and "JSON" in result.stderr
     assert "tok" not in result.stderr.replace("admin_tokens", "")
+
+
+def test_serve_on_a_taken_port_names_the_flag_and_the_setting(advisor, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = advisor("serve", "--host", "127.0.0.1", "--port", str(port), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "Errno" not in result.stderr
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert f"--port {port + 1}" in result.stderr and f"ADVISOR_WEB_PORT={port + 1}" in result.stderr
+
+
+def test_a_file_given_as_the_store_is_named(advisor, tmp_path):
+    not_a_store = tmp_path / "store.sqlite"
+    not_a_store.write_text("")
+    result = advisor("sources", "--store", str(not_a_store))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--store {not_a_store} is a file" in result.stderr
+
+
+def test_chat_wraps_answers_at_word_boundaries_to_the_terminal_width(advisor, store):
+    result = advisor("chat", "--store", str(store), input="Can I keep working with my Russian co-author?\n\n",
+                     env_extra={"COLUMNS": "50"})
+    assert result.returncode == 0, result.stderr
+    answer = result.stdout.split("you> ", 1)[1]
+    lines = answer.splitlines()
+    assert max(len(line) for line in lines) <= 50 or all(" " not in line for line in lines if len(line) > 50)
+    flat = " ".join(answer.split())
+    for line in lines:  # no line ends inside a word: each line's last word is whole in the flowing text
+        if line.strip() and len(line) > 40:
+            assert f"{line.split()[-1]} " in flat + " "
+    assert "“" in answer
 
 
 OFF_TOPIC = "What language requirements do the applicants need to fulfil?"

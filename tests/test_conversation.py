@@ -161,7 +161,7 @@ def test_chat_reads_follow_ups_in_context_and_starts_afresh_on_new(built_store, 
     lines = iter([CONFERENCE, "Is that the same in Wallonia?", ":new", "Is that the same in Wallonia?", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
     assert cli.main(["chat", "--store", str(built_store)]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())  # as read, not as wrapped to the terminal
     context = t("en", "context", previous=CONFERENCE)
     assert out.count(context) == 1 and "a new conversation" in out
     assert out.index(context) < out.index("a new conversation")

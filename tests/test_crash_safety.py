@@ -44,10 +44,12 @@ def test_sigkill_at_many_points_never_breaks_the_serving_version(tmp_path):
     first = ingest(Settings(_env_file=None, store_dir=base, knowledge_dir=knowledge), None, HashEmbedder())
     before = answers(base)
 
-    # The change the killed ingestions try to publish: one document edited, one removed.
+    # The change the killed ingestions try to publish: one document edited, one added.
     guide = next((knowledge / "guidance").glob("export-control*.md"))
     guide.write_text(guide.read_text() + "\nA new paragraph about sharing software with partners abroad.\n")
-    (knowledge / "guidance" / "knowledge-security.md").unlink()
+    (knowledge / "guidance" / "summer-schools.md").write_text(
+        "---\ntitle: Summer schools\nissuer: Test\ndate: 2026-11-01\n---\n# Summer schools\n\n"
+        "Summer schools organised with Russian partners are a matter for each researcher to decide.\n")
 
     probe = tmp_path / "probe"
     shutil.copytree(base, probe)
@@ -67,5 +69,6 @@ def test_sigkill_at_many_points_never_breaks_the_serving_version(tmp_path):
         assert KnowledgeStore(store).current_id() == first.version, kill_at
         assert answers(store) == before, f"killed at call {kill_at} of {total}"
         report = ingest(Settings(_env_file=None, store_dir=store, knowledge_dir=knowledge), None, HashEmbedder())
-        assert report.published and report.removed == ["guidance/knowledge-security.md"], (kill_at, report.summary())
+        assert report.published and report.added == ["guidance/summer-schools.md"], (kill_at, report.summary())
+        assert report.changed == [guide.relative_to(knowledge).as_posix()]
         shutil.rmtree(store)

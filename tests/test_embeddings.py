@@ -47,8 +47,14 @@ def cache(tmp_path_factory):
     return cache
 
 
-def test_the_long_text_is_longer_than_the_model_reads():
-    assert len(LONG.split()) >= 300
+def test_words_past_what_the_model_reads_change_nothing(cache):
+    """LONG is longer than the model's window: what follows it is cut, and the vector stays the same."""
+    fast = fast_embedder(BUNDLED_MODEL, cache)
+    alone, followed = fast.embed([LONG, LONG + " Lunch in the staff canteen is served from noon until two."])
+    np.testing.assert_allclose(alone, followed, atol=1e-6)
+    short = LONG[:200]
+    assert not np.allclose(*fast.embed([short, short + " Lunch in the staff canteen is served from noon until two."]),
+                           atol=1e-3)  # within the window, the same words do change it
 
 
 def test_without_an_export_the_fallback_embeds_and_leaves_a_whole_export(cache):

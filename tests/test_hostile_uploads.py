@@ -126,16 +126,22 @@ def test_a_docx_with_broken_xml_is_refused_by_name(site):
     refused(admin, kb, "broken.docx", packed.getvalue(), "cannot be read as DOCX (XMLSyntaxError")
 
 
-def test_a_pdf_with_too_many_pages_is_refused(site):
+def pdf_of(pages: int) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF()
-    for _ in range(60):
+    for _ in range(pages):
         pdf.add_page()
     pdf.set_font("Helvetica")
-    pdf.cell(text="One line.")
-    refused(admin := site[0], site[1], "long.pdf", bytes(pdf.output()), "the limit is 50")
-    assert admin.settings.pdf_max_pages == 50
+    pdf.cell(text="Visiting scholars register at the international office.")
+    return bytes(pdf.output())
+
+
+def test_a_pdf_one_page_over_the_limit_is_refused_and_one_at_it_is_read(site):
+    admin, kb = site  # ADVISOR_PDF_MAX_PAGES=50
+    refused(admin, kb, "long.pdf", pdf_of(51), "the PDF has 51 pages; the limit is 50")
+    report = admin.add_document("short.pdf", pdf_of(50), "test")
+    assert report.published and (kb / "short.pdf").is_file()
 
 
 def test_a_file_that_needs_too_much_memory_is_refused(site):

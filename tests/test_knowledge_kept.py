@@ -60,6 +60,9 @@ def test_ingesting_one_file_adds_it_and_runs_the_checks(site, tmp_path):
     assert not (kb / "c.md").exists()  # the file has its home; the store keeps its bytes
     again = admin.reingest("test")  # a routine ingest of the folder keeps it
     assert documents(admin) == {"a.md", "b.md", "c.md"} and again.removed == []
+    assert admin.remove_document("c.md", "test").published and documents(admin) == {"a.md", "b.md"}
+    admin.rollback(None, "test")  # back with c.md, which still lives in the store only, not in the folder
+    assert documents(admin) == {"a.md", "b.md", "c.md"} and not (kb / "c.md").exists()
 
 
 def test_exact_builds_from_the_paths_alone_and_the_gate_names_the_documents_checks_rely_on(site, tmp_path):

@@ -93,3 +93,45 @@ def test_no_product_file_is_oversized():
     big = {str(path.relative_to(ROOT)): n for path in modules().values()
            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not big, big
+
+
+def private_imports(path: Path, root: Path = ROOT) -> list[str]:
+    """`from advisor… import _name` (and `import advisor._module`) in a file: reaching past the core's public seam."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "advisor":
+            module_parts = (node.module or "").split(".")
+            names = [a.name for a in node.names]
+            if any(p.startswith("_") for p in module_parts) or any(n.startswith("_") for n in names):
+                found.append(f"{path.relative_to(root)}:{node.lineno} from {node.module} import {', '.join(names)}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "advisor" and any(p.startswith("_") for p in parts):
+                    found.append(f"{path.relative_to(root)}:{node.lineno} import {alias.name}")
+    return found
+
+
+def outside_the_core() -> list[Path]:
+    folders = [p for p in (*PACKAGES, "bench", "tests") if p != "advisor"]
+    return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_nothing_outside_the_core_imports_its_private_names():
+    wrong = [line for path in outside_the_core() for line in private_imports(path)]
+    assert not wrong, wrong
+
+
+def test_the_private_import_check_sees_one(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from advisor.retrieve import Retriever, _calibrate\nimport advisor.embeddings._hidden\n"
+                      "from advisor.decision import evidence\nfrom .x import _fine\n", encoding="utf-8")
+    assert [line.split(" ", 1)[1] for line in private_imports(sample, tmp_path)] == [
+        "from advisor.retrieve import Retriever, _calibrate", "import advisor.embeddings._hidden"]
+
+
+def test_bench_never_imports_the_tests():
+    known = {"tests"}
+    wrong = [f"{path.relative_to(ROOT)}: {target}" for path in sorted((ROOT / "bench").glob("*.py"))
+             for target in imports(f"bench.{path.stem}", path, {}) if target.split(".")[0] in known]
+    assert not wrong, wrong

@@ -10,9 +10,8 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
 from advisor.answer import Advisor
+from bench.fake_chat import replying
 from integrations.retriever import AdvisorRetriever
-
-from .fake_chat import replying
 
 QUESTION = "Can I keep working with my Russian co-author?"
 METADATA = {"document", "title", "issuer", "date", "authority", "url", "passage_id", "score", "language"}
@@ -37,7 +36,8 @@ def test_a_french_question_carries_the_translation_and_links_to_the_quote_in_its
     assert first.metadata["translation"] and first.metadata["translation"] != first.page_content
     path, passage = first.metadata["document"], first.metadata["passage_id"]
     assert path.endswith(".md") and " " not in path
-    assert first.metadata["view_url"] == f"https://advisor.example.edu/documents/{path}#{passage}"
+    # the same link the web answer gives: the document with the French translation beside each paragraph
+    assert first.metadata["view_url"] == f"https://advisor.example.edu/documents/{path}?lang=fr#{passage}"
 
 
 @pytest.mark.parametrize("question", ["How much does a parking permit cost on campus?", "Hello!", "Wie viel kostet das?"])

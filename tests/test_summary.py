@@ -14,9 +14,9 @@ from advisor.answer import Advisor, Quote
 from advisor.settings import Settings
 from advisor.strings import t
 from advisor.summary import check, messages
+from bench.fake_chat import inventing, writing
 
 from .conftest import KNOWLEDGE
-from .fake_chat import inventing, writing
 
 QUESTION = "Can I keep working with my Russian co-author?"
 FRENCH = "Puis-je continuer à travailler avec mon collègue russe sur notre projet commun ?"

@@ -11,6 +11,7 @@ from telegram import Update
 
 import integrations.chat_model
 from advisor.strings import t
+from bench.fake_chat import honest, inventing, writing
 from bot import cli
 from bot.serve import Runtime
 from bot.telegram import build_application
@@ -19,7 +20,6 @@ from integrations.chat_model import ChatModelUnavailable, chat_model_for
 from tests.botapi_standin import TOKEN, BotApiStandIn, OfflineRequest, parse_telegram_html
 
 from .conftest import ROOT, make_settings
-from .fake_chat import honest, inventing, writing
 
 QUESTION = "Can I keep working with my Russian co-author?"
 

@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
+from bench.fake_chat import honest, writing
 from bot.serve import Runtime
 
 from .conftest import make_settings
-from .fake_chat import honest, writing
 from .test_widget_browser import ask, browser, page, serving, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser

@@ -182,11 +182,18 @@ async def test_a_question_gets_quotes_buttons_full_passage_and_stored_feedback(o
     assert await chat.press(reply, "👍", user=ADMIN) == []  # someone else's button press counts for nothing
     assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "I can no longer find that question."
     assert services.journal.stats()["helpful"] == 0
-    assert await chat.press(reply, "👎") == []
+    [prompt] = await chat.press(reply, "👎")  # a thumbs-down asks, optionally, what was missing
     assert chat.standin.methods("answerCallbackQuery")[-1]["text"] == "Thank you — your feedback is recorded."
     assert [label for row in reply.buttons for label, _ in row] == labels[:-2]  # feedback row removed
+    assert "What was missing or wrong?" in prompt.text and prompt.markup == {"force_reply": True, "selective": True}
     figures = services.journal.stats()
     assert (figures["questions"], figures["answered"], figures["not_helpful"]) == (1, 1, 1)
+    [thanks] = await chat.send("Nothing about co-authored papers under review.", reply_to=prompt)
+    assert thanks.text == "Thank you — your comment is recorded with your vote."
+    rated = services.journal.recent_feedback(1)[0]
+    assert rated["rating"] == -1 and rated["comment"] == "Nothing about co-authored papers under review."
+    assert rated["quotes"] and rated["quotes"][0] in reply.text  # the quote that was rated, as the asker saw it
+    assert services.journal.stats()["questions"] == 1  # the comment was not taken for a question
 
 
 async def test_with_a_public_url_every_quote_and_full_passage_links_to_its_place_in_the_document_viewer(offline):
@@ -224,7 +231,7 @@ async def test_french_and_dutch_questions_get_their_framing_the_english_quote_an
     assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many")))
     assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
     assert t(language, "translation") in reply.text
-    assert {"fr": "Seul le texte original fait foi.", "nl": "Alleen de oorspronkelijke tekst is rechtsgeldig."}[language] in reply.text
+    assert {"fr": "Seul le texte anglais fait foi.", "nl": "Alleen de Engelse tekst is rechtsgeldig."}[language] in reply.text  # one wording per language
     assert reply.text.rstrip().endswith(t(language, "footer", contact=t(language, "contact")))
     assert reply.buttons[-1][0][0] == {"fr": "👍 Utile", "nl": "👍 Nuttig"}[language]
 
@@ -531,3 +538,54 @@ async def test_an_admin_adds_with_a_caption_form_removes_and_rolls_back_in_teleg
     assert (services.settings.knowledge_dir / "travel.html").is_file()
     actions = [(e["action"], e["actor"]) for e in services.admin.store.audit_entries()]
     assert ("remove", f"telegram:{ADMIN['id']}") in actions and actions[-1] == ("rollback", f"telegram:{ADMIN['id']}")
+
+
+async def test_the_bot_reaches_the_bot_api_through_a_proxy(tmp_path, store_copy, embedder, monkeypatch):
+    """HTTPS_PROXY / HTTP_PROXY in the service's environment (docs/telegram.md): every Bot API call goes through it."""
+    import http.client
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    relayed: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # a forward proxy gets the whole URL: POST http://127.0.0.1:port/bot…/getMe
+            target = urllib.parse.urlsplit(self.path)
+            relayed.append(target.path.rsplit("/", 1)[-1])
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+            upstream.request("POST", target.path, body, {"Content-Type": self.headers.get("Content-Type", "")})
+            answer = upstream.getresponse()
+            data = answer.read()
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.getheader("Content-Type", "application/json"))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            upstream.close()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    standin = BotApiStandIn()
+    url = standin.serve(free_port())
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    settings = make_settings(tmp_path, store_dir=store_copy, telegram_token=TOKEN, telegram_api_url=url)
+    services = make_services(settings, embedder)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_telegram(services, stop))
+    try:
+        [answer] = await standin.reply_to(standin.user_sends(QUESTION))
+        assert "<blockquote>" in answer.html
+        assert {"getMe", "getUpdates", "sendMessage"} <= set(relayed)
+        assert len(standin.calls) <= len(relayed)  # nothing went around the proxy (one poll may be on its way)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+        standin.close()
+        proxy.shutdown()
+        services.journal.close()

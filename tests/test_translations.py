@@ -10,6 +10,7 @@ import pytest
 from advisor.answer import Advisor
 from advisor.documents import Translation
 from advisor.store import KnowledgeStore
+from advisor.text import sentence_spans
 from bot import cli
 from ingest.build import ingest
 from ingest.load import load
@@ -65,6 +66,14 @@ def test_guidance_translations_say_they_are_unofficial_and_that_the_english_text
         assert translation.note.startswith(in_note) and translation.note.endswith(governs), translation.path
 
 
+def test_every_translation_into_a_language_carries_the_same_note():
+    """A reader comparing two quotes sees one wording of "unofficial; which text governs" per language."""
+    notes: dict[str, set[str]] = {}
+    for translation in _translation_files():
+        notes.setdefault(translation.language, set()).add(translation.note)
+    assert set(notes) == {"fr", "nl"} and all(len(wordings) == 1 for wordings in notes.values()), notes
+
+
 def test_translations_keep_the_figures_and_the_names_of_their_original(shipped):
     _, snapshot = shipped
     checked = 0
@@ -99,7 +108,11 @@ def test_french_and_dutch_answers_show_a_translation_beside_every_quote(advisor,
             if (quote.document, language) not in snapshot.translation_notes:
                 continue
             passage = snapshot.passages[quote.passage_id]
-            assert quote.translation == passage.translations[language], (row["id"], quote.text[:60])
+            whole = passage.translations[language]  # the quoted sentences' translation, or the paragraph's, said so
+            if quote.translation_scope == "passage" or quote.text == passage.text:
+                assert quote.translation == whole, (row["id"], quote.text[:60])
+            else:
+                assert quote.translation in whole and len(quote.translation) < len(whole), (row["id"], quote.text[:60])
             assert quote.translation_language == language and quote.translation_note, row["id"]
             assert quote.translation in answer.text and quote.translation_note in answer.text
             quotes += 1
@@ -139,6 +152,37 @@ def test_every_piece_of_a_long_paragraph_carries_its_translation(tmp_path):
     first = answer.quotes[0]
     assert "ship a prototype abroad" in first.text and not LONG.startswith(first.text)  # from the second piece
     assert first.translation == "Les chercheurs invités s'inscrivent." and first.translation_note == "Non officielle ; l'anglais fait foi."
+    assert first.translation_scope == "passage"  # one sentence for seven: the paragraph's, and said so
+
+
+LONG_FR = ["Les chercheurs invités s'inscrivent au bureau international à leur arrivée.",
+           "Ils reçoivent un badge, un compte de courriel et un bureau dans le groupe d'accueil.",
+           "Le groupe d'accueil désigne une personne de contact pour leurs questions pratiques.",
+           "Les frais de voyage ne sont remboursés que si la lettre d'invitation le prévoit par écrit.",
+           "Le logement n'est pas fourni, mais l'accueil tient une liste de chambres proches du campus.",
+           "Les échantillons et prototypes ne quittent le laboratoire qu'avec l'accord du contact contrôle des exportations.",
+           "Un visiteur qui veut expédier un prototype à l'étranger demande donc d'abord cet accord."]
+
+
+def test_a_quote_of_some_sentences_gets_the_translation_of_those_sentences(tmp_path):
+    kb = tmp_path / "knowledge"
+    kb.mkdir()
+    (kb / "visits.md").write_text(f"---\ntitle: Visits\nlanguage: en\n---\n## Visitors\n\n{LONG}\n")
+    (kb / "visits.fr.md").write_text("---\ntranslation_of: visits.md\nlanguage: fr\n---\n"
+                                     f"<!-- original: Visiting researchers from partner -->\n{' '.join(LONG_FR)}\n")
+    settings = make_settings(tmp_path, knowledge_dir=kb, min_relevance=0.1)
+    ingest(settings, None, HashEmbedder())
+    answer = Advisor(settings, HashEmbedder()).ask("May a visitor ship a prototype abroad without export-control approval?", "fr")
+    first = answer.quotes[0]
+    english = [sentence for sentence in sentence_texts(LONG) if sentence in first.text]
+    assert english and len(english) < len(LONG_FR)
+    expected = " ".join(LONG_FR[sentence_texts(LONG).index(sentence)] for sentence in english)
+    assert (first.translation, first.translation_scope) == (expected, "quote")
+    assert first.translation in answer.text and "tout le paragraphe" not in answer.text
+
+
+def sentence_texts(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def test_ingest_names_a_translation_whose_anchor_drifted_and_still_publishes(tmp_path, capsys, monkeypatch):

@@ -1,33 +1,28 @@
-"""The fitting that bench/tune_retrieval.py does, and the bounds bench/ceiling_bench.py reports."""
+"""The fitting that bench/fitting.py does (bench/fitting.py), and the bounds bench/ceiling_bench.py reports."""
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 import pytest
 
+from advisor.decision import EVIDENCE
 from advisor.evaluate import Case, read_cases
-from advisor.retrieve import EVIDENCE, FEATURES, Retriever
+from advisor.retrieve import FEATURES, Retriever
 from advisor.store import KnowledgeStore
+from bench import ceiling_bench, fitting
 
-from .conftest import KNOWLEDGE, ROOT
-
-sys.path.insert(0, str(ROOT / "bench"))
-
-import ceiling_bench  # noqa: E402
-import tune_retrieval  # noqa: E402
+from .conftest import KNOWLEDGE
 
 
 @pytest.fixture(scope="module")
 def fitted(built_store, embedder):
     retriever = Retriever(KnowledgeStore(built_store).load(), embedder)
-    rows = tune_retrieval.collect(retriever, read_cases(KNOWLEDGE / "checks.jsonl"))
+    rows = fitting.collect(retriever, read_cases(KNOWLEDGE / "checks.jsonl"))
     return retriever, rows
 
 
 def test_the_ranking_fit_ranks_most_checks_right(fitted):
     _, rows = fitted
-    weights = tune_retrieval.fit_rank([rows])
+    weights = fitting.fit_rank([rows])
     w = np.array([weights[name] for name in FEATURES])
     answerable = [r for r in rows if r["case"].kind == "answer" and r["gold"].any()]
     right = sum(bool(r["gold"][np.argmax(r["table"] @ w)]) for r in answerable)
@@ -36,8 +31,8 @@ def test_the_ranking_fit_ranks_most_checks_right(fitted):
 
 def test_the_decision_fit_separates_covered_from_uncovered_checks(fitted):
     retriever, rows = fitted
-    evidence = tune_retrieval.evidence_rows(retriever, rows)
-    weights, intercept, threshold, confident, _ = tune_retrieval.fit_evidence([evidence])
+    evidence = fitting.evidence_rows(retriever, rows)
+    weights, intercept, threshold, confident, _ = fitting.fit_evidence([evidence])
     z = np.array([intercept + sum(weights[n] * e[n] for n in EVIDENCE) for e, _, _ in evidence])
     covered = np.array([c for _, c, _ in evidence], dtype=bool)
     # more than nine pairs in ten: a covered check is more confident than an uncovered one

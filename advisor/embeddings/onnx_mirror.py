@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ModelUnavailable
 from ..files import write_atomically
-from .base import role_prefix
+from .base import OneModel, role_prefix
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _configured_tokenizer(hf_tokenizer, max_length: int):
     return tokenizer
 
 
-class OnnxQueryEmbedder:
+class OnnxQueryEmbedder(OneModel):
     """The same vectors as the sentence-transformers model it was exported from, with onnxruntime and no torch."""
 
     def __init__(self, model: str, directory: Path, batch_size: int = 64, threads: int | None = 1,
@@ -152,6 +152,17 @@ class OnnxQueryEmbedder:
                         "Delete that directory; the next start exports it again.") from exc
                 self._loaded = tokenizer, {False: session, True: questions}, [i.name for i in session.get_inputs()]
         return self._loaded
+
+    def token_vectors(self, text: str) -> tuple[np.ndarray, list[str]]:
+        """The model's unit vector of each token of `text` (as written, no role prefix; special tokens left out)
+        before pooling, and the tokens: for signals that match a question's tokens one by one (bench/ceiling_bench.py)."""
+        tokenizer, sessions, names = self._load()
+        encoding = tokenizer.encode(text)
+        vectors = sessions[False].run(None, {n: np.array([getattr(encoding, _ENCODING_FIELDS[n])], dtype=np.int64)
+                                             for n in names})[0][0]
+        inner = [i for i, special in enumerate(encoding.special_tokens_mask) if not special]
+        vectors = vectors[inner]
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), [encoding.tokens[i] for i in inner]
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ModelUnavailable
 from ..settings import BUNDLED_MODEL
-from .base import Embedder, role_prefix
+from .base import Embedder, OneModel, role_prefix
 from .onnx_mirror import ONNX_FILE, OnnxQueryEmbedder, export_onnx
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def fast_embedder(model: str, cache_dir: Path, batch_size: int = 64, threads: in
     return SentenceTransformerEmbedder(model, batch_size, threads, onnx_dir=target)
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(OneModel):
     """Loads the model on first use, once, and encodes in batches on the CPU."""
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, threads: int | None = 1,

@@ -1,7 +1,6 @@
 """How units are written to and read from a Chroma directory: one collection, our vectors, flat metadata."""
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..documents import DocumentMeta
 from ..errors import StoreError
-from ..passages import Passage, Unit, UnitKind
+from ..passages import Passage, PassagePlace, TranslationNote, Unit, UnitKind
 from .manifest import VersionInfo
 from .snapshot import Snapshot
 
@@ -46,7 +45,7 @@ def add_units(chroma, collection, units: Sequence[Unit], vectors: np.ndarray) ->
         collection.add(
             ids=[u.id for u in batch],
             documents=[u.text for u in batch],
-            metadatas=[_encode(u) for u in batch],
+            metadatas=[u.to_row() for u in batch],
             embeddings=vectors[i:i + step],
         )
 
@@ -113,36 +112,26 @@ def read_rows(collection, page: int = 5000) -> dict:
         offset += page
 
 
-def _encode(unit: Unit) -> dict:
-    base = {"passage_id": unit.passage_id, "kind": UnitKind(unit.kind).value, "language": unit.language}
-    extra = {k: (json.dumps(v) if isinstance(v, (list, tuple, dict)) else v) for k, v in unit.metadata.items()}
-    return base | extra
-
-
 def decode(info: VersionInfo, rows: dict, nearest: CollectionIndex | None = None) -> Snapshot:
     documents: dict[str, DocumentMeta] = {d.path: d for d in info.documents}
-    units: list[Unit] = []
-    passage_rows: dict[str, tuple[str, dict]] = {}
+    units = [Unit.from_row(uid, text, meta) for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"])]
     translations: dict[str, dict[str, str]] = {}
     questions: dict[str, list[str]] = {}
-    notes: dict[tuple[str, str], str] = {}
-    for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"]):
-        unit = Unit(uid, meta["passage_id"], UnitKind(meta["kind"]), meta["language"], text, dict(meta))
-        units.append(unit)
-        if unit.kind is UnitKind.PASSAGE:
-            passage_rows[unit.passage_id] = (text, meta)
-        elif unit.kind is UnitKind.TRANSLATION:
-            translations.setdefault(unit.passage_id, {})[unit.language] = text
-        elif unit.kind is UnitKind.QUESTION:
-            questions.setdefault(unit.passage_id, []).append(text)
-    passages = {}
-    for pid, (text, meta) in passage_rows.items():
-        spans = tuple((int(s[0]), int(s[1])) for s in json.loads(meta["sentences"]))
-        passages[pid] = Passage(pid, meta["document"], text, meta.get("heading", ""), int(meta["position"]), spans,
-                                translations.get(pid, {}), questions.get(pid, []),
-                                int(meta.get("paragraph", meta["position"])))  # older versions: one passage a paragraph
     for unit in units:
-        if unit.kind is UnitKind.TRANSLATION and unit.passage_id in passages:
-            notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.get("note", "")
+        if unit.kind is UnitKind.TRANSLATION:
+            translations.setdefault(unit.passage_id, {})[unit.language] = unit.text
+        elif unit.kind is UnitKind.QUESTION:
+            questions.setdefault(unit.passage_id, []).append(unit.text)
+    passages = {}
+    for unit in units:
+        if isinstance(unit.metadata, PassagePlace):
+            place = unit.metadata
+            passages[unit.passage_id] = Passage(unit.passage_id, place.document, unit.text, place.heading, place.position,
+                                                place.sentences, translations.get(unit.passage_id, {}),
+                                                questions.get(unit.passage_id, []), place.paragraph)
+    notes: dict[tuple[str, str], str] = {}
+    for unit in units:
+        if isinstance(unit.metadata, TranslationNote) and unit.passage_id in passages:
+            notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.note
     vectors = np.asarray(rows["embeddings"], dtype=np.float32)
     return Snapshot(info, documents, passages, units, vectors, notes, nearest)

@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from ..passages import Unit
-from . import history
+from .history import protected
 from .manifest import VersionInfo
 from .snapshot import Snapshot
 
@@ -43,7 +43,7 @@ class Store(Protocol):
         """Delete the versions nobody can need (under lock()): never the serving one, the one a rollback returns
         to, the last whose checks passed, one that served in the last `keep` publishes, or the newest `keep`."""
         ids = self.version_ids()
-        kept = history.protected(self.audit_entries(), self.current_id(), ids, keep)
+        kept = protected(self.audit_entries(), self.current_id(), ids, keep)
         doomed = [v for v in ids if v not in kept]
         for version in doomed:
             self.discard(version)

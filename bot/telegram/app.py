@@ -25,7 +25,6 @@ from telegram.request import BaseRequest
 
 from advisor.errors import AdvisorError
 from advisor.store import VersionInfo
-from advisor.strings import COMMANDS
 
 from ..ratelimit import RateLimiter
 from ..services import Services
@@ -53,6 +52,7 @@ from .handlers import (
     unsubscribe,
 )
 from .render import change_notice
+from .strings import COMMANDS
 from .uploads import add_document, confirm_replace
 
 log = logging.getLogger("advisor.telegram")

@@ -8,7 +8,7 @@ import math
 import re
 from html import escape
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -18,8 +18,10 @@ from advisor.documents import DocumentMeta
 from advisor.errors import AdvisorError, QuestionError
 from advisor.journal import Recorded
 from advisor.passages import Passage
-from advisor.strings import EXAMPLES, t
+from advisor.strings import t
+from advisor.text import shorten
 
+from ..strings import EXAMPLES
 from .access import admin_only
 from .context import reply, services_of, typing_shown
 from .render import render_answer, render_passage, render_sources, split_html, t_plain, ui, user_language
@@ -77,8 +79,16 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any text in a private chat, or a message addressed to the bot in a group, is a question."""
     text = addressed_text(update.effective_message, context.bot.username, context.bot.id)
-    if text is not None:
-        await _answer(update, context, text)
+    if text is None:
+        return
+    replied = update.effective_message.reply_to_message
+    asked_for = (context.chat_data or {}).get("comments", {}).get(replied.message_id) if replied else None
+    if asked_for is not None:  # the answer to "what was missing?" after a 👎: a comment, not a question
+        stored = services_of(context).journal.record_feedback(asked_for, -1, CHANNEL, str(update.effective_user.id),
+                                                              comment=text.strip()[:1000] or None)
+        await reply(update, ui(user_language(update.effective_user), "comment_thanks" if stored else "question_gone"))
+        return
+    await _answer(update, context, text)
 
 
 async def example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,6 +211,12 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         rows = [row for row in query.message.reply_markup.inline_keyboard
                 if not any(str(b.callback_data or "").startswith("fb:") for b in row)]
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    if stored and int(rating) < 0 and context.chat_data is not None:  # an optional word on what was missing
+        prompt = await update.effective_chat.send_message(ui(language, "comment_prompt"), reply_markup=ForceReply(selective=True))
+        asked = context.chat_data.setdefault("comments", {})
+        asked[prompt.message_id] = int(question_id)
+        for old in list(asked)[:-50]:
+            del asked[old]
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -244,7 +260,7 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, ui(language, "no_gaps"))
         return
     lines = [ui(language, "gaps")] + [
-        f"• {escape(r['time'][:16])} [{escape(r['language'])}] {escape(_shorten(r['question'], 300))}" for r in rows]
+        f"• {escape(r['time'][:16])} [{escape(r['language'])}] {escape(shorten(r['question'], 300))}" for r in rows]
     await reply(update, split_html("\n".join(lines)))
 
 
@@ -313,7 +329,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     key = "unavailable" if isinstance(error, AdvisorError) else "error"
     with contextlib.suppress(TelegramError):
         await update.effective_chat.send_message(ui(user_language(update.effective_user), key))
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Iterable
 from html import escape
 
 from telegram import User
 
 from advisor.answer import Answer, Quote
-from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta
+from advisor.documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from advisor.passages import Passage
 from advisor.store import VersionInfo
-from advisor.strings import CHAT, t
+from advisor.strings import t
+
+from .strings import CHAT
 
 MESSAGE_LIMIT = 4096  # Telegram's limit; we count UTF-16 units of the HTML, which is never less than Telegram's count
 
@@ -35,16 +36,11 @@ def t_plain(language: str, key: str, **values) -> str:
 
 # Rendering: plain functions from core values to HTML chunks ---------------------------------------------
 
-def view_url(public_url: str, document: str, passage_id: str) -> str:
-    """The document viewer's page of a passage, scrolled to it (the web server's /documents/<path>#<passage id>)."""
-    return f"{public_url}/documents/{urllib.parse.quote(document, safe='/')}#{urllib.parse.quote(passage_id)}"
-
-
-def in_context_html(public_url: str, document: str, passage_id: str, language: str) -> str:
-    """A link to the passage in the document viewer, or nothing when no public address of it is configured."""
-    if not public_url:
+def in_context_html(url: str | None, language: str) -> str:
+    """A link to a passage in the document viewer (`view_url`), or nothing when the web server has no public address."""
+    if not url:
         return ""
-    href = escape(view_url(public_url, document, passage_id), quote=True)
+    href = escape(url, quote=True)
     return f'\n🔎 <a href="{href}">{ui(language, "in_context")}</a>'
 
 
@@ -58,8 +54,8 @@ def render_answer(answer: Answer, header: str | None = None, public_url: str = "
         blocks.append(f"🤖 <i>{escape(_label(answer.language, t(answer.language, 'summary_label')))}</i>\n{escape(answer.summary)}")
     blocks.append(escape(answer.intro))
     for n, quote in enumerate(answer.quotes, 1):
-        blocks.append(render_quote(quote, answer.language, n) + in_context_html(public_url, quote.document,
-                                                                                quote.passage_id, answer.language))
+        link = quote.view_url(public_url) if public_url else None
+        blocks.append(render_quote(quote, answer.language, n) + in_context_html(link, answer.language))
     if answer.footer:
         blocks.append(f"<i>{escape(answer.footer)}</i>")
     return split_html("\n\n".join(blocks))
@@ -71,8 +67,9 @@ def render_quote(quote: Quote, language: str, number: int) -> str:
     start, end = quote.highlight or (0, len(text))
     quoted = f"{escape(text[:start])}<b>{escape(text[start:end])}</b>{escape(text[end:])}"
     parts = [f"<blockquote>{quoted}</blockquote>", f"[{number}] {source_html(quote, language)}"]
-    if quote.translation:
-        parts.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(quote.translation)}")
+    if quote.translation:  # of the quoted sentences, or of the whole paragraph when they do not line up: said so
+        label = t(language, "translation_passage" if quote.translation_scope == "passage" else "translation")
+        parts.append(f"🌐 <i>{escape(_label(language, label))}</i> {escape(quote.translation)}")
         if quote.translation_note:
             parts.append(f"<i>{escape(quote.translation_note)}</i>")
     return "\n".join(parts)
@@ -90,10 +87,11 @@ def source_html(source: Quote | DocumentMeta, language: str) -> str:
 def render_passage(passage: Passage, meta: DocumentMeta, language: str, public_url: str = "") -> list[str]:
     """A whole passage of the guidance, with its heading, source, place in the document viewer and translation."""
     heading = passage.heading if passage.heading and passage.heading != meta.title else ""
+    translation = passage.translations.get(language) if language != meta.language else None
+    link = view_url(meta.path, passage.id, language if translation else None, public_url) if public_url else None
     blocks = [f"<b>{escape(meta.title)}</b>" + (f"\n<i>{escape(heading)}</i>" if heading else ""),
               f"<blockquote>{escape(passage.text)}</blockquote>\n{source_html(meta, language)}"
-              + in_context_html(public_url, meta.path, passage.id, language)]
-    translation = passage.translations.get(language) if language != meta.language else None
+              + in_context_html(link, language)]
     if translation:
         blocks.append(f"🌐 <i>{escape(_label(language, t(language, 'translation')))}</i> {escape(translation)}")
     return split_html("\n\n".join(blocks))

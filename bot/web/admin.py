@@ -31,6 +31,22 @@ class RollbackRequest(BaseModel):
                                                   "serving one (not undone since), from the audit log.")
 
 
+async def read_upload(request: Request) -> tuple[str, bytes, bool, dict[str, str]]:
+    """The uploaded file's name and bytes, whether to replace, and the details given beside it."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise HTTPException(415, "Send the document as multipart/form-data, in a field named file.")
+    async with request.form(max_files=1, max_fields=12) as form:  # read only once the token is known good
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "file: send the document in a multipart field named file.")
+        name = upload.filename or ""
+        if not accepted(name):
+            raise HTTPException(415, f"{name or '(no name)'}: {unsupported(name)}.")
+        replace = str(form.get("replace") or "").strip().lower() in ("1", "true", "yes", "on")
+        meta = {key: value for key in UPLOAD_FIELDS if isinstance(value := form.get(key), str)}
+        return name, await upload.read(), replace, meta
+
+
 def _built(report: IngestReport, what: str) -> JSONResponse:
     """200 with the report when the version published; 422 with why when it was built but not published."""
     body = report.to_dict() | {"summary": report.summary()}
@@ -64,18 +80,7 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
         one of the same name, and optionally its details as fields (title, issuer, date YYYY-MM-DD, url, authority
         official|summary, language en|fr|nl; a Markdown file gives them in its front matter). It is published only if
         its version passes the checks; otherwise nothing changes (422)."""
-        if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-            raise HTTPException(415, "Send the document as multipart/form-data, in a field named file.")
-        async with request.form(max_files=1, max_fields=12) as form:  # read only once the token is known good
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise HTTPException(422, "file: send the document in a multipart field named file.")
-            name = upload.filename or ""
-            if not accepted(name):
-                raise HTTPException(415, f"{name or '(no name)'}: {unsupported(name)}.")
-            data = await upload.read()
-            replace = str(form.get("replace") or "").strip().lower() in ("1", "true", "yes", "on")
-            meta = {key: str(form.get(key)) for key in UPLOAD_FIELDS if isinstance(form.get(key), str)}
+        name, data, replace, meta = await read_upload(request)
         report = await run_in_threadpool(lambda: services.admin.add_document(name, data, actor, replace=replace, meta=meta))
         return _built(report, name)
 

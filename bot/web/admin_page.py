@@ -93,16 +93,35 @@ def page_language(request: Request) -> str:
 
 def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> Sessions:
     """The /admin page and its forms; the sessions are returned so a test can age them."""
-    sessions = Sessions()
+    page = AdminPage(services, tokens)
+    app.get("/admin", include_in_schema=False)(page.show)
+    app.get("/admin.css", include_in_schema=False)(page.style)
+    app.post("/admin/login", include_in_schema=False)(page.login)
+    app.post("/admin/logout", include_in_schema=False)(page.logout)
+    for path, anchor, handler in (("/admin/page/decide", "#review", page.decide), ("/admin/page/undo", "#review", page.undo),
+                                  ("/admin/page/publish", "#versions", page.publish),
+                                  ("/admin/page/rollback", "#versions", page.rollback),
+                                  (PAGE_UPLOAD_PATH, "#documents", page.upload), ("/admin/page/remove", "#documents", page.remove)):
+        app.post(path, include_in_schema=False)(page.form_action(handler, anchor))
+    return page.sessions
 
-    def current(request: Request) -> tuple[str | None, Session | None]:
-        key = request.cookies.get(COOKIE)
-        return key, sessions.get(key)
 
-    async def checked_form(request: Request) -> tuple[Session, FormData] | Response:
+Handler = Callable[[Session, FormData, str], Awaitable[list[str]]]
+
+
+class AdminPage:
+    """The page and its forms; each form's handler says, in the admin's language, what it did."""
+
+    def __init__(self, services: Services, tokens: dict[str, str]) -> None:
+        self.services, self.tokens, self.sessions = services, tokens, Sessions()
+
+    def _session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    async def _checked_form(self, request: Request) -> tuple[Session, FormData] | Response:
         """The session and the form of a POST, or the page that says why not (expired session, bad CSRF token)."""
         language = page_language(request)
-        _, session = current(request)
+        session = self._session(request)
         if session is None:
             return HTMLResponse(login_page(language, admin_text(language, "expired")), 401)
         form = await request.form(max_files=1, max_fields=16)
@@ -111,120 +130,102 @@ def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> 
             return HTMLResponse(login_page(language, admin_text(language, "csrf"), session), 403)
         return session, form
 
-    def back(anchor: str = "") -> RedirectResponse:
-        return RedirectResponse(f"/admin{anchor}", 303)
+    def form_action(self, handler: Handler, anchor: str) -> Callable[[Request], Awaitable[Response]]:
+        """A form's endpoint: session and CSRF checked, the handler run, then back to the page with what it said."""
 
-    @app.get("/admin", include_in_schema=False)
-    def admin_page(request: Request) -> Response:
+        async def endpoint(request: Request) -> Response:
+            checked = await self._checked_form(request)
+            if isinstance(checked, Response):
+                return checked
+            session, form = checked
+            try:
+                session.notes.extend(await handler(session, form, page_language(request)))
+            except AdvisorError as exc:  # named, safe to show: the admin reads why nothing changed
+                session.notes.append(str(exc))
+            return RedirectResponse(f"/admin{anchor}", 303)
+
+        return endpoint
+
+    def show(self, request: Request) -> Response:
         language = page_language(request)
-        _, session = current(request)
+        session = self._session(request)
         if session is None:
             response: Response = HTMLResponse(login_page(language))
         else:
             notes, session.notes = session.notes, []
-            response = HTMLResponse(dashboard(services, language, session, notes))
+            response = HTMLResponse(dashboard(self.services, language, session, notes))
         if request.query_params.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, path="/admin", samesite="strict", httponly=True)
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.get("/admin.css", include_in_schema=False)
-    async def admin_css() -> Response:
+    async def style(self) -> Response:
         return Response(STYLE.read_bytes(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
 
-    @app.post("/admin/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
+    async def login(self, request: Request) -> Response:
         language = page_language(request)
         form = await request.form(max_files=0, max_fields=4)
         given = str(form.get("token") or "").strip().encode()
-        name = next((n for n, token in tokens.items() if given and hmac.compare_digest(given, token.encode())), None)
+        name = next((n for n, token in self.tokens.items() if given and hmac.compare_digest(given, token.encode())), None)
         if name is None:
             return HTMLResponse(login_page(language, admin_text(language, "bad_token")), 403)
-        response = back()
-        response.set_cookie(COOKIE, sessions.open(f"{CHANNEL}:{name}"), max_age=int(sessions.seconds), path="/admin",
+        response = RedirectResponse("/admin", 303)
+        response.set_cookie(COOKIE, self.sessions.open(f"{CHANNEL}:{name}"), max_age=int(self.sessions.seconds), path="/admin",
                             httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return response
 
-    @app.post("/admin/logout", include_in_schema=False)
-    async def logout(request: Request) -> Response:
-        checked = await checked_form(request)
+    async def logout(self, request: Request) -> Response:
+        checked = await self._checked_form(request)
         if isinstance(checked, Response):
             return checked
-        sessions.close(request.cookies.get(COOKIE))
-        response = back()
+        self.sessions.close(request.cookies.get(COOKIE))
+        response = RedirectResponse("/admin", 303)
         response.delete_cookie(COOKIE, path="/admin")
         return response
 
-    def action(path: str, anchor: str):
-        """A form's endpoint: session and CSRF checked, then `handler(session, form, language)` says what it did."""
-
-        def register(handler: Callable[[Session, FormData, str], Awaitable[list[str]]]):
-            async def endpoint(request: Request) -> Response:
-                checked = await checked_form(request)
-                if isinstance(checked, Response):
-                    return checked
-                session, form = checked
-                try:
-                    session.notes.extend(await handler(session, form, page_language(request)))
-                except AdvisorError as exc:  # named, safe to show: the admin reads why nothing changed
-                    session.notes.append(str(exc))
-                return back(anchor)
-
-            app.post(path, include_in_schema=False)(endpoint)
-            return handler
-
-        return register
-
-    @action("/admin/page/decide", "#review")
-    async def decide(session: Session, form: FormData, language: str) -> list[str]:
+    async def decide(self, session: Session, form: FormData, language: str) -> list[str]:
         raw, decision = str(form.get("entry") or ""), str(form.get("decision") or "")
         if not raw.isdigit():
             return [admin_text(language, "bad_entry", value=raw[:40])]
         entry, passage = int(raw), str(form.get("passage") or "") or None
-        changed = await run_in_threadpool(services.review.decide, entry, decision, session.actor, passage)
+        changed = await run_in_threadpool(self.services.review.decide, entry, decision, session.actor, passage)
         if not changed:
             return [admin_text(language, "already", entry=entry)]
         if decision == DISMISS:
             return [admin_text(language, "dismissed", entry=entry)]
         return [admin_text(language, "decided", entry=entry, decision=decision_words(language, decision, passage))]
 
-    @action("/admin/page/undo", "#review")
-    async def undo(session: Session, form: FormData, language: str) -> list[str]:
+    async def undo(self, session: Session, form: FormData, language: str) -> list[str]:
         raw = str(form.get("entry") or "")
         if not raw.isdigit():
             return [admin_text(language, "bad_entry", value=raw[:40])]
-        undone = await run_in_threadpool(services.review.undo, int(raw), session.actor)
+        undone = await run_in_threadpool(self.services.review.undo, int(raw), session.actor)
         return [admin_text(language, "undone" if undone else "already", entry=int(raw))]
 
-    @action("/admin/page/publish", "#versions")
-    async def publish_pending(session: Session, form: FormData, language: str) -> list[str]:
-        report, carried = await run_in_threadpool(publish, services.admin, services.review, session.actor)
+    async def publish(self, session: Session, form: FormData, language: str) -> list[str]:
+        report, carried = await run_in_threadpool(publish, self.services.admin, self.services.review, session.actor)
         return [built(language, report), admin_text(language, "carried", count=len(carried.entries))]
 
-    @action("/admin/page/rollback", "#versions")
-    async def rollback(session: Session, form: FormData, language: str) -> list[str]:
-        version = await run_in_threadpool(services.admin.rollback, str(form.get("version") or "") or None, session.actor)
+    async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
+        version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
         return [admin_text(language, "rolled_back", version=version)]
 
-    @action(PAGE_UPLOAD_PATH, "#documents")
-    async def upload(session: Session, form: FormData, language: str) -> list[str]:
+    async def upload(self, session: Session, form: FormData, language: str) -> list[str]:
         sent = form.get("file")
         if not isinstance(sent, UploadFile) or not sent.filename:
             return [f"{admin_text(language, 'file')}: —"]
         data, name = await sent.read(), sent.filename
         replace = form.get("replace") == "on"
         meta = {k: str(form.get(k)) for k in UPLOAD_FIELDS if isinstance(form.get(k), str) and str(form.get(k)).strip()}
-        report = await run_in_threadpool(lambda: services.admin.add_document(name, data, session.actor, replace=replace, meta=meta))
+        report = await run_in_threadpool(lambda: self.services.admin.add_document(name, data, session.actor, replace=replace,
+                                                                                   meta=meta))
         return [built(language, report)]
 
-    @action("/admin/page/remove", "#documents")
-    async def remove(session: Session, form: FormData, language: str) -> list[str]:
+    async def remove(self, session: Session, form: FormData, language: str) -> list[str]:
         name = str(form.get("name") or "")
         if form.get("confirm") != "on":
             return [f"{name}: {admin_text(language, 'confirm_remove')}?"]
-        return [built(language, await run_in_threadpool(services.admin.remove_document, name, session.actor))]
-
-    return sessions
+        return [built(language, await run_in_threadpool(self.services.admin.remove_document, name, session.actor))]
 
 
 # Rendering -------------------------------------------------------------------------------------------------

@@ -9,16 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from advisor.errors import (
-    AdvisorError,
-    DocumentError,
-    DocumentExists,
-    IngestBusy,
-    KnowledgeNotReady,
-    QuestionError,
-    StorageFull,
-    StoreError,
-)
+from advisor.errors import AdvisorError
 
 log = logging.getLogger("advisor.web")
 
@@ -45,36 +36,14 @@ def install_error_handlers(app: FastAPI) -> None:
             return error(400, "The request body is not valid JSON.")
         return error(422, "; ".join(describe(p) for p in problems[:3]) or "The request is not valid.")
 
-    @app.exception_handler(QuestionError)
-    async def bad_question(request: Request, exc: QuestionError) -> JSONResponse:
-        return error(400, str(exc))
-
-    @app.exception_handler(DocumentExists)
-    async def exists(request: Request, exc: DocumentExists) -> JSONResponse:
-        return error(409, str(exc))
-
-    @app.exception_handler(DocumentError)
-    async def bad_document(request: Request, exc: DocumentError) -> JSONResponse:
-        return error(422, str(exc))
-
-    @app.exception_handler(StorageFull)
-    async def full(request: Request, exc: StorageFull) -> JSONResponse:
-        log.error("%s %s: %s", request.method, request.url.path, exc)
-        return error(507, str(exc))
-
-    @app.exception_handler(IngestBusy)
-    async def busy(request: Request, exc: IngestBusy) -> JSONResponse:
-        return error(409, str(exc), {"Retry-After": "30"})
-
-    @app.exception_handler(KnowledgeNotReady)
-    @app.exception_handler(StoreError)
-    async def not_ready(request: Request, exc: AdvisorError) -> JSONResponse:
-        log.warning("%s %s: %s", request.method, request.url.path, exc)
-        return error(503, str(exc))
-
     @app.exception_handler(AdvisorError)
     async def refused(request: Request, exc: AdvisorError) -> JSONResponse:
-        return error(409, str(exc))
+        """Every error of the core, with the status its class carries (advisor/errors.py)."""
+        if exc.http_status >= 500:  # the server's trouble, not the request's: the operator should see it
+            log.log(logging.WARNING if exc.http_status == 503 else logging.ERROR, "%s %s: %s", request.method,
+                    request.url.path, exc)
+        retry = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else None
+        return error(exc.http_status, str(exc), retry)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:

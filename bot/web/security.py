@@ -1,6 +1,7 @@
 """Limits and headers as plain ASGI middleware (cheap on the hot path): body size, rate, CSP and friends."""
 from __future__ import annotations
 
+import logging
 import math
 
 from starlette.exceptions import HTTPException
@@ -14,11 +15,6 @@ from .admin_page import PAGE_UPLOAD_PATH
 # constructed style sheets, so no 'unsafe-inline' is needed anywhere.
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
             "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# Swagger UI is FastAPI's page: inline script and its assets from a CDN, so it gets a looser policy.
-DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-            "connect-src 'self'; frame-ancestors 'none'")
-DOCS_PATHS = ("/docs", "/redoc")
 
 
 class BodyTooLarge(HTTPException):
@@ -67,7 +63,7 @@ class RequestLimits:
 
 
 class SecurityHeaders:
-    """Headers on every response; a strict CSP on everything but FastAPI's own docs pages."""
+    """Headers on every response, with a strict CSP (the API page at /docs included: it is plain HTML)."""
 
     COMMON = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"strict-origin-when-cross-origin"),
               (b"x-frame-options", b"DENY"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
@@ -78,7 +74,7 @@ class SecurityHeaders:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        csp = (DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else PAGE_CSP).encode()
+        csp = PAGE_CSP.encode()
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -86,6 +82,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class RefusedOrigins:
+    """Says in the log, once per origin, which setting lets a page on another origin use the API.
+
+    Without it the log shows only `OPTIONS /api/ask 400` and the widget a generic failure.
+    """
+
+    def __init__(self, app, allowed: list[str]) -> None:
+        self.app, self.allowed = app, set(allowed)
+        self.told: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/") and "*" not in self.allowed:
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin", b"").decode("latin-1")
+            host = headers.get(b"host", b"").decode("latin-1")
+            if origin and origin not in self.allowed and origin.split("://", 1)[-1] != host and origin not in self.told:
+                self.told.add(origin)
+                logging.getLogger("advisor.web").warning(
+                    "A page on %s called %s %s, but that origin is not in ADVISOR_CORS_ORIGINS, so the browser refuses the "
+                    "answer. To let it embed the widget, set ADVISOR_CORS_ORIGINS=%s (several origins comma-separated) "
+                    "and restart.", origin, scope["method"], scope["path"], ",".join([*sorted(self.allowed), origin]))
+        await self.app(scope, receive, send)
 
 
 # Helpers ------------------------------------------------------------------------------------------

@@ -71,6 +71,8 @@
     ".fb button[aria-pressed=true]{background:var(--a);border-color:var(--a);color:#fff}",
     ".fb button[aria-disabled=true]{cursor:default}",
     ".fb button[aria-disabled=true]:not([aria-pressed=true]){opacity:.45}",
+    ".fb.pending button[aria-pressed=true]{background:transparent;color:var(--a);border:2px dashed var(--a)}",
+    ".comment{display:flex;gap:6px;align-items:flex-start;margin-top:6px}.comment textarea{height:auto;font-size:14px}",
     ".wait{display:flex;align-items:center;gap:8px;color:#4a4a52}",
     ".dots{display:inline-flex;gap:4px}.dots i{width:7px;height:7px;border-radius:50%;background:var(--a);animation:b 1.2s infinite ease-in-out}",
     ".dots i:nth-child(2){animation-delay:.15s}.dots i:nth-child(3){animation-delay:.3s}",
@@ -214,6 +216,14 @@
     else document.body.prepend(host);
 
     var KEY = "collab-advisor:" + API;
+    var DRAFT = KEY + ":draft";
+
+    function keepDraft() {  // unsent text survives a reload of the page
+      try {
+        if (input.value) sessionStorage.setItem(DRAFT, input.value);
+        else sessionStorage.removeItem(DRAFT);
+      } catch (e) { /* storage off: the draft lives as long as the page */ }
+    }
     var state = load();
     var busy = false;
 
@@ -258,18 +268,28 @@
       counter();
     }
 
+    function length(text) {  // as the server counts: white space collapsed, code points
+      return Array.from(text.trim().replace(/\s+/g, " ")).length;
+    }
+
     function counter() {
-      var n = Array.from(input.value).length;
+      var n = length(input.value);
       count.hidden = n < LIMIT * 0.8;
       count.textContent = T.count.replace("{n}", n).replace("{limit}", LIMIT);
       count.classList.toggle("over", n > LIMIT);
       if (n <= LIMIT) alert.textContent = "";
     }
 
+    var shown = false;
     function open() {
       panel.hidden = false;
       launcher.hidden = true;
       launcher.setAttribute("aria-expanded", "true");
+      if (!shown) {  // the first time after a load, at the start of the newest message, as when it arrived
+        shown = true;
+        var newest = log.lastElementChild;
+        if (newest) log.scrollTop = Math.max(0, newest.offsetTop - 8);
+      }
       input.focus();
     }
 
@@ -341,14 +361,18 @@
       if (link) {
         var words = q.text.split(/\s+/);
         var fragment = words.length > 8 ? [words.slice(0, 4).join(" "), words.slice(-4).join(" ")] : [q.text];
-        var target = q.authority === "official" ? link.split("#")[0] + "#:~:text=" + fragment.map(encodeURIComponent).join(",") : link;
-        caption.append(sourceLink(target, L.read, q.title));
+        var official = q.authority === "official";
+        var target = official ? link.split("#")[0] + "#:~:text=" + fragment.map(encodeURIComponent).join(",") : link;
+        // A summary's link leads to a page it summarises, which need not hold these words: it says so.
+        caption.append(sourceLink(target, official ? L.read : L.readSummary, q.title));
       }
       figure.append(block, caption);
       if (q.translation) {
         var tr = el("div", "tr");
         tr.lang = q.translation_language || lang;
-        tr.append(el("p", "label", L.translation + (q.translation_language ? " (" + q.translation_language.toUpperCase() + ")" : "")),
+        var whole = q.translation_scope === "passage";  // the sentences did not line up: the paragraph's, said so
+        tr.append(el("p", "label", (whole ? L.translationPassage : L.translation) +
+          (q.translation_language ? " (" + q.translation_language.toUpperCase() + ")" : "")),
           el("p", null, q.translation));
         if (q.translation_note) tr.append(el("p", "tn", q.translation_note));
         figure.append(tr);
@@ -356,11 +380,16 @@
       return figure;
     }
 
+    // A vote stays with its turn (and in sessionStorage) until the server has it: while the server cannot be
+    // reached it is shown as pending and sent again, with growing pauses, also after a reload of the page.
     function feedbackButtons(turn, L) {
       var bar = el("div", "fb");
       bar.setAttribute("role", "group");
       bar.setAttribute("aria-label", L.helped);
       bar.append(el("span", null, L.helped));
+      var status = el("span", "fbs");
+      status.setAttribute("role", "status");
+      var pause = 2000;
       var choices = [[1, "up", L.yes], [-1, "down", L.no]].map(function (choice) {
         var b = button(null, null, choice[2]);
         b.append(icon(choice[1], 18));
@@ -369,22 +398,64 @@
         b.addEventListener("click", function () {
           if (turn.rated) return;
           turn.rated = choice[0];
+          turn.votePending = true;
           save();
           mark();
-          post("/api/feedback", { question_id: turn.a.question_id, feedback_token: turn.a.feedback_token, rating: choice[0] })
-            .then(function (result) { bar.append(el("span", null, result.ok ? L.thanks : result.error)); });
+          deliver();
         });
         bar.append(b);
         return b;
       });
+      bar.append(status);
       function mark() {  // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page
         choices.forEach(function (b, i) {
           b.setAttribute("aria-disabled", "true");
           b.setAttribute("aria-pressed", String(turn.rated === (i ? -1 : 1)));
         });
       }
+      function deliver() {
+        post("/api/feedback", { question_id: turn.a.question_id, feedback_token: turn.a.feedback_token, rating: turn.rated })
+          .then(function (result) {
+            bar.classList.toggle("pending", !!result.unreachable);
+            if (result.unreachable) {
+              status.textContent = L.votePending;
+              setTimeout(deliver, pause);
+              pause = Math.min(pause * 2, 60000);
+              return;
+            }
+            turn.votePending = false;
+            save();
+            status.textContent = result.ok ? L.thanks : result.error;
+            if (result.ok && turn.rated === -1) bar.after(commentForm(turn, L));
+          });
+      }
       if (turn.rated) mark();
+      if (turn.votePending) deliver();
       return bar;
+    }
+
+    // After a thumbs-down, an optional word on what was missing: sent with the vote, replacing it.
+    function commentForm(turn, L) {
+      var box = el("div", "comment");
+      var area = el("textarea");
+      area.rows = 2;
+      area.maxLength = 1000;
+      area.placeholder = L.comment;
+      area.setAttribute("aria-label", L.comment);
+      var sendIt = button("tool", L.commentSend);
+      sendIt.addEventListener("click", function () {
+        var words = area.value.trim();
+        if (!words) return;
+        sendIt.disabled = true;
+        post("/api/feedback", { question_id: turn.a.question_id, feedback_token: turn.a.feedback_token, rating: -1, comment: words })
+          .then(function (result) {
+            sendIt.disabled = false;
+            if (result.ok) box.replaceChildren(el("p", "fbs", L.thanks));
+            else box.append(el("p", "fbs", result.error));
+          });
+      });
+      box.append(area, sendIt);
+      return box;
     }
 
     // A chat model's plain-language answer, checked by the server against the quotes; labelled, never shown as guidance.
@@ -445,20 +516,41 @@
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (json) {
           if (response.ok) return { ok: true, json: json };
+          if (response.status === 502 || response.status === 503 || response.status === 504) {  // a proxy without its server
+            return { ok: false, unreachable: true, error: json.error || T.error };
+          }
           if (response.status === 429) {
             return { ok: false, error: T.wait.replace("{s}", response.headers.get("Retry-After") || "60") };
           }
           return { ok: false, error: json.error || T.error };
         });
       }, function () {
+        return unreachable();
+      });
+    }
+
+    // fetch() gives no reason for a failure. A request that needs no CORS tells an advisor that is down from one
+    // that refuses this page's origin, and the console says what to set.
+    var refusedOrigin = false;
+    function unreachable() {
+      if (API === location.origin) return Promise.resolve({ ok: false, unreachable: true, error: T.error });
+      return fetch(API + "/healthz", { mode: "no-cors", credentials: "omit" }).then(function () {
+        if (!refusedOrigin) {
+          refusedOrigin = true;
+          console.error("Collaboration Advisor: the server at " + API + " does not accept requests from this page's origin, " +
+            location.origin + ". Add it to ADVISOR_CORS_ORIGINS on that server (ADVISOR_CORS_ORIGINS=" + location.origin +
+            ") and restart it.");
+        }
         return { ok: false, error: T.error };
+      }, function () {
+        return { ok: false, unreachable: true, error: T.error };
       });
     }
 
     function ask(question) {
       question = question.trim();
       if (!question || busy) return;
-      var n = Array.from(question).length;
+      var n = length(question);
       if (n > LIMIT) {  // refused whole, never cut: the question stays in the box to be shortened
         alert.textContent = T.tooLong.replace("{n}", n).replace("{limit}", LIMIT);
         input.focus();
@@ -468,6 +560,7 @@
       send.disabled = true;
       suggest.hidden = true;
       input.value = "";
+      keepDraft();
       counter();
       var mine = addMessage(document.createTextNode(question), "user");
       var wait = el("div", "wait");
@@ -506,6 +599,7 @@
         failed.append(el("p", null, result.error), retry);
         addMessage(failed);
         if (!input.value) input.value = question;
+        keepDraft();
         counter();
         retry.focus();
       });
@@ -535,7 +629,10 @@
         trap(event);
       }
     });
-    input.addEventListener("input", counter);
+    input.addEventListener("input", function () {
+      counter();
+      keepDraft();
+    });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -548,6 +645,7 @@
     });
 
     var last = state.turns[state.turns.length - 1];
+    try { input.value = sessionStorage.getItem(DRAFT) || ""; } catch (e) { /* storage off */ }
     setLanguage(last ? last.a.language : lang);
     if (!state.turns.length) addMessage(el("p", null, T.greeting));
     suggest.hidden = state.turns.length > 0;

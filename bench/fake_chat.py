@@ -1,4 +1,4 @@
-"""LangChain's fake chat models, with the few behaviours the summary tests need: a script, a recording, a delay."""
+"""LangChain's fake chat models with the few behaviours the summary tests and bench/summary_bench.py need."""
 from __future__ import annotations
 
 import itertools

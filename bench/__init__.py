@@ -1,0 +1,1 @@
+"""Benchmarks and the tuning fit: scripts run from the project root (bench/README.md)."""
