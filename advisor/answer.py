@@ -78,6 +78,7 @@ class Answer:
     # what it borrowed ("And what about PhD students? Russia"); a later follow-up leans on it
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
+    weak: bool = False  # quoted, but below the confidence at which the first quote is right four times in five
 
     def to_dict(self) -> dict:
         return {
@@ -168,6 +169,12 @@ class Advisor:
             return None
         return meta, sorted((p for p in snapshot.passages.values() if p.document == path), key=lambda p: p.position)
 
+    def candidates(self, question: str, language: str, limit: int = 5) -> tuple[str, float, list[Hit]]:
+        """The serving version, the confidence that it answers, and its `limit` best passages: what a reviewer weighs."""
+        loaded = self.refresh()
+        ranking = loaded.retriever.search(without_markup(collapse_space(question)), language, limit)
+        return loaded.snapshot.info.id, ranking.confidence, ranking.hits[:limit]
+
     # Answering ---------------------------------------------------------------------
     def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
         """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
@@ -233,7 +240,7 @@ class Advisor:
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
         missing = missing if quotes else []
         weak = bool(quotes) and confidence < loaded.retriever.confident(language)
-        answer = self._compose(text, language, quotes, version, weak=weak, missing=missing)
+        answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing), weak=weak)
         if reading is None:
             return answer
         context = _reading_line(reading, earlier, language)

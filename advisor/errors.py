@@ -57,3 +57,19 @@ class StorageFull(AdvisorError):
 
 class ModelUnavailable(AdvisorError):
     """The embedding model cannot be loaded."""
+
+
+class ReviewError(AdvisorError):
+    """A review decision cannot be taken as asked; the message names the entry or passage."""
+
+
+class EntryGone(ReviewError):
+    """The review entry does not exist (any more)."""
+
+
+class AlreadyDecided(ReviewError):
+    """Another decision was taken on the entry first."""
+
+
+class UnknownPassage(ReviewError):
+    """The passage is not in the serving knowledge version."""

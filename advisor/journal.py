@@ -121,6 +121,11 @@ class Journal:
             return False
         return True
 
+    def question(self, question_id: int) -> tuple[str, str] | None:
+        """The words and language of a logged question."""
+        row = self._run("SELECT question, language FROM questions WHERE id = ?", (question_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def stats(self) -> dict:
         q = self._run("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions WHERE NOT small_talk").fetchone()
         f = self._run("SELECT COALESCE(SUM(rating > 0), 0), COALESCE(SUM(rating < 0), 0) FROM feedback").fetchone()
@@ -129,6 +134,12 @@ class Journal:
                 "helpful": f[0], "not_helpful": f[1], "by_channel": by_channel,
                 "small_talk": self._run("SELECT COUNT(*) FROM questions WHERE small_talk").fetchone()[0],
                 "subscribers": self._run("SELECT COUNT(*) FROM subscribers").fetchone()[0]}
+
+    def daily(self, since: str) -> list[tuple[str, str, int, int]]:
+        """(day, language, questions, declined) for every day from `since` (YYYY-MM-DD) on, oldest first."""
+        rows = self._run("SELECT substr(time, 1, 10) AS day, language, COUNT(*), COUNT(*) - COALESCE(SUM(answered), 0) "
+                         "FROM questions WHERE time >= ? GROUP BY day, language ORDER BY day, language", (since,)).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def gaps(self, limit: int = 20) -> list[dict]:
         """Recent questions the guidance did not cover: what to write next."""

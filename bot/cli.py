@@ -1,4 +1,4 @@
-"""The `advisor` command: ingest, ask, chat, eval, serve, sources, versions, remove, rollback, audit."""
+"""The `advisor` command: ingest, ask, chat, eval, serve, review, sources, versions, remove, rollback, audit."""
 from __future__ import annotations
 
 import argparse
@@ -62,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "Run the web API and widget, and the Telegram bot when a token is configured.")
     p.add_argument("--host", dest="web_host", help="address to listen on (default: ADVISOR_WEB_HOST or 127.0.0.1)")
     p.add_argument("--port", dest="web_port", type=int, help="port to listen on (default: ADVISOR_WEB_PORT or 8000)")
+    p = command("review", "The questions the guidance answered badly or not at all, and one decision on each; "
+                          "`advisor ingest` then publishes the decisions.")
+    p.add_argument("action", nargs="?", choices=["attach", "uncovered", "dismiss", "undo"],
+                   help="attach ENTRY PASSAGE: that passage answers it; uncovered ENTRY: the guidance does not cover it; "
+                        "dismiss ENTRY: spam or small talk; undo ENTRY: back to the queue, while not yet published "
+                        "(default: print the queue)")
+    p.add_argument("entry", nargs="?", type=int, help="the entry's id, as the queue shows it")
+    p.add_argument("passage", nargs="?", help="for attach: the id of the passage that answers it")
+    p.add_argument("--json", action="store_true", help="print the queue as a JSON list")
     p = command("sources", "List the documents of the serving version.")
     p.add_argument("--json", action="store_true")
     p = command("versions", "List the knowledge versions; the serving one is marked.")
@@ -118,22 +127,99 @@ def make_advisor(settings: Settings, summaries: bool = False):
 
 
 def run_ingest(settings: Settings, args) -> int:
-    from ingest.build import ingest
+    from ingest.build import NO_CHANGE, ingest
     from ingest.gate import checks_gate
 
     if args.exact and not args.paths:
         raise AdvisorError("--exact builds from exactly the paths given: name them (e.g. `advisor ingest --exact knowledge`).")
     embedder = embedder_for(settings, threads=0)
-    report = ingest(
-        settings, args.paths or None, embedder, exact=args.exact, force=args.force, progress=sys.stderr.isatty(),
-        gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
-    )
-    return _print_report(report, args.json)
+    carried, queue, change = None, None, NO_CHANGE
+    if not args.paths:  # the knowledge folder, with the review decisions waiting for a version
+        from advisor.answer import Advisor
+        from advisor.review import open_queue
+        from ingest.curate import prepare
+        from ingest.service import KnowledgeAdmin
+
+        admin = KnowledgeAdmin(settings, embedder)
+        if admin.store.current_id():
+            queue = open_queue(settings, Advisor(settings, embedder, admin.store))
+            carried = prepare(settings, queue, admin.serving_files())
+            change = carried.change
+    try:
+        report = ingest(
+            settings, args.paths or None, embedder, exact=args.exact, force=args.force, progress=sys.stderr.isatty(),
+            gate=None if args.no_checks else checks_gate(settings, embedder), wait_seconds=args.wait,
+            change=change,
+        )
+        if queue and carried and report.published:
+            queue.mark_applied(list(carried.entries), report.version)
+    finally:
+        if queue:
+            queue.close()
+    status = _print_report(report, args.json)
+    if carried and not args.json:
+        if carried.entries:
+            print(f"Review decisions carried: {len(carried.entries)} ({'published' if report.published else 'still pending'}).")
+        for entry, why in carried.left:
+            print(f"Review entry {entry} is back in the queue: {why}.")
+    return status
 
 
 def _print_report(report, as_json: bool) -> int:
     print(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.summary())
     return 0 if (report.published or report.version is None and not report.failed) else 1
+
+
+def run_review(settings: Settings, args) -> int:
+    from advisor.review import ATTACH, open_queue
+    from advisor.store import who
+
+    advisor = make_advisor(settings)
+    advisor.refresh()
+    queue = open_queue(settings, advisor)
+    try:
+        if args.action is None:
+            entries = queue.entries()
+            if args.json:
+                print(json.dumps([review_row(e) for e in entries], ensure_ascii=False, indent=1))
+            else:
+                print(review_table(entries) if entries else "The review queue is empty.")
+            return 0
+        if args.entry is None:
+            raise AdvisorError(f"review {args.action}: give the entry's id (see `advisor review`).")
+        if args.action == ATTACH and not args.passage:
+            raise AdvisorError("review attach: give the entry's id and the id of the passage that answers it.")
+        if args.action == "undo":
+            undone = queue.undo(args.entry, who())
+            print(f"Entry {args.entry} is back in the queue." if undone else f"Entry {args.entry} had no decision to undo.")
+            return 0
+        changed = queue.decide(args.entry, args.action, who(), args.passage if args.action == ATTACH else None)
+        pending = "" if args.action == "dismiss" else "; `advisor ingest` publishes it once the checks pass"
+        print(f"Entry {args.entry}: {args.action}" + (f" {args.passage}" if args.action == ATTACH else "")
+              + (pending if changed else " was already decided so; nothing changed") + ".")
+        return 0
+    finally:
+        queue.close()
+
+
+def review_row(entry) -> dict:
+    """An entry as `advisor review --json` prints it."""
+    data = entry.to_dict()
+    return {key: data[key] for key in ("id", "question", "language", "reason", "count", "last_asked", "confidence",
+                                       "version", "candidates")}
+
+
+def review_table(entries: list) -> str:
+    lines = []
+    for e in entries:
+        lines.append(f"#{e.id}  {e.count}× {e.reason}  [{e.language}]  last {e.last_asked[:16].replace('T', ' ')}  "
+                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}")
+        lines.extend(f"    {c.passage_id}  {c.score:.2f}  {c.document}: {_short(c.text, 70)}" for c in e.candidates)
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_remove(settings: Settings, args) -> int:
@@ -323,7 +409,7 @@ def _audit_details(entry: dict) -> list[str]:
 
 
 COMMANDS = {
-    "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve,
+    "ingest": run_ingest, "ask": run_ask, "chat": run_chat, "eval": run_eval, "serve": run_serve, "review": run_review,
     "sources": run_sources, "versions": run_versions, "remove": run_remove, "rollback": run_rollback, "audit": run_audit,
 }
 

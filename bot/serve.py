@@ -11,6 +11,7 @@ from advisor.conversation import Conversations
 from advisor.embeddings import BatchingEmbedder, Embedder, embedder_for
 from advisor.errors import AdvisorError
 from advisor.journal import Journal
+from advisor.review import open_queue
 from advisor.settings import Settings
 from advisor.summary import ChatModel
 from ingest.service import KnowledgeAdmin
@@ -59,6 +60,7 @@ class Runtime:
         self.advisor = Advisor(settings, self.embedder, chat_model=chat_model or chat_model_for(settings))
         self.conversations = Conversations.from_settings(settings)
         self.journal = Journal(settings.store_dir / "activity.sqlite")
+        self.review = open_queue(settings, self.advisor)
         self.admin = KnowledgeAdmin(settings, self.embedder, on_change=lambda: self.advisor.refresh(force=True))
         self.version_listeners: list[VersionListener] = []
         self.ready = False
@@ -124,6 +126,7 @@ async def run(settings: Settings) -> None:
         stop.set()
         await asyncio.gather(*tasks[1:], return_exceptions=True)
         services.journal.close()
+        services.review.close()
 
 
 def serve(settings: Settings) -> int:

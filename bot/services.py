@@ -7,6 +7,7 @@ from typing import Protocol
 from advisor.answer import Advisor
 from advisor.conversation import Conversations
 from advisor.journal import Journal
+from advisor.review import ReviewQueue
 from advisor.settings import Settings
 from advisor.store import VersionInfo
 from ingest.service import KnowledgeAdmin
@@ -19,6 +20,7 @@ class Services(Protocol):
     advisor: Advisor  # answers questions from the serving version
     conversations: Conversations  # the earlier turns of every door's conversations
     journal: Journal  # questions, feedback and subscribers
+    review: ReviewQueue  # questions waiting for an admin's decision
     admin: KnowledgeAdmin  # re-ingestion, uploads and rollbacks
     ready: bool  # the serving version is loaded and the model warm
     version_listeners: list[VersionListener]  # told when another version starts serving

@@ -92,3 +92,4 @@ def make_services(store_copy, tmp_path, embedder):
     yield make
     for services in made:
         services.journal.close()
+        services.review.close()

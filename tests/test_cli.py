@@ -192,3 +192,63 @@ def test_chat_wraps_answers_at_word_boundaries_to_the_terminal_width(advisor, st
         if line.strip() and len(line) > 40:
             assert f"{line.split()[-1]} " in flat + " "
     assert "“" in answer
+
+
+OFF_TOPIC = "What language requirements do the applicants need to fulfil?"
+DECLINED = "Les ponts sont donc coupés avec certaines universités ?"
+BRIDGES = "decided to formally suspend academic relations with universities that had signed this declaration"
+
+
+def test_ask_and_eval_leave_the_review_queue_empty(advisor, store_copy, tmp_path):
+    cases = tmp_path / "set.jsonl"
+    cases.write_text(json.dumps({"id": "x", "lang": "en", "question": OFF_TOPIC, "expect_any": [], "kind": "abstain"}) + "\n")
+    assert advisor("ask", OFF_TOPIC, "--store", str(store_copy)).returncode == 0
+    assert advisor("eval", str(cases), "--store", str(store_copy)).returncode == 0
+    result = advisor("review", "--json", "--store", str(store_copy))
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+    assert "The review queue is empty." in advisor("review", "--store", str(store_copy)).stdout
+
+
+def test_review_decisions_from_the_terminal_publish_with_advisor_ingest(advisor, make_services, tmp_path):
+    import shutil
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    services = make_services(knowledge_dir=knowledge)
+    store = str(services.settings.store_dir)
+    for question in (DECLINED, OFF_TOPIC, "What is the weather like in Ghent?"):
+        services.review.consider(services.advisor.ask(question))
+    env = {"ADVISOR_KNOWLEDGE_DIR": str(knowledge)}
+    listed = json.loads(advisor("review", "--json", "--store", store, env_extra=env).stdout)
+    assert {tuple(sorted(e)) for e in listed} == {("candidates", "confidence", "count", "id", "language", "last_asked",
+                                                   "question", "reason", "version")}
+    ids = {e["question"]: e["id"] for e in listed}
+    bridges = next(e for e in listed if e["question"] == DECLINED)
+    assert len(bridges["candidates"]) >= 5 and set(bridges["candidates"][0]) == {"passage_id", "text", "document", "score"}
+    table = advisor("review", "--store", store, env_extra=env).stdout
+    assert f"#{ids[DECLINED]}" in table and "declined" in table
+    target = next(p for p in services.advisor.refresh().snapshot.passages.values() if BRIDGES in p.text).id
+
+    assert advisor("review", "attach", str(ids[DECLINED]), target, "--store", store, env_extra=env).returncode == 0
+    assert advisor("review", "uncovered", str(ids[OFF_TOPIC]), "--store", store, env_extra=env).returncode == 0
+    weather = str(ids["What is the weather like in Ghent?"])
+    assert advisor("review", "dismiss", weather, "--store", store, env_extra=env).returncode == 0
+    again = advisor("review", "dismiss", weather, "--store", store, env_extra=env)
+    assert again.returncode == 0 and "already decided so; nothing changed" in again.stdout
+    gone = advisor("review", "uncovered", "4242", "--store", store, env_extra=env)
+    assert gone.returncode == 1 and "no review entry 4242" in gone.stderr and "Traceback" not in gone.stderr
+    other = advisor("review", "attach", weather, "no-such-passage", "--store", store, env_extra=env)
+    assert other.returncode == 1 and "'no-such-passage' is not in the serving knowledge version" in other.stderr
+    assert json.loads(advisor("review", "--json", "--store", store, env_extra=env).stdout) == []
+    assert not any(DECLINED in p.read_text() for p in knowledge.glob("questions/*.md"))  # pending: not yet written
+
+    ingested = advisor("ingest", "--store", store, env_extra=env)
+    assert ingested.returncode == 0, ingested.stdout + ingested.stderr
+    assert "Review decisions carried: 2 (published)." in ingested.stdout
+    assert any(DECLINED in p.read_text() for p in knowledge.glob("questions/*.md"))
+    services.advisor.refresh(force=True)  # what `advisor serve` does when it sees the new version
+    answer = services.advisor.ask(DECLINED)
+    assert answer.answered and BRIDGES in answer.quotes[0].text
+    assert not services.advisor.ask(OFF_TOPIC).answered
+    actions = [(e["action"], e.get("decision")) for e in services.admin.store.audit_entries()][-5:]
+    assert ("review", "attach") in actions and ("review", "dismiss") in actions and actions[-1][0] == "publish"

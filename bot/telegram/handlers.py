@@ -115,7 +115,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
 
     def ask() -> tuple[Answer, str, Recorded | None]:
         answer, topic = ask_in(services.advisor, services.conversations, key, text, replying_to=replying_to)
-        return answer, topic, services.journal.record_question(CHANNEL, str(user.id), answer)
+        recorded = services.journal.record_question(CHANNEL, str(user.id), answer)
+        services.review.consider(answer)  # the question's words only: no Telegram id enters the queue
+        return answer, topic, recorded
 
     try:
         async with typing_shown(chat):
@@ -200,7 +202,10 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store 👍 / 👎 with the question, then take the feedback buttons away."""
     query, user = update.callback_query, update.effective_user
     _, language, question_id, rating = query.data.split(":")
-    stored = services_of(context).journal.record_feedback(int(question_id), int(rating), CHANNEL, str(user.id))
+    services = services_of(context)
+    stored = services.journal.record_feedback(int(question_id), int(rating), CHANNEL, str(user.id))
+    if stored and int(rating) < 0:
+        await asyncio.to_thread(services.review.thumbs_down, services.journal.question(int(question_id)))
     await query.answer(t_plain(language, "thanks" if stored else "question_gone"))
     if stored and isinstance(query.message, Message) and query.message.reply_markup:
         rows = [row for row in query.message.reply_markup.inline_keyboard

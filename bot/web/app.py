@@ -23,6 +23,7 @@ from ..ratelimit import RateLimiter
 from ..services import Services
 from ..strings import EXAMPLES
 from .admin import add_admin_routes, admin_tokens
+from .admin_page import add_admin_page
 from .apidocs import api_page
 from .errors import CHANNEL, install_error_handlers, require_json
 from .security import RefusedOrigins, RequestLimits, SecurityHeaders
@@ -73,6 +74,7 @@ def create_app(services: Services) -> FastAPI:
         earlier = body.previous if body.previous and not conversations.turns(key) else None
         answer, topic = ask_in(services.advisor, conversations, key, body.question, body.lang, replying_to=earlier)
         recorded = services.journal.record_question(CHANNEL, ANONYMOUS, answer)
+        services.review.consider(answer)
         # `topic`: what a follow-up to this answer leans on; a client keeps it to send back as `previous`.
         reply = answer.to_dict() | {"conversation": key, "topic": None if answer.small_talk else topic}
         for quote, quoted in zip(reply["quotes"], answer.quotes):  # where the quote can be read in its document, here
@@ -91,6 +93,8 @@ def create_app(services: Services) -> FastAPI:
         if not services.journal.record_feedback(body.question_id, body.rating, CHANNEL, ANONYMOUS, token=body.feedback_token,
                                               comment=(body.comment or "").strip() or None):
             raise HTTPException(404, f"There is no question {body.question_id} with that feedback token to rate.")
+        if body.rating < 0:
+            services.review.thumbs_down(services.journal.question(body.question_id))
         return {"ok": True}
 
     @app.get("/healthz", tags=["health"])
@@ -111,6 +115,7 @@ def create_app(services: Services) -> FastAPI:
     add_pages(app, services)
     if tokens:
         add_admin_routes(app, services, tokens)
+        app.state.admin_sessions = add_admin_page(app, services, tokens)
     install_error_handlers(app)
     # Added last = outermost: refusals (413, 429) still carry CORS and security headers.
     app.add_middleware(RequestLimits, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,

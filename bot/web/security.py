@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from ..ratelimit import RateLimiter
 from .admin import UPLOAD_PATH
+from .admin_page import PAGE_UPLOAD_PATH
 
 # The pages served here load only their own script, style and API; the widget styles itself with
 # constructed style sheets, so no 'unsafe-inline' is needed anywhere.
@@ -41,7 +42,7 @@ class RequestLimits:
                 return await response(scope, receive, send)
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
-        limit = self.max_upload if path == UPLOAD_PATH else self.max_body
+        limit = self.max_upload if path in (UPLOAD_PATH, PAGE_UPLOAD_PATH) else self.max_body
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             response = JSONResponse({"error": BodyTooLarge(limit).detail} if declared.isdigit()

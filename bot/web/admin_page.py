@@ -1,0 +1,436 @@
+"""The admin page at /admin: server-rendered HTML and plain forms, no script; behind a session cookie.
+
+The admin token is posted once to /admin/login and exchanged for a session: an HttpOnly, SameSite=Strict cookie
+scoped to /admin, which expires. Every form carries the session's CSRF token. Every action answers with a redirect
+back to the page and a sentence saying what happened (or why nothing did).
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from html import escape
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from advisor.documents import LANGUAGES
+from advisor.errors import AdvisorError
+from advisor.review import ATTACH, DISMISS, UNCOVERED, Entry
+from ingest.curate import publish
+from ingest.report import IngestReport
+from ingest.service import UPLOAD_FIELDS
+
+from ..services import Services
+from .admin_strings import admin_text
+from .errors import CHANNEL
+
+COOKIE, LANG_COOKIE = "advisor_admin", "advisor_admin_lang"
+PAGE_UPLOAD_PATH = "/admin/page/upload"
+SESSION_SECONDS = 30 * 60  # idle time after which an admin logs in again
+STYLE = Path(__file__).parent / "static" / "admin.css"
+
+
+@dataclass
+class Session:
+    actor: str
+    csrf: str
+    expires: float
+    notes: list[str] = field(default_factory=list)  # what the last actions did, shown once
+
+
+class Sessions:
+    """Admin sessions in memory: a restart logs everyone out, which is the safe direction."""
+
+    def __init__(self, seconds: float = SESSION_SECONDS) -> None:
+        self.seconds = seconds
+        self._by_id: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def open(self, actor: str) -> str:
+        key = secrets.token_urlsafe(32)
+        with self._lock:
+            now = time.monotonic()
+            self._by_id = {k: s for k, s in self._by_id.items() if s.expires > now}
+            self._by_id[key] = Session(actor, secrets.token_urlsafe(32), now + self.seconds)
+        return key
+
+    def get(self, key: str | None) -> Session | None:
+        """The live session of a cookie, its idle time renewed; None when unknown or expired."""
+        with self._lock:
+            session = self._by_id.get(key or "")
+            if session is None:
+                return None
+            if session.expires <= time.monotonic():
+                del self._by_id[key or ""]
+                return None
+            session.expires = time.monotonic() + self.seconds
+            return session
+
+    def close(self, key: str | None) -> None:
+        with self._lock:
+            self._by_id.pop(key or "", None)
+
+
+def page_language(request: Request) -> str:
+    """?lang= first, then the language the admin chose before, then the browser's."""
+    chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> Sessions:
+    """The /admin page and its forms; the sessions are returned so a test can age them."""
+    page = AdminPage(services, tokens)
+    app.get("/admin", include_in_schema=False)(page.show)
+    app.get("/admin.css", include_in_schema=False)(page.style)
+    app.post("/admin/login", include_in_schema=False)(page.login)
+    app.post("/admin/logout", include_in_schema=False)(page.logout)
+    for path, anchor, handler in (("/admin/page/decide", "#review", page.decide), ("/admin/page/undo", "#review", page.undo),
+                                  ("/admin/page/publish", "#versions", page.publish),
+                                  ("/admin/page/rollback", "#versions", page.rollback),
+                                  (PAGE_UPLOAD_PATH, "#documents", page.upload), ("/admin/page/remove", "#documents", page.remove)):
+        app.post(path, include_in_schema=False)(page.form_action(handler, anchor))
+    return page.sessions
+
+
+Handler = Callable[[Session, FormData, str], Awaitable[list[str]]]
+
+
+class AdminPage:
+    """The page and its forms; each form's handler says, in the admin's language, what it did."""
+
+    def __init__(self, services: Services, tokens: dict[str, str]) -> None:
+        self.services, self.tokens, self.sessions = services, tokens, Sessions()
+
+    def _session(self, request: Request) -> Session | None:
+        return self.sessions.get(request.cookies.get(COOKIE))
+
+    async def _checked_form(self, request: Request) -> tuple[Session, FormData] | Response:
+        """The session and the form of a POST, or the page that says why not (expired session, bad CSRF token)."""
+        language = page_language(request)
+        session = self._session(request)
+        if session is None:
+            return HTMLResponse(login_page(language, admin_text(language, "expired")), 401)
+        form = await request.form(max_files=1, max_fields=16)
+        given = form.get("csrf")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode(), session.csrf.encode()):
+            return HTMLResponse(login_page(language, admin_text(language, "csrf"), session), 403)
+        return session, form
+
+    def form_action(self, handler: Handler, anchor: str) -> Callable[[Request], Awaitable[Response]]:
+        """A form's endpoint: session and CSRF checked, the handler run, then back to the page with what it said."""
+
+        async def endpoint(request: Request) -> Response:
+            checked = await self._checked_form(request)
+            if isinstance(checked, Response):
+                return checked
+            session, form = checked
+            try:
+                session.notes.extend(await handler(session, form, page_language(request)))
+            except AdvisorError as exc:  # named, safe to show: the admin reads why nothing changed
+                session.notes.append(str(exc))
+            return RedirectResponse(f"/admin{anchor}", 303)
+
+        return endpoint
+
+    def show(self, request: Request) -> Response:
+        language = page_language(request)
+        session = self._session(request)
+        if session is None:
+            response: Response = HTMLResponse(login_page(language))
+        else:
+            notes, session.notes = session.notes, []
+            response = HTMLResponse(dashboard(self.services, language, session, notes))
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, path="/admin", samesite="strict", httponly=True)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def style(self) -> Response:
+        return Response(STYLE.read_bytes(), media_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=300"})
+
+    async def login(self, request: Request) -> Response:
+        language = page_language(request)
+        form = await request.form(max_files=0, max_fields=4)
+        given = str(form.get("token") or "").strip().encode()
+        name = next((n for n, token in self.tokens.items() if given and hmac.compare_digest(given, token.encode())), None)
+        if name is None:
+            return HTMLResponse(login_page(language, admin_text(language, "bad_token")), 403)
+        response = RedirectResponse("/admin", 303)
+        response.set_cookie(COOKIE, self.sessions.open(f"{CHANNEL}:{name}"), max_age=int(self.sessions.seconds), path="/admin",
+                            httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        checked = await self._checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        self.sessions.close(request.cookies.get(COOKIE))
+        response = RedirectResponse("/admin", 303)
+        response.delete_cookie(COOKIE, path="/admin")
+        return response
+
+    async def decide(self, session: Session, form: FormData, language: str) -> list[str]:
+        raw, decision = str(form.get("entry") or ""), str(form.get("decision") or "")
+        if not raw.isdigit():
+            return [admin_text(language, "bad_entry", value=raw[:40])]
+        entry, passage = int(raw), str(form.get("passage") or "") or None
+        changed = await run_in_threadpool(self.services.review.decide, entry, decision, session.actor, passage)
+        if not changed:
+            return [admin_text(language, "already", entry=entry)]
+        if decision == DISMISS:
+            return [admin_text(language, "dismissed", entry=entry)]
+        return [admin_text(language, "decided", entry=entry, decision=decision_words(language, decision, passage))]
+
+    async def undo(self, session: Session, form: FormData, language: str) -> list[str]:
+        raw = str(form.get("entry") or "")
+        if not raw.isdigit():
+            return [admin_text(language, "bad_entry", value=raw[:40])]
+        undone = await run_in_threadpool(self.services.review.undo, int(raw), session.actor)
+        return [admin_text(language, "undone" if undone else "already", entry=int(raw))]
+
+    async def publish(self, session: Session, form: FormData, language: str) -> list[str]:
+        report, carried = await run_in_threadpool(publish, self.services.admin, self.services.review, session.actor)
+        return [built(language, report), admin_text(language, "carried", count=len(carried.entries))]
+
+    async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
+        version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
+        return [admin_text(language, "rolled_back", version=version)]
+
+    async def upload(self, session: Session, form: FormData, language: str) -> list[str]:
+        sent = form.get("file")
+        if not isinstance(sent, UploadFile) or not sent.filename:
+            return [f"{admin_text(language, 'file')}: —"]
+        data, name = await sent.read(), sent.filename
+        replace = form.get("replace") == "on"
+        meta = {k: str(form.get(k)) for k in UPLOAD_FIELDS if isinstance(form.get(k), str) and str(form.get(k)).strip()}
+        report = await run_in_threadpool(lambda: self.services.admin.add_document(name, data, session.actor, replace=replace,
+                                                                                   meta=meta))
+        return [built(language, report)]
+
+    async def remove(self, session: Session, form: FormData, language: str) -> list[str]:
+        name = str(form.get("name") or "")
+        if form.get("confirm") != "on":
+            return [f"{name}: {admin_text(language, 'confirm_remove')}?"]
+        return [built(language, await run_in_threadpool(self.services.admin.remove_document, name, session.actor))]
+
+
+# Rendering -------------------------------------------------------------------------------------------------
+def _page(language: str, body: str) -> str:
+    switch = " · ".join(f'<a href="/admin?lang={code}" lang="{code}" hreflang="{code}"'
+                        + (' aria-current="true"' if code == language else "") + f">{name}</a>"
+                        for code, name in (("en", "English"), ("fr", "Français"), ("nl", "Nederlands")))
+    return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(admin_text(language, "title"))}</title><link rel="stylesheet" href="/admin.css"></head><body>'
+            f'<a class="skip" href="#review">{escape(admin_text(language, "skip"))}</a>'
+            f'<header><h1>{escape(admin_text(language, "title"))}</h1>'
+            f'<nav aria-label="{escape(admin_text(language, "language"), quote=True)}">{switch}</nav></header>'
+            f"<main>{body}</main></body></html>")
+
+
+def built(language: str, report: IngestReport) -> str:
+    if report.published:
+        return admin_text(language, "published", version=report.version)
+    return admin_text(language, "not_published", reason=report.reason)
+
+
+def login_page(language: str, problem: str | None = None, session: Session | None = None) -> str:
+    said = f'<p class="problem" role="alert">{escape(problem)}</p>' if problem else ""
+    again = '<p><a href="/admin">/admin</a></p>' if session else ""
+    return _page(language, f'<section><h2>{escape(admin_text(language, "login"))}</h2>{said}{again}'
+                           f'<form method="post" action="/admin/login"><p>{escape(admin_text(language, "login_help"))}</p>'
+                           f'<label for="token">{escape(admin_text(language, "token"))}</label> '
+                           '<input id="token" name="token" type="password" autocomplete="current-password" required autofocus> '
+                           f'<button type="submit">{escape(admin_text(language, "login"))}</button></form></section>')
+
+
+def _csrf(session: Session) -> str:
+    return f'<input type="hidden" name="csrf" value="{escape(session.csrf, quote=True)}">'
+
+
+def _button(session: Session, action: str, label: str, fields: dict[str, str], css: str = "") -> str:
+    hidden = "".join(f'<input type="hidden" name="{k}" value="{escape(v, quote=True)}">' for k, v in fields.items())
+    return (f'<form method="post" action="{action}" class="inline">{_csrf(session)}{hidden}'
+            f'<button type="submit"{f" class={css!r}" if css else ""}>{escape(label)}</button></form>')
+
+
+def decision_words(language: str, decision: str, passage: str | None) -> str:
+    if decision == ATTACH:
+        return admin_text(language, "decision_attach", passage=passage or "")
+    return admin_text(language, "decision_uncovered") if decision == UNCOVERED else admin_text(language, "dismiss")
+
+
+def dashboard(services: Services, language: str, session: Session, notes: list[str]) -> str:
+    def say(key: str, **values) -> str:
+        return escape(admin_text(language, key, **values))
+
+    parts = []
+    if notes:
+        parts.append('<div class="notes" role="status">' + "".join(f"<p>{escape(n)}</p>" for n in notes) + "</div>")
+    parts.append(_button(session, "/admin/logout", admin_text(language, "logout"), {}, "quiet"))
+    parts.append(_review_section(services, language, session, say))
+    parts.append(_versions_section(services, language, session, say))
+    parts.append(_documents_section(services, language, session, say))
+    parts.append(_figures_section(services, language, say))
+    return _page(language, "".join(parts))
+
+
+def _entry_html(entry: Entry, language: str, session: Session, say) -> str:
+    meta = " · ".join([say(f"reason_{entry.reason}"), entry.language, say("asked", count=entry.count, when=entry.last_asked[:16]
+                                                                              .replace("T", " ")),
+                       say("confidence", value=f"{entry.confidence:.2f}")])
+    fields = {"entry": str(entry.id)}
+    candidates = "".join(
+        f'<li><blockquote>{escape(c.text)}</blockquote><p class="source">{escape(c.document)} · {c.score:.2f} · '
+        f'<a href="/documents/{escape(c.document, quote=True)}#{escape(c.passage_id, quote=True)}">{say("view")}</a></p>'
+        + _button(session, "/admin/page/decide", admin_text(language, "attach"),
+                  fields | {"decision": ATTACH, "passage": c.passage_id}) + "</li>"
+        for c in entry.candidates)
+    return (f'<article class="entry" id="entry-{entry.id}"><h3 lang="{escape(entry.language, quote=True)}">'
+            f"#{entry.id} {escape(entry.question)}</h3><p class=\"meta\">{meta}</p><ol class=\"candidates\">{candidates}</ol>"
+            '<p class="actions">'
+            + _button(session, "/admin/page/decide", admin_text(language, "uncovered"), fields | {"decision": UNCOVERED})
+            + _button(session, "/admin/page/decide", admin_text(language, "dismiss"), fields | {"decision": DISMISS}, "quiet")
+            + "</p></article>")
+
+
+def _review_section(services: Services, language: str, session: Session, say) -> str:
+    entries = services.review.entries()
+    listed = "".join(_entry_html(e, language, session, say) for e in entries) or f"<p>{say('empty_queue')}</p>"
+    pending = services.review.pending()
+    waiting = "".join(f"<li>#{e.id} {escape(e.question)}: {escape(decision_words(language, e.decision or '', e.passage_id))} "
+                      f"({say('by', who=e.decided_by or '')}) "
+                      + _button(session, "/admin/page/undo", admin_text(language, "undo"), {"entry": str(e.id)}, "quiet")
+                      + "</li>" for e in pending)
+    return (f'<section id="review" aria-labelledby="review-h"><h2 id="review-h">{say("review")} ({len(entries)})</h2>'
+            f'<p class="help">{say("review_help")}</p>{listed}'
+            f'<h3>{say("pending")}</h3>' + (f"<ul>{waiting}</ul>" if waiting else f"<p>{say('no_pending')}</p>") + "</section>")
+
+
+def _versions_section(services: Services, language: str, session: Session, say) -> str:
+    rows = services.admin.store.version_rows()
+    table = "".join(f"<tr><td>{escape(r['id'])}{' <strong>(' + say('serving') + ')</strong>' if r['serving'] else ''}</td>"
+                    f"<td>{escape(str(r['created'])[:16].replace('T', ' '))}</td><td>{escape(str(r['created_by']))}</td>"
+                    f"<td>{r['documents']}</td><td>{r['passages']}</td></tr>" for r in reversed(rows))
+    options = f'<option value="">{say("rollback_default")}</option>' + "".join(
+        f'<option value="{escape(r["id"], quote=True)}">{escape(r["id"])}</option>' for r in reversed(rows) if not r["serving"])
+    audit = "".join(f"<tr><td>{escape(str(e.get('time', ''))[:16].replace('T', ' '))}</td><td>{escape(str(e.get('action', '')))}</td>"
+                    f"<td>{escape(str(e.get('actor', '')))}</td><td>{escape(_audit_words(e))}</td></tr>"
+                    for e in list(reversed(services.admin.store.audit_entries()))[:12])
+    count = len(services.review.pending())
+    return (f'<section id="versions" aria-labelledby="versions-h"><h2 id="versions-h">{say("versions")}</h2>'
+            f'<p class="help">{say("publish_help")}</p>'
+            + _button(session, "/admin/page/publish", admin_text(language, "publish", count=count), {})
+            + f'<form method="post" action="/admin/page/rollback">{_csrf(session)}<label for="version">{say("rollback")}</label> '
+            f'<select id="version" name="version">{options}</select> <button type="submit">{say("rollback")}</button></form>'
+            f'<table><thead><tr><th scope="col">{say("version")}</th><th scope="col">{say("when")}</th><th scope="col">{say("who")}'
+            f'</th><th scope="col">{say("documents")}</th><th scope="col">passages</th></tr></thead><tbody>{table}</tbody></table>'
+            f'<h3>{say("audit")}</h3><table><thead><tr><th scope="col">{say("when")}</th><th scope="col">{say("what")}</th>'
+            f'<th scope="col">{say("who")}</th><th scope="col"></th></tr></thead><tbody>{audit}</tbody></table></section>')
+
+
+def _audit_words(entry: dict) -> str:
+    bits = [str(entry[k]) for k in ("version", "document", "decision", "passage", "result", "reason") if entry.get(k)]
+    if entry.get("question"):
+        bits.append(f"“{str(entry['question'])[:80]}”")
+    return " · ".join(bits)
+
+
+def _build_words(build: dict | None, rows: list[dict], say) -> str:
+    """The last build's report and gate, in sentences."""
+    if not build:
+        return f"<p>{say('no_build')}</p>"
+    row = next((r for r in rows if r["id"] == build.get("version")), {})
+    lines = [say("built_ok", version=build.get("version"), documents=row.get("documents", "?"), passages=row.get("passages", "?"))
+             if build.get("result") == "published" else say("built_not", reason=build.get("reason") or "")]
+    checks = build.get("checks") or {}
+    lines.append(say("checks_words", passed=checks.get("passed"), total=checks.get("total")) if checks.get("total")
+                 else say("checks_none"))
+    if checks.get("regressions"):
+        lines.append(say("regressed", count=len(checks["regressions"])))
+    if build.get("failed"):
+        lines.append(say("failed_files", files=", ".join(str(f[0]) for f in build["failed"])))
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+def _documents_section(services: Services, language: str, session: Session, say) -> str:
+    documents = services.admin.documents()
+    listed = "".join(
+        f'<li><a href="/documents/{escape(d.path, quote=True)}">{escape(d.title)}</a> <span class="meta">{escape(d.path)} · '
+        f"{escape(d.issuer)} · {escape(d.date)} · {escape(d.language)}</span>"
+        f'<form method="post" action="/admin/page/remove" class="inline">{_csrf(session)}'
+        f'<input type="hidden" name="name" value="{escape(d.path, quote=True)}">'
+        f'<label><input type="checkbox" name="confirm" required> {say("confirm_remove")}</label> '
+        f'<button type="submit" class="quiet">{say("remove")}</button></form></li>' for d in documents)
+    fields = "".join(f'<p><label for="up-{key}">{say(label)}</label> <input id="up-{key}" name="{key}" type="{kind}"></p>'
+                     for key, label, kind in (("title", "doc_title", "text"), ("issuer", "issuer", "text"),
+                                              ("date", "date", "text"), ("url", "url", "url")))
+    choices = (f'<p><label for="up-authority">{say("authority")}</label> <select id="up-authority" name="authority">'
+               f'<option value=""></option><option value="official">{say("official")}</option>'
+               f'<option value="summary">{say("summary")}</option></select> '
+               f'<label for="up-language">{say("doc_language")}</label> <select id="up-language" name="language">'
+               '<option value=""></option>' + "".join(f'<option value="{code}">{code}</option>' for code in LANGUAGES)
+               + "</select></p>")
+    return (f'<section id="documents" aria-labelledby="documents-h"><h2 id="documents-h">{say("documents")}</h2>'
+            f"<ul class=\"documents\">{listed}</ul><h3>{say('upload')}</h3>"
+            f'<form method="post" action="{PAGE_UPLOAD_PATH}" enctype="multipart/form-data">{_csrf(session)}'
+            f'<p><label for="up-file">{say("file")}</label> <input id="up-file" name="file" type="file" required></p>'
+            f'{fields}{choices}<p><label><input type="checkbox" name="replace"> {say("replace")}</label></p>'
+            f'<button type="submit">{say("send")}</button></form>'
+            f'<h3>{say("last_build")}</h3>{_build_words(services.admin.last_build(), services.admin.store.version_rows(), say)}</section>')
+
+
+def _figures_section(services: Services, language: str, say) -> str:
+    journal = services.journal
+    stats = journal.stats()
+    since = (datetime.now(UTC) - timedelta(days=13)).date()
+    days = [(since + timedelta(days=n)).isoformat() for n in range(14)]
+    daily = journal.daily(days[0])
+    asked = {d: sum(r[2] for r in daily if r[0] == d) for d in days}
+    declined = {d: sum(r[3] for r in daily if r[0] == d) for d in days}
+    languages: dict[str, int] = {}
+    for _, lang, n, _ in daily:
+        languages[lang] = languages.get(lang, 0) + n
+    total = stats["questions"] or 0
+    share = (lambda n: f"{n / total:.0%}") if total else (lambda n: "—")
+    unanswered = sorted((e for e in services.review.entries() if e.reason == "declined"), key=lambda e: -e.count)[:8]
+    most = "".join(f"<li>{escape(e.question)} ({e.count}×)</li>" for e in unanswered) or f"<li>{say('none')}</li>"
+    table = "".join(f"<tr><th scope=\"row\">{d}</th><td>{asked[d]}</td><td>{declined[d]}</td></tr>" for d in days if asked[d])
+    by_language = ", ".join(f"{lang}: {n}" for lang, n in sorted(languages.items())) or say("none")
+    return (f'<section id="figures" aria-labelledby="figures-h"><h2 id="figures-h">{say("figures")}</h2>'
+            f'<dl><dt>{say("questions")}</dt><dd>{total}</dd><dt>{say("share_declined")}</dt><dd>{share(stats["not_covered"])}</dd>'
+            f'<dt>{say("share_down")}</dt><dd>{share(stats["not_helpful"])}</dd><dt>{say("by_language")}</dt><dd>{escape(by_language)}</dd></dl>'
+            f'<figure><figcaption>{say("per_day")}</figcaption>{_chart(days, asked, declined, say("per_day"))}</figure>'
+            f'<table><thead><tr><th scope="col">{say("day")}</th><th scope="col">{say("questions")}</th>'
+            f'<th scope="col">{say("declined")}</th></tr></thead><tbody>{table}</tbody></table>'
+            f'<h3>{say("most_asked")}</h3><ol>{most}</ol></section>')
+
+
+def _chart(days: list[str], asked: dict[str, int], declined: dict[str, int], label: str) -> str:
+    """Bars per day: the whole bar asked, its darker lower part declined. Inline SVG, no script."""
+    top = max([*asked.values(), 1])
+    width, height, bar = 28 * len(days), 120, 20
+    bars = []
+    for n, day in enumerate(days):
+        x = n * 28 + 4
+        h_all, h_declined = round(100 * asked[day] / top), round(100 * declined[day] / top)
+        bars.append(f'<g><title>{day}: {asked[day]} / {declined[day]}</title>'
+                    f'<rect x="{x}" y="{105 - h_all}" width="{bar}" height="{h_all}" fill="#8fb3d9"/>'
+                    f'<rect x="{x}" y="{105 - h_declined}" width="{bar}" height="{h_declined}" fill="#1f4e79"/>'
+                    f'<text x="{x + bar / 2}" y="117" font-size="8" text-anchor="middle">{day[8:]}</text></g>')
+    return (f'<svg role="img" aria-label="{escape(label, quote=True)}" viewBox="0 0 {width} {height}" width="{width * 2}" '
+            f'height="{height * 2}" xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg>')

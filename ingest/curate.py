@@ -1,0 +1,147 @@
+"""Review decisions -> knowledge files: questions attached to passages and regression checks, carried by a new version.
+
+An attach decision adds the question under its paragraph's anchor in `questions/<document>.md` and an `answer`
+check whose expected phrases come from that passage; a not-covered decision adds an `abstain` check. The files are
+handed to the knowledge admin as one Change: nothing in knowledge/ changes unless the version built with it passes
+the gate and publishes, and only then are the decisions marked applied.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.passages import Passage
+from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue
+from advisor.settings import Settings
+from advisor.store import Snapshot
+from advisor.text import collapse_space, fold
+
+from .formats.markdown import front_matter
+from .report import IngestReport
+from .service import KnowledgeAdmin
+from .sources import Change
+
+QUESTIONS = "questions"
+PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
+
+
+@dataclass(frozen=True)
+class Curation:
+    """The files the pending decisions make, which entries they carry, and those that could not be carried."""
+
+    change: Change
+    entries: tuple[int, ...]
+    left: tuple[tuple[int, str], ...] = ()  # (entry, why): its passage is gone from the serving version
+
+
+def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], bytes | None], checks_name: str) -> Curation:
+    """The Change that carries `pending` decisions into the knowledge, over the current files `read` returns."""
+    questions: dict[str, str] = {}  # file name -> its new text
+    checks = (read(checks_name) or b"").decode("utf-8")
+    known = {json.loads(line).get("id") for line in checks.splitlines() if line.strip()}
+    lines, carried, left = [], [], []
+    for entry in pending:
+        check_id = f"review-{entry.id}"
+        if entry.decision == ATTACH:
+            passage = snapshot.passages.get(entry.passage_id or "")
+            if passage is None:
+                left.append((entry.id, f"passage {entry.passage_id} is not in the serving version {snapshot.info.id}"))
+                continue
+            name = questions_file(passage.document, snapshot, read, questions)
+            text = questions.get(name) or (read(name) or b"").decode("utf-8") or f"---\nquestions_for: {passage.document}\n---\n"
+            questions[name] = with_question(text, anchor(passage, snapshot), entry.question)
+            row = {"id": check_id, "lang": entry.language, "question": entry.question,
+                   "expect_any": expected_phrases(passage, snapshot), "kind": "answer"}
+        elif entry.decision == UNCOVERED:
+            row = {"id": check_id, "lang": entry.language, "question": entry.question, "expect_any": [], "kind": "abstain"}
+        else:
+            continue
+        carried.append(entry.id)
+        if check_id not in known:
+            lines.append(json.dumps(row | {"source": "review"}, ensure_ascii=False))
+    put = {name: text.encode("utf-8") for name, text in questions.items()}
+    if lines:
+        put[checks_name] = (checks.rstrip("\n") + "\n" if checks.strip() else "").encode("utf-8") + "\n".join(lines).encode("utf-8") + b"\n"
+    label = f"review: {len(carried)} decision{'s' if len(carried) != 1 else ''}"
+    return Curation(Change(put=put, label=label), tuple(carried), tuple(left))
+
+
+def questions_file(document: str, snapshot: Snapshot, read: Callable[[str], bytes | None], made: Mapping[str, str]) -> str:
+    """The questions file attached to `document`: the one whose `questions_for` names it, else a new one."""
+    stem = Path(document).stem
+    for n in range(1, 100):
+        name = f"{QUESTIONS}/{stem}.md" if n == 1 else f"{QUESTIONS}/{stem}-{n}.md"
+        text = made.get(name) or (read(name) or b"").decode("utf-8")
+        if not text:
+            return name
+        fields, _ = front_matter(name, text)
+        if str(fields.get("questions_for", "")).strip() == document:
+            return name
+    raise ValueError(f"no free questions file name for {document}")
+
+
+def anchor(passage: Passage, snapshot: Snapshot) -> str:
+    """The fewest opening words (at least six) of the passage's paragraph that open no other paragraph of its document."""
+    pieces = sorted((p for p in snapshot.passages.values() if p.document == passage.document), key=lambda p: p.position)
+    openings = [p for i, p in enumerate(pieces) if i == 0 or pieces[i - 1].paragraph != p.paragraph]
+    first = next(p for p in openings if p.paragraph == passage.paragraph)
+    tokens = first.text.split()
+    for n in range(min(6, len(tokens)), len(tokens) + 1):
+        words = " ".join(tokens[:n]).replace("-->", "").replace("<!--", "")
+        if sum(fold(collapse_space(p.text)).startswith(fold(words)) for p in openings) == 1:
+            return words
+    return " ".join(tokens)
+
+
+def with_question(text: str, opening: str, question: str) -> str:
+    """The questions file with `question` under the block anchored at `opening` (a new block at its end if none)."""
+    line = "- " + collapse_space(question.replace("<!--", " ").replace("-->", " ")).lstrip("-#* ")
+    marker = f"<!-- original: {opening} -->"
+    if marker in text:
+        start = text.index(marker) + len(marker)
+        following = re.search(r"\n\s*\n|\n(?=<!--)", text[start:])
+        end = start + following.start() if following else len(text.rstrip("\n"))
+        return text[:end].rstrip("\n") + "\n" + line + text[end:]
+    return text.rstrip("\n") + f"\n\n{marker}\n{line}\n"
+
+
+def expected_phrases(passage: Passage, snapshot: Snapshot) -> list[str]:
+    """The opening words of each sentence of the passage (and of its paragraph's first piece), kept when no other
+    passage holds them: whichever sentence the answer quotes, the check knows it for this passage's."""
+    first = min((p for p in snapshot.passages.values() if p.document == passage.document and p.paragraph == passage.paragraph),
+                key=lambda p: p.position)
+    others = [fold(p.text) for p in snapshot.passages.values() if p.document != passage.document or p.paragraph != passage.paragraph]
+    phrases = []
+    for piece in dict.fromkeys([passage, first]):
+        for start, end in piece.sentences or ((0, len(piece.text)),):
+            phrase = " ".join(piece.text[start:end].split()[:PHRASE_WORDS])
+            if len(phrase.split()) >= 4 and not any(fold(phrase) in other for other in others):
+                phrases.append(phrase)
+    return list(dict.fromkeys(phrases)) or [" ".join(passage.text.split()[:PHRASE_WORDS])]
+
+
+# Publishing ---------------------------------------------------------------------------------------------
+def prepare(settings: Settings, queue: ReviewQueue, serving: Mapping[str, bytes]) -> Curation:
+    """The pending decisions as a Change over the knowledge folder (or the serving version's files, where the folder
+    lacks one); a decision whose passage is gone goes back to the queue."""
+    snapshot = queue.advisor.refresh(force=True).snapshot
+
+    def read(name: str) -> bytes | None:
+        path = settings.knowledge_dir / name
+        return path.read_bytes() if path.is_file() else serving.get(name)
+
+    made = curation(queue.pending(), snapshot, read, settings.checks_file)
+    for entry_id, why in made.left:
+        queue.reopen(entry_id, why)
+    return made
+
+
+def publish(admin: KnowledgeAdmin, queue: ReviewQueue, actor: str, *, force: bool = False) -> tuple[IngestReport, Curation]:
+    """Re-ingest with the pending decisions; when the version publishes, their files are written and they are applied."""
+    made = prepare(admin.settings, queue, admin.serving_files())
+    report = admin.reingest(actor, extra=made.change, force=force,
+                            on_published=lambda r: queue.mark_applied(list(made.entries), r.version))
+    return report, made
