@@ -34,13 +34,24 @@ def prose(text: str) -> str:
 
 
 def links(page: Path) -> list[str]:
-    """Relative link targets of a page, without their #fragment."""
-    found = []
-    for target in LINK.findall(prose(page.read_text(encoding="utf-8"))):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith(("#", "/")):
-            continue
-        found.append(target.split("#")[0])
-    return found
+    """Relative link targets of a page (`other.md#section` or `#section`); web addresses are left out."""
+    return [target for target in LINK.findall(prose(page.read_text(encoding="utf-8")))
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", target) and not target.startswith("/")]
+
+
+def anchors(page: Path) -> set[str]:
+    """The #fragments a page's headings answer to, spelt as GitHub spells them."""
+    headings = re.findall(r"^#{1,6} +(.+?) *#*$", prose(page.read_text(encoding="utf-8")), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def reaches(page: Path, target: str) -> bool:
+    """A link's file exists and, for a Markdown page, holds the heading its #fragment names."""
+    path, _, fragment = target.partition("#")
+    linked = (page.parent / path).resolve() if path else page
+    if not linked.exists():
+        return False
+    return not fragment or linked.suffix != ".md" or fragment in anchors(linked)
 
 
 def repo_paths(page: Path) -> list[str]:
@@ -99,7 +110,7 @@ def test_the_pages_written_elsewhere_are_in_place():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_relative_link_reaches_a_file(page):
-    broken = [target for target in links(page) if not (page.parent / target).exists()]
+    broken = [target for target in links(page) if not reaches(page, target)]
     assert not broken, f"{page.relative_to(ROOT)} links to what is not there: {broken}"
 
 
@@ -125,10 +136,11 @@ def test_every_make_target_in_the_readme_exists():
 def test_the_checks_catch_what_they_should(tmp_path):
     """The checks above can fail: a missing link, a missing path and an unknown option are all found."""
     page = tmp_path / "page.md"
-    page.write_text("See [gone](nowhere.md), `bench/no_such_bench.py`, `tests/test_readme.py::test_gone` and "
+    page.write_text("# A page\nSee [gone](nowhere.md), [here](#a-page), [lost](#no-such-part), `bench/no_such_bench.py`, `tests/test_readme.py::test_gone` and "
                     "`advisor ingest --no-such-flag`.\n"
                     "```sh\nadvisor ingest knowledge/not-here.md\n```\n", encoding="utf-8")
-    assert links(page) == ["nowhere.md"] and not (page.parent / "nowhere.md").exists()
+    assert links(page) == ["nowhere.md", "#a-page", "#no-such-part"]
+    assert [reaches(page, target) for target in links(page)] == [False, True, False]
     assert repo_paths(page) == ["bench/no_such_bench.py", "tests/test_readme.py::test_gone"]
     assert not any(exists(path) for path in repo_paths(page))
     assert exists("tests/test_readme.py::test_the_checks_catch_what_they_should") and exists("eval/public-faq.*")
