@@ -77,12 +77,14 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="do not fit; report the current tuning")
     parser.add_argument("--model", help="the models to fit for, joined by '+' when fused (default: the configured "
                                          "fusion, then each of its models alone: every entry of advisor/tuning.json)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per model (default 0: every core; on a busy "
+                                                                   "machine 1 is faster)")
     args = parser.parse_args()
     configured = Settings(_env_file=None).embedding_model
     specs = [args.model] if args.model else list(dict.fromkeys([configured, *model_parts(configured)]))
     sets = question_sets()
     for spec in specs:
-        embedder = make_embedder(spec, ROOT / "var" / "models", threads=0)
+        embedder = make_embedder(spec, ROOT / "var" / "models", threads=args.threads)
         stores = build_stores(embedder)
         if not args.report:
             fit(embedder, stores, sets)
