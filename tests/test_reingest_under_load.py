@@ -21,6 +21,7 @@ from bot.serve import Runtime
 from bot.web import create_app
 from ingest.build import ingest
 from ingest.gate import checks_gate
+from ingest.sources import Change
 
 from .conftest import KNOWLEDGE, free_port, make_settings
 
@@ -100,8 +101,8 @@ def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_c
     for _, body in results:
         assert {q["passage_id"] for q in body["quotes"]} <= passages[body["version"]]
 
-    (knowledge / "extra.md").unlink()  # a deleted document
-    assert ingest(settings, None, embedder).published
+    (knowledge / "extra.md").unlink()  # a document taken out: by name, as `advisor remove` does
+    assert ingest(settings, None, embedder, change=Change(remove=frozenset({"extra.md"}), label="remove extra.md")).published
     communique = knowledge / "2022-03-10-cref-vlir-communique.md"  # a change the gate must refuse
     communique.write_text("\n".join(line for line in communique.read_text().splitlines() if "degree-seeking" not in line))
     refused = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
