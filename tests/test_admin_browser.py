@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "admin-review.png"
 
 # Covered by the guidance, yet declined or answered weakly before anyone curates them; and one it does not cover.
-BRIDGES = ("Les ponts sont donc coupés avec certaines universités ?",
-           "decided to formally suspend academic relations with universities that had signed this declaration")
+BRIDGES = ("Est-ce à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de Saint-Pétersbourg ?",
+           "decide whether or not to maintain the individual cooperative relationships")
 STUDENT = ("Ik ben een aankomende student uit Rusland of Wit-Rusland, kan ik mij nog aanmelden voor het nieuwe studiejaar?",
            "we will continue to welcome individual Russian degree-seeking students")
 OFF_TOPIC = "What language requirements do the applicants need to fulfil?"
@@ -32,8 +32,9 @@ def test_an_admin_curates_the_unanswered_questions_and_they_are_answered_after_p
             return httpx.post(f"{url}/api/ask", json={"question": question}, timeout=120).json()
 
         before = {q: ask(q) for q in (BRIDGES[0], STUDENT[0], OFF_TOPIC)}
-        assert not before[BRIDGES[0]]["answered"] and not before[OFF_TOPIC]["answered"]
-        assert not before[STUDENT[0]]["quotes"] or STUDENT[1] not in before[STUDENT[0]]["quotes"][0]["text"]
+        assert not before[OFF_TOPIC]["answered"]
+        for question, phrase in (BRIDGES, STUDENT):  # declined, or answered from another passage
+            assert not before[question]["quotes"] or phrase not in before[question]["quotes"][0]["text"]
 
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", java_script_enabled=False)
         page = context.new_page()

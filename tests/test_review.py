@@ -18,8 +18,9 @@ from .conftest import KNOWLEDGE
 from .test_telegram import QUESTION, no_network, offline  # noqa: F401  (fixtures)
 from .test_web import client_for
 
-DECLINED = "Les ponts sont donc coupés avec certaines universités ?"  # covered, yet the engine declines it
-BRIDGES = "decided to formally suspend academic relations with universities that had signed this declaration"
+# Covered by the communiqué, yet declined before anyone curates it (eval/communique.tune.jsonl).
+DECLINED = "Est-ce à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de Saint-Pétersbourg ?"
+ANSWERS = "decide whether or not to maintain the individual cooperative relationships"
 OFF_TOPIC = "What language requirements do the applicants need to fulfil?"  # not covered: declined
 
 
@@ -36,7 +37,7 @@ def test_questions_are_not_small_talk(text):
 async def test_declined_questions_enter_grouped_without_personal_data_and_small_talk_stays_out(make_services):
     services = make_services()
     async with client_for(services) as client:
-        for text in (DECLINED, "les ponts sont-ils donc coupés avec certaines universités", "thanks", "🙂",
+        for text in (DECLINED, "est-ce donc à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de saint-pétersbourg", "thanks", "🙂",
                      "https://example.org/", OFF_TOPIC, DECLINED.upper()):
             assert (await client.post("/api/ask", json={"question": text})).status_code == 200
     entries = services.review.entries()
@@ -123,13 +124,13 @@ def test_two_admins_deciding_at_once_one_wins_the_other_is_told(make_services):
 
 def test_curation_writes_the_attached_questions_format_and_checks(advisor):
     snapshot = advisor.refresh().snapshot
-    passage = next(p for p in snapshot.passages.values() if BRIDGES in p.text)
+    passage = next(p for p in snapshot.passages.values() if ANSWERS in p.text)
     text = with_question("---\nquestions_for: x.md\n---\n", "Opening words here", "Why? <!-- original: evil -->")
     assert "<!-- original: Opening words here -->\n- Why?" in text and "evil -->" not in text
     assert with_question(text, "Opening words here", "Second?").count("<!-- original:") == 1
     opening = anchor(passage, snapshot)
     assert sum(p.text.startswith(opening) for p in snapshot.passages.values() if p.document == passage.document) >= 1
-    assert any(BRIDGES[:40] in phrase or phrase in passage.text for phrase in expected_phrases(passage, snapshot))
+    assert any(ANSWERS[:40] in phrase or phrase in passage.text for phrase in expected_phrases(passage, snapshot))
 
 
 def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_services, tmp_path):
@@ -140,7 +141,7 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     assert not advisor.ask(DECLINED, "fr").answered
     bridges = queue.enter(DECLINED, "fr", "declined")
     off_topic = queue.enter(OFF_TOPIC, "en", "declined")
-    target = next(p for p in advisor.refresh().snapshot.passages.values() if BRIDGES in p.text)
+    target = next(p for p in advisor.refresh().snapshot.passages.values() if ANSWERS in p.text)
     queue.decide(bridges, ATTACH, "web:alice", target.id)
     queue.decide(off_topic, UNCOVERED, "web:alice")
     before = {p: p.read_bytes() for p in knowledge.rglob("*") if p.is_file()}
@@ -156,7 +157,7 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     checks = [json.loads(line) for line in (knowledge / "checks.jsonl").read_text().splitlines()]
     assert {c["id"]: c["kind"] for c in checks[-2:]} == {f"review-{bridges}": "answer", f"review-{off_topic}": "abstain"}
     answer = advisor.refresh(force=True) and advisor.ask(DECLINED, "fr")
-    assert answer.answered and BRIDGES in answer.quotes[0].text
+    assert answer.answered and ANSWERS in answer.quotes[0].text
     assert question_key(DECLINED) == question_key(DECLINED.lower() + " !")
 
 

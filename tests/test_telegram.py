@@ -228,7 +228,8 @@ async def test_french_and_dutch_questions_get_their_framing_the_english_quote_an
     chat, _ = await offline()
     [reply] = await chat.send(asked, user=ANA | {"language_code": language})
     assert_valid([reply])
-    assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many")))
+    # framed in the asker's language; with the refitted tuning (issue 25) the Dutch one is below nl's confident level
+    assert reply.text.startswith((t(language, "intro_one"), t(language, "intro_many"), t(language, "weak")))
     assert "the Belgian rectors leave it to the researchers of their universities to decide" in reply.text
     assert t(language, "translation") in reply.text
     assert {"fr": "Seul le texte anglais fait foi.", "nl": "Alleen de Engelse tekst is rechtsgeldig."}[language] in reply.text  # one wording per language
