@@ -83,12 +83,13 @@ def built_store(tmp_path_factory, embedder) -> Path:
     from ingest.build import ingest
 
     shared = run_root(tmp_path_factory) / "knowledge-store"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "one process")  # a store left by another run is built again
     with one_at_a_time(shared.with_suffix(".lock")):
-        if not (shared / "built").exists():
-            shutil.rmtree(shared, ignore_errors=True)  # a worker that failed half-way
+        if not (shared / "built").exists() or (shared / "built").read_text() != run:
+            shutil.rmtree(shared, ignore_errors=True)  # a worker that failed half-way, or another run's
             report = ingest(make_settings(shared), None, embedder)
             assert report.published, report.summary()
-            (shared / "built").write_text(report.version or "")
+            (shared / "built").write_text(run)
     if shared.parent == tmp_path_factory.getbasetemp():
         return shared / "store"
     return shutil.copytree(shared / "store", tmp_path_factory.mktemp("kb") / "store")
