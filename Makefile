@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-fast lint system-packages bench clean
+.PHONY: run test test-long test-fast lint system-packages bench clean
 
 RUNTIME := $(VENV)/.runtime
 
@@ -39,12 +39,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Two xdist workers, split by file (PYTEST_WORKERS=0: one process); knowledge/ is ingested once for both (docs/testing.md).
+PYTEST_WORKERS ?= 2
 test: lint system-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not long" -n $(PYTEST_WORKERS) --dist loadfile
+
+# The soak checks: every check question asked again, re-ingestion under load, crash loops. CI runs them after `make test`.
+test-long: $(STAMP) system-packages
+	$(BIN)/python -m pytest -q -m long -n $(PYTEST_WORKERS) --dist loadfile
 
 # For working: no browser, nothing marked slow, no lint.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	$(BIN)/python -m pytest -q -m "not browser and not slow and not long"
 
 bench: $(STAMP)
 	$(BIN)/python bench/answer_bench.py

@@ -1,15 +1,26 @@
-"""Shared fixtures: the real bundled model and a real Chroma store built once per test session."""
+"""Shared fixtures: the real bundled models, and a real Chroma store built once per run (once for all xdist workers)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# The models' OpenMP threads sleep instead of spinning while they wait: the tests run servers, browsers and a
+# second xdist worker beside the models, and spinning threads then take the cores from them (a question went from
+# 40 ms to 2 s on a busy machine). Set before either engine loads; child processes inherit it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from advisor.answer import Advisor  # noqa: E402
 from advisor.embeddings import make_embedder  # noqa: E402
@@ -48,15 +59,40 @@ def embedder(model_cache):
     return model
 
 
+def run_root(tmp_path_factory) -> Path:
+    """The directory every xdist worker of this run shares (the run's own temporary directory without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def one_at_a_time(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock` across processes: the first xdist worker builds, the others wait and reuse."""
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory, embedder) -> Path:
-    """knowledge/ ingested once into a store; tests that change a store copy it first."""
+    """knowledge/ ingested once per run into a store, each worker reading its own copy; tests that change a store
+    copy it first."""
     from ingest.build import ingest
 
-    tmp = tmp_path_factory.mktemp("kb")
-    report = ingest(make_settings(tmp), None, embedder)
-    assert report.published, report.summary()
-    return tmp / "store"
+    shared = run_root(tmp_path_factory) / "knowledge-store"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "one process")  # a store left by another run is built again
+    with one_at_a_time(shared.with_suffix(".lock")):
+        if not (shared / "built").exists() or (shared / "built").read_text() != run:
+            shutil.rmtree(shared, ignore_errors=True)  # a worker that failed half-way, or another run's
+            report = ingest(make_settings(shared), None, embedder)
+            assert report.published, report.summary()
+            (shared / "built").write_text(run)
+    if shared.parent == tmp_path_factory.getbasetemp():
+        return shared / "store"
+    return shutil.copytree(shared / "store", tmp_path_factory.mktemp("kb") / "store")
 
 
 @pytest.fixture
@@ -93,3 +129,32 @@ def make_services(store_copy, tmp_path, embedder):
     for services in made:
         services.journal.close()
         services.review.close()
+
+
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory) -> Iterator[str]:
+    """A real `chroma run` on a free loopback port for the whole run (each test keeps to its own prefix)."""
+    data = tmp_path_factory.mktemp("chroma-data")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(data.parent / f"chroma-{port}.log", "w+") as log:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port",
+                                   str(port), "--path", str(data)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while not chroma_answers(url):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"`chroma run` did not start on {url}: {log.read()[-2000:]}")
+                time.sleep(0.1)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def chroma_answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,5 +1,6 @@
 """Server mode against a real `chroma run` on 127.0.0.1: replicas with nothing but the URL in common, the lease,
-crashes, the token header, a server that stops answering. One server for the module; each test its own prefix."""
+crashes, the token header, a server that stops answering. One server for the run (conftest.py); each test its own
+prefix."""
 from __future__ import annotations
 
 import asyncio
@@ -39,35 +40,6 @@ from .fakes import HashEmbedder
 pytestmark = pytest.mark.chroma_server
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "Can I keep working with my Russian co-author?"
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    """One `chroma run` for the module, on a free port, with its data in a temporary directory."""
-    data = tmp_path_factory.mktemp("chroma-data")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(data.parent / f"chroma-{port}.log", "w+") as log:
-        server = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--host", "127.0.0.1", "--port",
-                                   str(port), "--path", str(data)], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while not _answers(url):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"`chroma run` did not start on {url}: {log.read()[-2000:]}")
-                time.sleep(0.1)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(10)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 @pytest.fixture
@@ -424,6 +396,7 @@ def _serving(port: int, deadline: float) -> str | None:
     pytest.fail(f"the replica on port {port} did not serve in time")
 
 
+@pytest.mark.long
 def test_a_large_version_in_the_server_is_searched_through_the_servers_own_index(on_server, built_store, embedder):
     """Above the crossover a replica asks the server's HNSW index for candidates: same first passages as scoring all."""
     local = KnowledgeStore(built_store).load()

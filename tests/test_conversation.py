@@ -83,6 +83,7 @@ def test_a_follow_up_in_a_conversation_says_what_it_was_read_with(advisor):
     assert fresh.context == "" and topic == fresh.question
 
 
+@pytest.mark.long
 def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(advisor):
     """Self-contained questions are not mistaken for follow-ups: the regression set scores the same either way."""
     cases = read_cases(KNOWLEDGE / "checks.jsonl")

@@ -37,6 +37,7 @@ def answers(store: Path) -> list[tuple[bool, tuple[str, ...]]]:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_sigkill_at_many_points_never_breaks_the_serving_version(tmp_path):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)

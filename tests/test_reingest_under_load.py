@@ -48,6 +48,7 @@ def run_ingest(knowledge: Path, store: Path, model_cache: Path) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_answers_never_fail_or_mix_versions_during_reingestion(tmp_path, store_copy, embedder, model_cache):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)

@@ -26,7 +26,6 @@ from ingest.build import ingest
 
 from .conftest import KNOWLEDGE, free_port
 from .deployment import DEPLOY
-from .test_chroma_server import chroma_url  # noqa: F401  (one real `chroma run` for this module too)
 
 SITE = DEPLOY / "nginx" / "advisor.conf"
 NGINX = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
@@ -123,7 +122,7 @@ def start_nginx(folder: Path, site: str) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def site(chroma_url, built_store, embedder, tmp_path_factory):  # noqa: F811
+def site(chroma_url, built_store, embedder, tmp_path_factory):
     """Knowledge published to the Chroma server, two replicas serving it, and nginx in front of them."""
     tmp = tmp_path_factory.mktemp("proxy")
     shutil.copytree(built_store, tmp / "ingester")  # its embedding cache spares the model
@@ -213,7 +212,7 @@ def test_each_client_is_rate_limited_by_its_own_address_not_the_proxys(site):
         assert other.get(f"{site.https}/api/sources").status_code == 200
 
 
-def test_the_chroma_server_cannot_be_reached_through_the_proxy(site, chroma_url):  # noqa: F811
+def test_the_chroma_server_cannot_be_reached_through_the_proxy(site, chroma_url):
     assert httpx.get(f"{chroma_url}/api/v2/heartbeat", timeout=5).status_code == 200  # it is up, on its own port
     chroma_port = chroma_url.rsplit(":", 1)[1]
     assert not re.search(rf":{chroma_port}\b", site.config)

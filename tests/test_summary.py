@@ -262,6 +262,7 @@ def test_a_model_obeying_a_document_cannot_change_what_is_shown(store_of, embedd
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_over_every_check_no_invented_quote_reaches_the_asker(with_model):
     """knowledge/checks.jsonl with a model that slips one word into every quote: no summary is ever shown."""
     from advisor.evaluate import read_cases
