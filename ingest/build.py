@@ -128,8 +128,9 @@ class _Job:
         synonyms_file = next((p for p, n in found if n == "synonyms.txt"), None)
         checks_file = next((p for p, n in found if n == settings.checks_file), None) or _existing(
             settings.knowledge_dir / settings.checks_file)
-        documents, translations = _load_all(found, Limits.of(settings), report)
-        metas, notes, by_document = _passages(documents, translations, Limits.of(settings), report)
+        limits = Limits.of(settings)
+        documents, translations = _load_all(found, limits, report)
+        metas, notes, by_document = _passages(documents, translations, limits, report)
         passages = [p for chunked in by_document.values() for p in chunked]
         report.untranslated = _untranslated(by_document, metas)
         if not passages:

@@ -268,16 +268,7 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Re-ingest the knowledge folder and report the same summary as the CLI."""
     services, user = services_of(context), update.effective_user
-    await reply(update, ui(user_language(user), "working"))
-    try:
-        async with typing_shown(update.effective_chat):
-            report = await asyncio.to_thread(services.admin.reingest, f"telegram:{user.id}")
-    except AdvisorError as exc:  # IngestBusy and friends: the message says what to do
-        log.warning("reingest by Telegram user %s refused: %s", user.id, exc)
-        await reply(update, escape(str(exc)))
-        return
-    log.info("reingest by Telegram user %s: %s", user.id, report.summary().splitlines()[0])
-    await reply(update, split_html(f"<pre>{escape(report.summary())}</pre>"))
+    await _admin_act(update, lambda: services.admin.reingest(f"telegram:{user.id}").summary())
 
 
 @admin_only
@@ -308,10 +299,11 @@ async def _admin_act(update: Update, act) -> None:
     try:
         async with typing_shown(update.effective_chat):
             said = await asyncio.to_thread(act)
-    except AdvisorError as exc:
+    except AdvisorError as exc:  # IngestBusy and friends: the message says what to do
         log.warning("admin act by Telegram user %s refused: %s", user.id, exc)
         await reply(update, escape(str(exc)))
         return
+    log.info("admin act by Telegram user %s: %s", user.id, said.splitlines()[0])
     await reply(update, split_html(f"<pre>{escape(said)}</pre>"))
 
 
