@@ -42,11 +42,11 @@ lint: $(STAMP)
 # Two xdist workers, split by file (PYTEST_WORKERS=0: one process); knowledge/ is ingested once for both (docs/testing.md).
 PYTEST_WORKERS ?= 2
 test: lint system-packages
-	$(BIN)/python -m pytest -q -m "not long" -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -m "not long" -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The soak checks: every check question asked again, re-ingestion under load, crash loops. CI runs them after `make test`.
 test-long: $(STAMP) system-packages
-	$(BIN)/python -m pytest -q -m long -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -m long -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # For working: no browser, nothing marked slow, no lint.
 test-fast: $(STAMP)

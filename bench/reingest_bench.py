@@ -1,4 +1,5 @@
-"""Re-ingestion from process start (issue 6): unchanged knowledge, one changed document, and --force as the baseline.
+"""Re-ingestion from process start (issue 6): unchanged knowledge, one changed document, and --force as the baseline;
+and the regression gate alone, with its check questions' vectors cached against the baseline of embedding them anew.
 
 Run from the project root:  .venv/bin/python bench/reingest_bench.py [--knowledge DIR] [--runs N]
 Prints a table and writes bench/results/reingest_bench.json.
@@ -59,6 +60,42 @@ def median_run(runs: list[dict]) -> dict:
 
 
 
+def timed_gate(knowledge: Path, store: Path, runs: int) -> dict:
+    """The gate of the serving version against itself, in this process: every run with the store's vector cache
+    (the check questions asked from it after the first), and every run with an empty one (the baseline: the questions
+    through both models again, as every gate did before they were cached)."""
+    from advisor.embeddings import embedder_for
+    from advisor.settings import Settings
+    from advisor.store import open_store
+    from ingest.cache import VECTOR_CACHE
+    from ingest.gate import checks_gate
+
+    settings = Settings(_env_file=None, store_dir=store, knowledge_dir=knowledge)
+    embedder = embedder_for(settings)
+    embedder.embed(["warm-up"], query=True)
+    serving = open_store(settings).current_id()
+    assert serving, "the benchmark's store serves no version"
+    checks = knowledge / settings.checks_file
+    times: dict[str, list[float]] = {"cached": [], "baseline": []}
+    for _ in range(runs):
+        for kind in times:
+            cache = store / VECTOR_CACHE
+            aside = cache.with_suffix(".aside")
+            if kind == "baseline":
+                cache.rename(aside)
+            try:
+                started = time.perf_counter()
+                outcome = checks_gate(settings, embedder)(open_store(settings), serving, serving, checks)
+                times[kind].append(time.perf_counter() - started)
+            finally:
+                if kind == "baseline":
+                    cache.unlink(missing_ok=True)
+                    aside.rename(cache)
+            assert outcome.total, "the gate asked no checks"
+    return {kind: {"median_s": round(statistics.median(t), 2), "all_s": [round(x, 2) for x in t]}
+            for kind, t in times.items()} | {"checks": outcome.total}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
@@ -81,6 +118,7 @@ def main() -> int:
         with (knowledge / CHANGED_DOC).open("a", encoding="utf-8") as doc:
             doc.write(ADDED_SENTENCE)
         changed = timed_ingest(knowledge, store)
+        gate = timed_gate(knowledge, store, args.runs)
 
     rows = {
         "first full ingest (empty store)": first,
@@ -102,12 +140,15 @@ def main() -> int:
     print(f"target: one changed document ({CHANGED_DOC}) re-embeds only its texts -> embedded {changed['embedded']} "
           f"of {total_texts}; changed: {', '.join(changed['changed']) or 'none'}")
     print(f"unchanged runs: {unchanged['all_wall_s']} s")
+    print(f"the gate alone ({gate['checks']} checks, median of {args.runs}): {gate['cached']['median_s']:.2f} s with "
+          f"the check questions cached, baseline {gate['baseline']['median_s']:.2f} s embedding them anew")
 
     results = {
         "machine": {"cpus": os.cpu_count(), "load_avg_at_start": load_start,
                     "load_avg_at_end": load_average()},
         "knowledge": str(args.knowledge), "changed_document": CHANGED_DOC, "total_texts": total_texts,
         "first": first, "unchanged": unchanged, "one_changed": changed, "baseline_force": forced,
+        "gate": gate,
         "targets": {"unchanged_under_2s": ok_time, "unchanged_embeds_nothing": unchanged["embedded"] == 0},
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -17,7 +17,7 @@ from advisor.settings import Settings
 from advisor.store import Store, VersionInfo, now_iso, open_store, who
 from advisor.text import detect_language
 
-from .cache import EmbeddingCache
+from .cache import VECTOR_CACHE, EmbeddingCache
 from .chunk import attach, chunk
 from .discover import discover, fingerprint
 from .formats import accepted, unsupported
@@ -139,7 +139,7 @@ class _Job:
 
         units = _units(passages, metas, notes)
         by_id = {p.id: p for p in passages}
-        cache = EmbeddingCache(settings.store_dir / "embedding-cache.sqlite")
+        cache = EmbeddingCache(settings.store_dir / VECTOR_CACHE)
         try:
             vectors, report.embedded = cache.embed([embedding_text(u, by_id) for u in units], self.embedder, self.progress)
         finally:

@@ -10,27 +10,39 @@ import numpy as np
 
 from advisor.embeddings import Embedder, role_prefix
 
+VECTOR_CACHE = "embedding-cache.sqlite"  # in the store's directory
+
 
 class EmbeddingCache:
-    """Vectors by (model, text), each fused model apart: re-ingesting unchanged passages embeds nothing."""
+    """Vectors by (model, role, text), each fused model apart: re-ingesting unchanged passages embeds nothing, and the
+    gate asks its check questions without embedding them again."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
         self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
-    def embed(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
-        """The passage vectors of `texts` and how many texts some model had to embed anew."""
+    def embed(self, texts: Sequence[str], embedder: Embedder, progress: bool, *, query: bool = False) -> tuple[np.ndarray, int]:
+        """The vectors of `texts` (passages, or with `query` questions) and how many texts some model had to embed anew."""
         if not texts:
             return np.zeros((0, 0), np.float32), 0
-        results = [self._embed_one(texts, part, progress) for part in embedder.parts]
-        return np.concatenate([vectors for vectors, _ in results], axis=1), max(n for _, n in results)
+        parts, fresh = self.part_vectors(texts, embedder, progress, query=query)
+        return np.concatenate(parts, axis=1), fresh
 
-    def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
-        prefix = role_prefix(embedder.model_id, query=False)  # e5 models: what the model really reads
+    def part_vectors(self, texts: Sequence[str], embedder: Embedder, progress: bool, *,
+                     query: bool = False) -> tuple[list[np.ndarray], int]:
+        """Each model's vectors of `texts` apart (what a fused embedder's `dims` are made of), and how many texts some
+        model had to embed anew."""
+        results = [self._embed_one(texts, part, progress and not query, query) for part in embedder.parts]
+        return [vectors for vectors, _ in results], max(n for _, n in results)
+
+    def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool, query: bool) -> tuple[np.ndarray, int]:
+        prefix = role_prefix(embedder.model_id, query)  # e5 models: what the model really reads
+        # A question's vector may differ from the same text's as a passage (an int8 question encoder): its own key.
+        role = f"question{'-int8' if getattr(embedder, 'int8_queries', False) else ''}\n" if query else ""
 
         def key(text: str) -> str:
-            return hashlib.sha256(f"{embedder.model_id}\n{prefix}{text}".encode()).hexdigest()
+            return hashlib.sha256(f"{embedder.model_id}\n{role}{prefix}{text}".encode()).hexdigest()
 
         keys = [key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
@@ -48,7 +60,7 @@ class EmbeddingCache:
                       disable=None if progress else True) as bar:
                 for i in range(0, len(missing), batch):
                     part = missing[i:i + batch]
-                    vectors = embedder.embed(part)
+                    vectors = embedder.embed(part, query=query)
                     fresh = [(key(t), v.astype(np.float32).tobytes()) for t, v in zip(part, vectors)]
                     self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", fresh)
                     found.update((k, np.frombuffer(b, dtype=np.float32)) for k, b in fresh)

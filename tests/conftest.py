@@ -1,15 +1,16 @@
-"""Shared fixtures: the real bundled models, and a real Chroma store built once per run (once for all xdist workers)."""
+"""Shared fixtures: the real bundled models, and a real Chroma store built once per run for all xdist workers
+(tests/shared_store.py)."""
 from __future__ import annotations
 
-import fcntl
+import collections
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -23,12 +24,13 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from advisor.answer import Advisor  # noqa: E402
-from advisor.embeddings import make_embedder  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from bot.serve import Runtime  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = ROOT / "knowledge"
+from . import shared_store  # noqa: E402
+
+ROOT = shared_store.ROOT
+KNOWLEDGE = shared_store.KNOWLEDGE
 
 
 @pytest.fixture(autouse=True)
@@ -46,53 +48,56 @@ def make_settings(tmp: Path, **overrides) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    """The session's ONNX exports: child processes get it as ADVISOR_MODEL_CACHE_DIR, never the checkout's var/models."""
-    return tmp_path_factory.mktemp("models")
+def model_cache() -> Path:
+    """The run's ONNX exports, shared by every xdist worker: child processes get it as ADVISOR_MODEL_CACHE_DIR,
+    never the checkout's var/models."""
+    return shared_store.models_dir()
 
 
 @pytest.fixture(scope="session")
 def embedder(model_cache):
-    """The default models (multilingual e5 fused with all-MiniLM-L6-v2), loaded once for the whole run."""
-    model = make_embedder(Settings(_env_file=None).embedding_model, model_cache, threads=0)
-    model.embed(["warm-up"])
-    return model
-
-
-def run_root(tmp_path_factory) -> Path:
-    """The directory every xdist worker of this run shares (the run's own temporary directory without xdist)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
-@contextmanager
-def one_at_a_time(lock: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `lock` across processes: the first xdist worker builds, the others wait and reuse."""
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """The default models (multilingual e5 fused with all-MiniLM-L6-v2), loaded once per worker from the ONNX export
+    the run's first process leaves, as a deployment runs them after its first start."""
+    return shared_store.load_models()
 
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory, embedder) -> Path:
-    """knowledge/ ingested once per run into a store, each worker reading its own copy; tests that change a store
-    copy it first."""
-    from ingest.build import ingest
+    """knowledge/ ingested once per run (by tests/shared_store.py, while the workers run the tests needing no store),
+    each worker reading its own copy; tests that change a store copy it first."""
+    return shutil.copytree(shared_store.build(embedder), tmp_path_factory.mktemp("kb") / "store")
 
-    shared = run_root(tmp_path_factory) / "knowledge-store"
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "one process")  # a store left by another run is built again
-    with one_at_a_time(shared.with_suffix(".lock")):
-        if not (shared / "built").exists() or (shared / "built").read_text() != run:
-            shutil.rmtree(shared, ignore_errors=True)  # a worker that failed half-way, or another run's
-            report = ingest(make_settings(shared), None, embedder)
-            assert report.published, report.summary()
-            (shared / "built").write_text(run)
-    if shared.parent == tmp_path_factory.getbasetemp():
-        return shared / "store"
-    return shutil.copytree(shared / "store", tmp_path_factory.mktemp("kb") / "store")
+
+def pytest_configure(config) -> None:
+    """The run's first process (the xdist controller, or the only one) makes the directory its workers share."""
+    if shared_store.RUN_DIR not in os.environ:
+        os.environ[shared_store.RUN_DIR] = tempfile.mkdtemp(prefix="advisor-tests-")
+        config.stash[_RUN_DIR_MADE] = Path(os.environ[shared_store.RUN_DIR])
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Files needing no built store first, then those needing it least (the builder works meanwhile); start the
+    builder when a collected test needs the store."""
+    needs = collections.Counter(item.nodeid.split("::")[0] for item in items if "built_store" in item.fixturenames)
+    sizes = collections.Counter(item.nodeid.split("::")[0] for item in items)
+    order = {name: i for i, name in enumerate(dict.fromkeys(item.nodeid.split("::")[0] for item in items))}
+    items.sort(key=lambda item: (needs[f := item.nodeid.split("::")[0]] / sizes[f], order[f]))
+    if needs and not config.option.collectonly:
+        config.stash[_BUILDER] = shared_store.start_builder()
+
+
+def pytest_unconfigure(config) -> None:
+    builder = config.stash.get(_BUILDER, None)
+    if builder is not None and builder.poll() is None:  # the run stopped before it needed the store
+        builder.kill()
+        builder.wait()
+    made = config.stash.get(_RUN_DIR_MADE, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+_RUN_DIR_MADE = pytest.StashKey[Path]()
+_BUILDER = pytest.StashKey["subprocess.Popen | None"]()
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ def rankings(retriever: Retriever, cases, limit: int = 5):
     return [retriever.rank(c.question, c.lang, v, limit) for c, v in zip(cases, vectors)]
 
 
+@pytest.mark.long
 def test_with_every_unit_a_candidate_the_ranking_is_the_exact_one(snapshot, embedder, cases, caplog):
     index = Recorder(snapshot.nearest)
     exact = rankings(Retriever(snapshot, embedder), cases)
@@ -62,6 +63,7 @@ def test_with_every_unit_a_candidate_the_ranking_is_the_exact_one(snapshot, embe
         assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
 
 
+@pytest.mark.long
 def test_above_the_crossover_chromas_index_is_asked_and_the_first_passage_is_the_exact_one(snapshot, embedder, cases):
     index = Recorder(snapshot.nearest)
     small = dataclasses.replace(snapshot, nearest=index)

@@ -158,7 +158,7 @@ def _race_for_the_lease(stores) -> list[str]:
     return outcomes
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_the_lease_of_a_killed_ingester_runs_out_and_is_taken_over(on_server):
     settings = on_server("dead", chroma_lease_seconds=10.0)  # long enough that a busy machine still asks in time
     env = os.environ | {"PYTHONPATH": str(ROOT), "ADVISOR_CHROMA_URL": settings.chroma_url or "",
@@ -196,7 +196,7 @@ def test_a_holder_whose_lease_ran_out_and_was_taken_over_can_no_longer_write(on_
         stalled.publish("v0001")
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_killed_ingestions_are_never_served_and_the_next_one_cleans_up(on_server):
     first = ingest(on_server("a"), None, HashEmbedder())
     settings = on_server("killed", chroma_lease_seconds=2.0)

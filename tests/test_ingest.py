@@ -168,7 +168,8 @@ def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_pa
 
     embedder = HashEmbedder()
     first = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
-    assert first.published and first.checks.total == 0 and "first version" in first.checks.note
+    assert first.published and first.checks.ok and "first version" in first.checks.note
+    assert (first.checks.total, first.checks.passed, first.checks.baseline) == (1, 1, None)  # its figures, no baseline
     write_doc(kb, "c.md", "Doc C", "Visiting scholars register on arrival.")  # a second version: the checks run
     second = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
     assert second.published and second.checks.passed == 1
@@ -180,6 +181,32 @@ def test_gate_refuses_a_version_that_regresses_and_force_publishes_it(kb, tmp_pa
     forced = ingest(settings, None, embedder, gate=checks_gate(settings, embedder), force=True)
     assert forced.published and forced.forced and store.manifest(forced.version).forced
     assert store.audit_entries()[-1]["forced"] is True
+
+
+def test_the_gate_embeds_its_check_questions_once_for_every_later_ingestion(kb, tmp_path):
+    from advisor.embeddings import FusedEmbedder
+    from ingest.gate import checks_gate
+
+    settings = with_one_check(kb, tmp_path)
+    questions: list[str] = []
+
+    class Counting(HashEmbedder):
+        def embed(self, texts, *, query=False):
+            questions.extend(texts if query else [])
+            return super().embed(texts, query=query)
+
+    def models() -> FusedEmbedder:
+        narrow = Counting(dim=32)
+        narrow.model_id = "test:narrow-hash-embedder"
+        return FusedEmbedder([Counting(), narrow])
+
+    first = ingest(settings, None, models(), gate=checks_gate(settings, models()))
+    assert first.checks.passed == 1 and len(questions) == 2  # the check's question, once through each model
+    questions.clear()
+    later = models()  # another process: its models have embedded nothing, so they know no widths yet
+    again = ingest(settings, None, later, gate=checks_gate(settings, later), force=True)
+    assert again.published and again.checks.passed == 1 and again.checks.baseline == first.version
+    assert questions == [] and later.dims == ()  # asked from the cache, each model's slice read at its own width
 
 
 def test_the_report_names_documents_lacking_a_translation_per_language(kb, tmp_path):

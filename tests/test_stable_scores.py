@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
+import pytest
 
 from advisor.evaluate import read_cases
 from advisor.retrieve import Retriever
@@ -42,6 +43,7 @@ def scores(retriever: Retriever, cases) -> dict[tuple[str, str], float]:
     return out
 
 
+@pytest.mark.long
 def test_an_unrelated_document_changes_no_score_of_the_other_passages(built_store, embedder, tmp_path):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)

@@ -20,6 +20,7 @@ def fitted(built_store, embedder):
     return retriever, rows
 
 
+@pytest.mark.long
 def test_the_ranking_fit_ranks_most_checks_right(fitted):
     _, rows = fitted
     weights = fitting.fit_rank([rows])
@@ -29,6 +30,7 @@ def test_the_ranking_fit_ranks_most_checks_right(fitted):
     assert right >= 0.8 * len(answerable)
 
 
+@pytest.mark.long
 def test_the_decision_fit_separates_covered_from_uncovered_checks(fitted):
     retriever, rows = fitted
     evidence = fitting.evidence_rows(retriever, rows)
@@ -66,6 +68,7 @@ def test_the_decision_threshold_declines_exactly_eighty_percent_of_the_uncovered
     assert ceiling_bench.quoted_at_target(confidence, covered, right) == 2
 
 
+@pytest.mark.long
 def test_the_cross_validated_fit_learns_nothing_from_the_set_it_judges(fitted):
     _, rows = fitted
     marked = [{**r, "late": r["gold"].astype(float)} for r in rows]  # a seventh column that marks the answers

@@ -333,6 +333,7 @@ def test_every_passage_of_the_shipped_knowledge_is_in_its_source():
         assert all(flat(p.text) in source for p in passages), document.meta.path
 
 
+@pytest.mark.long
 def test_every_quote_of_the_checks_is_in_its_documents_source(advisor):
     cases = [json.loads(line) for line in (KNOWLEDGE / "checks.jsonl").read_text().splitlines() if line.strip()]
     sources: dict[str, str] = {}

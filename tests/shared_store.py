@@ -1,0 +1,116 @@
+"""What every worker of a test run shares: the models' ONNX export and knowledge/ ingested once.
+
+The store is built by a child process (`python -m tests.shared_store DIR`) that the first worker to collect a test
+needing it starts, so that the workers run the tests needing no store meanwhile (tests/conftest.py puts those
+first). A fixture that needs the store waits on its lock; if the builder failed, the fixture builds it itself and
+says why the builder did not.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+RUN_DIR = "COLLAB_ADVISOR_TEST_RUN"  # set by the run's first process (not ADVISOR_: the tests clear those)
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+
+
+def run_dir() -> Path:
+    """The directory this run's processes share (made by pytest_configure of the first one)."""
+    return Path(os.environ[RUN_DIR])
+
+
+def models_dir() -> Path:
+    return run_dir() / "models"
+
+
+def store_dir() -> Path:
+    return run_dir() / "knowledge-store"
+
+
+@contextmanager
+def one_at_a_time(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock` across processes: one builds, the others wait and reuse."""
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_models():
+    """The default models, as a deployment runs them after its first start: the first caller exports the ONNX
+    mirror of all-MiniLM-L6-v2 (through torch), and every caller then loads the mirror."""
+    from advisor.embeddings import make_embedder
+    from advisor.settings import Settings
+
+    spec = Settings(_env_file=None).embedding_model
+    models_dir().mkdir(parents=True, exist_ok=True)
+    with one_at_a_time(models_dir().with_suffix(".lock")):
+        make_embedder(spec, models_dir(), threads=0).embed(["warm-up"])
+        model = make_embedder(spec, models_dir(), threads=0)
+        model.embed(["warm-up"])
+    return model
+
+
+def build(embedder) -> Path:
+    """knowledge/ ingested as `advisor ingest` does, with its checks (the store's vector cache then holds the check
+    questions, so every copy's gate asks them without the models); once per run. Returns the store."""
+    with one_at_a_time(store_dir().with_suffix(".lock")):
+        if (run_dir() / "builder.pid").exists() and not (store_dir() / "built").exists():
+            log = (run_dir() / "builder.log").read_text(errors="replace")[-3000:]
+            warnings.warn(f"The store builder (tests/shared_store.py) did not build the store; building it here. "
+                          f"Its log ends:\n{log}", stacklevel=2)
+        return _build_holding_the_lock(embedder)
+
+
+def _build_holding_the_lock(embedder) -> Path:
+    from advisor.settings import Settings
+    from ingest.build import ingest
+    from ingest.gate import checks_gate
+
+    shared = store_dir()
+    if not (shared / "built").exists():
+        shutil.rmtree(shared, ignore_errors=True)  # a builder that failed half-way
+        settings = Settings(_env_file=None, store_dir=shared / "store", knowledge_dir=KNOWLEDGE)
+        report = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
+        assert report.published and report.checks, report.summary()
+        (shared / "built").write_text("built\n")
+    return shared / "store"
+
+
+def start_builder() -> subprocess.Popen | None:
+    """Start the builder unless another process of this run did; return once it holds the store's lock."""
+    marker = run_dir() / "builder.pid"
+    with one_at_a_time(run_dir() / "builder.lock"):
+        if marker.exists():
+            return None
+        with open(run_dir() / "builder.log", "w") as log:
+            child = subprocess.Popen([sys.executable, "-m", "tests.shared_store", str(run_dir())], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=log, text=True)
+        marker.write_text(str(child.pid))
+    assert child.stdout is not None
+    child.stdout.readline()  # "building" once it holds the lock, or nothing if it died: the fixtures then build
+    return child
+
+
+def main() -> None:
+    os.environ[RUN_DIR] = sys.argv[1]
+    store_dir().parent.mkdir(parents=True, exist_ok=True)
+    with one_at_a_time(store_dir().with_suffix(".lock")):  # held from the start: the fixtures wait for this build
+        print("building", flush=True)
+        _build_holding_the_lock(load_models())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    main()
