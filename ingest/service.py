@@ -179,10 +179,11 @@ class KnowledgeAdmin:
         """The version a rollback with no version named would serve: the one that served before, not undone since."""
         return history.rollback_target(self.store.audit_entries(), self.store.current_id(), self.store.version_ids())
 
-    def rollback(self, version: str | None, actor: str) -> str:
+    def rollback(self, version: str | None, actor: str, *, wait_seconds: float = 5.0) -> str:
         """Serve `version`, or the version that served before the serving one; the knowledge folder follows: files that
-        came with the versions rolled back leave it for the trash, and files they changed get their earlier content."""
-        with self.store.lock(wait_seconds=5):
+        came with the versions rolled back leave it for the trash, and files they changed get their earlier content.
+        An ingestion still running after `wait_seconds` makes it IngestBusy."""
+        with self.store.lock(wait_seconds=wait_seconds):
             current, ids = self.store.current_id(), self.store.version_ids()
             if version is None:
                 target = history.rollback_target(self.store.audit_entries(), current, ids)

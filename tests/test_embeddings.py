@@ -38,13 +38,11 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """An ONNX cache filled the way production fills it: by the sentence-transformers fallback's first load."""
-    cache = tmp_path_factory.mktemp("onnx")
-    first = fast_embedder(BUNDLED_MODEL, cache)
-    assert isinstance(first, SentenceTransformerEmbedder)
-    assert first.embed(["warm-up"]).shape == (1, 384)
-    return cache
+def cache(model_cache, embedder, tmp_path_factory):
+    """The run's ONNX cache, filled the way production fills it: by the sentence-transformers fallback's first load
+    (tests/shared_store.py), which is what an empty cache gives."""
+    assert isinstance(fast_embedder(BUNDLED_MODEL, tmp_path_factory.mktemp("empty")), SentenceTransformerEmbedder)
+    return model_cache
 
 
 def test_words_past_what_the_model_reads_change_nothing(cache):

@@ -181,7 +181,7 @@ def test_rollback_with_no_earlier_served_version_and_during_an_ingestion_are_nam
     with pytest.raises(StoreError, match="no knowledge version 'v0099'"):
         admin.rollback("v0099", "test")
     with admin.store.lock(), pytest.raises(IngestBusy):
-        admin.rollback(None, "test")
+        admin.rollback(None, "test", wait_seconds=0.5)
 
 
 def test_two_admins_publishing_at_once_both_land(site):
