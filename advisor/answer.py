@@ -244,8 +244,7 @@ class Advisor:
         if reading is None:
             return answer
         context = _reading_line(reading, earlier, language)
-        read_as = earlier if reading.kind == JOINED else reading.query
-        return replace(answer, context=context, text=f"{context}\n\n{answer.text}", read_as=read_as)
+        return replace(answer, context=context, text=f"{context}\n\n{answer.text}", read_as=reading.topic)
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
