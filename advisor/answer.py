@@ -234,7 +234,8 @@ class Advisor:
             missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif whole.confidence >= threshold:
-            chosen, missing, confidence = self._choose(whole, loaded.snapshot), [], whole.confidence
+            official_first = not (reading and reading.chosen)
+            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
@@ -249,10 +250,11 @@ class Advisor:
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
 
-    def _choose(self, ranking: Ranking, snapshot: Snapshot) -> list[Hit]:
-        """The best passage, or the official text when it answers about as well; then close runners-up."""
+    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
+        """The best passage, or (with `official_first`) the official text when it answers about as well; then close
+        runners-up."""
         hits, best = ranking.hits, ranking.hits[0].score
-        official = [h for h in hits if h.score >= best - self.settings.official_margin
+        official = [h for h in hits if official_first and h.score >= best - self.settings.official_margin
                     and snapshot.documents[h.passage.document].authority == OFFICIAL]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]

@@ -17,8 +17,8 @@ from .lexical import MIN_PREFIX, Query
 from .documents import OFFICIAL
 from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever
-from .text import (STOPWORDS, asks_reason, content_words, detect_language, draws_consequence, gives_reason,
-                   is_follow_up, points_back, sentence_spans, stem, terms, without_elision, word_weight, words)
+from .text import (STOPWORDS, asks_count, asks_reason, asks_when, content_words, detect_language, draws_consequence, gives_reason,
+                   gives_count, gives_date, is_follow_up, points_back, sentence_spans, stem, terms, without_elision, word_weight, words)
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
@@ -33,6 +33,8 @@ POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the sam
 # sentence quoted; whether a passage holds a word at all stays as written.
 COMPOUNDING = {"nl"}
 COMPOUND_HEAD = 4  # the shortest last part counted ("data", "beurs")
+SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
+ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
 REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
 
 
@@ -44,8 +46,12 @@ class Reading:
     query: str  # the text searched
     own: tuple[str, ...]  # the follow-up's words the earlier question lacks, as written
     borrowed: tuple[str, ...]  # the earlier question's words the reading keeps, as written
-    ranking: Ranking  # the search of `query`
+    ranking: Ranking  # the search of `query`, or its passages in the order the reading found them to answer
     topic: str  # the self-contained question a later follow-up leans on
+
+    # its first passage was chosen by the reading, not by the search's score: the official text is then not put first
+    # for scoring about as well (Advisor._choose), since the reading found it does not answer what the follow-up adds
+    chosen: bool = False
 
 
 def leans_back(text: str) -> bool:
@@ -83,7 +89,9 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     sure = joined.confidence >= retriever.threshold
     ranking, moved = _pointing_back(retriever, joined if sure else before, before, text, own, naming, language, limit)
     # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
-    return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier)
+    searched = joined if sure else before
+    return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
+                   chosen=_first(ranking) != _first(searched))
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
@@ -100,6 +108,13 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         return ranking, moved
     if asks_reason(text):
         return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), moved
+    answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
+    if answers is not None and not answers(hits[0].passage.text):  # "Since when?", "How many?": a date or a count,
+        earlier_document = before.hits[0].passage.document if before.hits else None  # in the earlier answer's document
+        giving = next((h for h in hits if answers(h.passage.text) and h.passage.document == earlier_document),
+                      next((h for h in hits[:ANSWER_REACH] if answers(h.passage.text)), None))
+        if giving is not None:
+            hits = [giving, *(h for h in hits if h is not giving)]
     subject = retriever.query(" ".join(w for w in _names(text, own) if _known(retriever, w, language)), language)
     if subject.words:
         held = [(_coverage(h.passage, subject, language), h) for h in hits]
@@ -183,34 +198,51 @@ def _own_words(text: str, language: str) -> list[str]:
 
 def _known(retriever: Retriever, word: str, language: str) -> bool:
     """Whether any passage of the guidance holds the word (or a word it begins)."""
+    return _share(retriever, word, language) > 0
+
+
+def _share(retriever: Retriever, word: str, language: str) -> float:
+    """The share of the guidance's passages that hold the word (or a word it begins, or its synonyms)."""
     found, _ = retriever.lexical.coverage(retriever.query(word, language))
-    return bool(found.max(initial=0.0) > 0)
+    return float((found > 0).mean()) if found.size else 0.0
 
 
 def _new_subject(retriever: Retriever, text: str, earlier: str, earlier_words: list[str], own: tuple[str, ...],
                  alone: Ranking, wanted: Query, language: str, limit: int) -> Reading | None:
     """The follow-up's subject, with the earlier question's words its best passage also holds ("Russia")."""
     top = _top(alone)
-    borrowed = _as_written(tuple(dict.fromkeys(w for w in earlier_words
+    # It borrows the earlier question's setting, the words much of the guidance holds ("Russia", "2022"), not the
+    # earlier subject's own names, which it replaces ("FWO" before "En een Horizon Europe-voorstel?").
+    setting = [w for w in earlier_words if _share(retriever, w, language) >= SETTING_SHARE]
+    replaced = retriever.query(" ".join(w for w in earlier_words if w not in setting and _known(retriever, w, language)),
+                               language)
+    borrowed = _as_written(tuple(dict.fromkeys(w for w in setting
                                                if _coverage(top, retriever.query(w, language), language) > 0)), earlier)
-    if not borrowed:  # its best passage shares nothing with the earlier question: "and for Flanders?" is no new
-        return None  # subject but a place to ask the earlier question about
-    if borrowed:
-        query = " ".join([text, *borrowed])
-        [ranking] = retriever.search_many([query], language, limit)
-        if _coverage(_top(ranking), wanted, language) >= _coverage(top, wanted, language):
-            return Reading(NEW_SUBJECT, query, own, borrowed, _holding(retriever, ranking, wanted, language), query)
-    return Reading(NEW_SUBJECT, text, own, (), _holding(retriever, alone, wanted, language), text)
+    if not borrowed:  # its best passage shares none of it: "and for Flanders?" (after a conference) or "En de UGent?"
+        return None  # (after KU Leuven) is no new subject but a place or body to ask the earlier question about
+    query = " ".join([text, *borrowed])
+    [ranking] = retriever.search_many([query], language, limit)
+    if _coverage(_top(ranking), wanted, language) >= _coverage(top, wanted, language):
+        held = _holding(retriever, ranking, wanted, replaced, language)
+        return Reading(NEW_SUBJECT, query, own, borrowed, held, query, chosen=_first(held) != _first(ranking))
+    held = _holding(retriever, alone, wanted, replaced, language)
+    return Reading(NEW_SUBJECT, text, own, (), held, text, chosen=_first(held) != _first(alone))
 
 
-def _holding(retriever: Retriever, ranking: Ranking, wanted: Query, language: str) -> Ranking:
+def _holding(retriever: Retriever, ranking: Ranking, wanted: Query, replaced: Query, language: str) -> Ranking:
     """The ranking without the passages holding less than half as much of the wanted words as the one holding most
-    (a short follow-up alone comes close to much, and the official text would otherwise be preferred), the first
-    quoted from its sentence holding most of them (not the one holding the borrowed words)."""
+    (a short follow-up alone comes close to much, and the official text would otherwise be preferred); of those
+    holding most, one not about the earlier subject first; the first quoted from its sentence holding most of
+    the wanted words (not the one holding the borrowed words)."""
     covered = [(_coverage(h.passage, wanted, language), h) for h in ranking.hits]
     most = max((c for c, _ in covered), default=0.0)
     # the official text is quoted first when it answers about as well (Advisor._choose): only if it holds as much
-    hits = [h for c, h in covered if c >= most / 2 and (c == most or not _official(retriever, h.passage))]
+    kept = [(c, h) for c, h in covered if c >= most / 2 and (c == most or not _official(retriever, h.passage))]
+    hits = [h for _, h in kept]
+    if hits and _coverage(hits[0].passage, replaced, language) > 0:  # its first passage is also on the earlier subject
+        clean = next((h for c, h in kept if c == most and _coverage(h.passage, replaced, language) == 0), None)
+        if clean is not None:
+            hits = [clean, *(h for h in hits if h is not clean)]
     if hits:
         hits[0] = _quoted_from(retriever, hits[0], wanted, language)
     return Ranking(hits, ranking.evidence, ranking.confidence)
@@ -220,6 +252,11 @@ def _as_written(found: tuple[str, ...], text: str) -> tuple[str, ...]:
     """Words as the asker wrote them (content_words folds case): "PhD", "Russia"."""
     spelled = [re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.IGNORECASE) for w in found]
     return tuple(m.group(0) if m else w for m, w in zip(spelled, found))
+
+
+def _first(ranking: Ranking) -> str | None:
+    """The id of the first passage: a reading may keep the passage and change the sentence quoted."""
+    return ranking.hits[0].passage.id if ranking.hits else None
 
 
 def _top(ranking: Ranking) -> Passage | None:

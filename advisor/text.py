@@ -323,6 +323,37 @@ _REASON_RE = {lang: re.compile(rf"\b(?:{pattern})", re.IGNORECASE) for lang, pat
 _CONSEQUENCE_RE = {lang: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for lang, pattern in _CONSEQUENCE.items()}
 
 
+# Asking when or how many, and what answers it: a date or a count.
+_ASKS_WHEN = re.compile(r"\b(?:when|since when|from when|quand|depuis quand|à partir de quand|wanneer|sinds wanneer|"
+                        r"vanaf wanneer)\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\b(?:how many|how much|combien|hoeveel)\b", re.IGNORECASE)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|janvier|février|mars|"
+           "avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januari|februari|maart|mei|juni|juli|"
+           "augustus|oktober")
+_DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d)\b",
+                   re.IGNORECASE)
+_COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?\b")
+
+
+def asks_when(text: str) -> bool:
+    """Whether a message asks when ("Since when?", "Depuis quand ?", "Sinds wanneer?")."""
+    return bool(_ASKS_WHEN.search(text))
+
+
+def asks_count(text: str) -> bool:
+    """Whether a message asks how many ("How many signed it?", "Combien ?", "Hoeveel?")."""
+    return bool(_ASKS_COUNT.search(text))
+
+
+def gives_date(text: str) -> bool:
+    return bool(_DATE.search(text))
+
+
+def gives_count(text: str) -> bool:
+    """Whether a text holds a number that is not a year."""
+    return bool(_COUNT.search(text))
+
+
 def asks_reason(text: str) -> bool:
     """Whether a message asks why ("Why?", "Pourquoi ?", "Waarom was dat?")."""
     return bool(_ASKS_REASON.search(text))
