@@ -70,6 +70,10 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     own = tuple(dict.fromkeys(w for w in _own_words(text, language) if stem(w, language) not in earlier_stems))
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
+    if naming and not points_back(text) and not any(_known(retriever, w, language) for w in naming):
+        # it names something the guidance never mentions ("Et pour l'Université de Genève ?", "And in Switzerland?"):
+        # neither the earlier answer nor a near miss answers it; the next follow-up still leans on the earlier question
+        return Reading(NEW_SUBJECT, text, _as_written(own, text), (), Ranking([], {}, 0.0), earlier)
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
     if naming:
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
@@ -87,15 +91,17 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
                 return reading
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
     sure = joined.confidence >= retriever.threshold
-    ranking, moved = _pointing_back(retriever, joined if sure else before, before, text, own, naming, language, limit)
-    # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
+    ranking, moved = _pointing_back(retriever, joined if sure else before, before, text, own, naming, earlier,
+                                    said_before, language, limit)
     searched = joined if sure else before
+    # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
                    chosen=_first(ranking) != _first(searched))
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
-                   naming: list[str], language: str, limit: int) -> tuple[Ranking, bool]:
+                   naming: list[str], earlier: str, said_before: str, language: str,
+                   limit: int) -> tuple[Ranking, bool]:
     """The ranking of a follow-up that points back, turned to what it adds, and whether it moved to another passage
     for a place or body the follow-up names.
 
@@ -110,9 +116,15 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), moved
     answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
     if answers is not None and not answers(hits[0].passage.text):  # "Since when?", "How many?": a date or a count,
-        earlier_document = before.hits[0].passage.document if before.hits else None  # in the earlier answer's document
-        giving = next((h for h in hits if answers(h.passage.text) and h.passage.document == earlier_document),
-                      next((h for h in hits[:ANSWER_REACH] if answers(h.passage.text)), None))
+        near = [*hits[:ANSWER_REACH], *before.hits[:ANSWER_REACH]]  # near this search's first or the earlier one's,
+        earlier_document = before.hits[0].passage.document if before.hits else None  # the earlier answer's document first
+        # or further down, on a place or body the earlier topic named that little of the guidance holds ("Wallonie")
+        named = [w for w in _names(earlier, tuple(content_words(earlier, said_before)))
+                 if 0 < _share(retriever, w, language) < SETTING_SHARE]
+        on_it = [h for h in hits if h.passage.document == earlier_document
+                 and _coverage(h.passage, retriever.query(" ".join(named), language), language) > 0] if named else []
+        ordered = [*(h for h in near if h.passage.document == earlier_document), *on_it, *near]
+        giving = next((h for h in ordered if answers(h.passage.text)), None)
         if giving is not None:
             hits = [giving, *(h for h in hits if h is not giving)]
     subject = retriever.query(" ".join(w for w in _names(text, own) if _known(retriever, w, language)), language)
@@ -216,8 +228,7 @@ def _new_subject(retriever: Retriever, text: str, earlier: str, earlier_words: l
     setting = [w for w in earlier_words if _share(retriever, w, language) >= SETTING_SHARE]
     replaced = retriever.query(" ".join(w for w in earlier_words if w not in setting and _known(retriever, w, language)),
                                language)
-    borrowed = _as_written(tuple(dict.fromkeys(w for w in setting
-                                               if _coverage(top, retriever.query(w, language), language) > 0)), earlier)
+    borrowed = _as_written(tuple(_held_words(retriever, alone, setting, language)), earlier)
     if not borrowed:  # its best passage shares none of it: "and for Flanders?" (after a conference) or "En de UGent?"
         return None  # (after KU Leuven) is no new subject but a place or body to ask the earlier question about
     query = " ".join([text, *borrowed])
@@ -252,6 +263,12 @@ def _as_written(found: tuple[str, ...], text: str) -> tuple[str, ...]:
     """Words as the asker wrote them (content_words folds case): "PhD", "Russia"."""
     spelled = [re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.IGNORECASE) for w in found]
     return tuple(m.group(0) if m else w for m, w in zip(spelled, found))
+
+
+def _held_words(retriever: Retriever, ranking: Ranking, candidates: list[str], language: str) -> list[str]:
+    """Those of the words its first passage holds, once each."""
+    top = _top(ranking)
+    return list(dict.fromkeys(w for w in candidates if _coverage(top, retriever.query(w, language), language) > 0))
 
 
 def _first(ranking: Ranking) -> str | None:
