@@ -13,12 +13,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .lexical import MIN_PREFIX, Query
 from .documents import OFFICIAL
+from .lexical import MIN_PREFIX, Query
 from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever
-from .text import (STOPWORDS, asks_count, asks_reason, asks_when, content_words, detect_language, draws_consequence, gives_reason,
-                   gives_count, gives_date, is_follow_up, points_back, sentence_spans, stem, terms, without_elision, word_weight, words)
+from .text import (
+    STOPWORDS,
+    asks_count,
+    asks_reason,
+    asks_when,
+    content_words,
+    detect_language,
+    draws_consequence,
+    gives_count,
+    gives_date,
+    gives_reason,
+    is_follow_up,
+    points_back,
+    sentence_spans,
+    stem,
+    terms,
+    without_elision,
+    word_weight,
+    words,
+)
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
@@ -91,34 +109,34 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
                 return reading
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
     sure = joined.confidence >= retriever.threshold
-    ranking, moved = _pointing_back(retriever, joined if sure else before, before, text, own, naming, earlier,
-                                    said_before, language, limit)
     searched = joined if sure else before
+    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit)
     # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
                    chosen=_first(ranking) != _first(searched))
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
-                   naming: list[str], earlier: str, said_before: str, language: str,
-                   limit: int) -> tuple[Ranking, bool]:
+                   earlier: str, said_before: str, language: str, limit: int) -> tuple[Ranking, bool]:
     """The ranking of a follow-up that points back, turned to what it adds, and whether it moved to another passage
     for a place or body the follow-up names.
 
-    "Why?" is answered by the sentence that gives the reason, in the earlier passage or before it. A follow-up naming
-    a place or body ("Ce réseau existe aussi en Wallonie ?") is answered by the passage of the earlier answer's
-    document holding that name, if one does; and the passage is quoted from the sentence holding most of its words.
+    "Why?" is answered by the sentence that gives the reason, "Since when?" and "How many?" by a passage with a date
+    or a count. A follow-up naming a place or body ("Ce réseau existe aussi en Wallonie ?") is answered by the passage
+    of the earlier answer's document holding that name, if one does. The first passage is quoted from its sentence
+    holding most of the follow-up's words.
     """
-    hits, moved = list(ranking.hits), False
+    hits = list(ranking.hits)
     if not hits:
-        return ranking, moved
+        return ranking, False
     if asks_reason(text):
-        return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), moved
+        return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), False
+    earlier_document = before.hits[0].passage.document if before.hits else None
     answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
-    if answers is not None and not answers(hits[0].passage.text):  # "Since when?", "How many?": a date or a count,
-        near = [*hits[:ANSWER_REACH], *before.hits[:ANSWER_REACH]]  # near this search's first or the earlier one's,
-        earlier_document = before.hits[0].passage.document if before.hits else None  # the earlier answer's document first
-        # or further down, on a place or body the earlier topic named that little of the guidance holds ("Wallonie")
+    if answers is not None and not answers(hits[0].passage.text):
+        # near this search's first or the earlier one's, the earlier answer's document first; or further down, on a
+        # place or body the earlier topic named that little of the guidance holds ("Wallonie")
+        near = [*hits[:ANSWER_REACH], *before.hits[:ANSWER_REACH]]
         named = [w for w in _names(earlier, tuple(content_words(earlier, said_before)))
                  if 0 < _share(retriever, w, language) < SETTING_SHARE]
         on_it = [h for h in hits if h.passage.document == earlier_document
@@ -127,17 +145,16 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         giving = next((h for h in ordered if answers(h.passage.text)), None)
         if giving is not None:
             hits = [giving, *(h for h in hits if h is not giving)]
+    moved = False
     subject = retriever.query(" ".join(w for w in _names(text, own) if _known(retriever, w, language)), language)
     if subject.words:
         held = [(_coverage(h.passage, subject, language), h) for h in hits]
         most = max(c for c, _ in held)
-        earlier_document = before.hits[0].passage.document if before.hits else None
         # "ce réseau … en Wallonie ?": the earlier answer's document has a passage on the place named. When it has none,
         # its answer holds there too ("Can I attend a conference in Russia?" "Is that the same in Wallonia?").
         there = [h for c, h in held if c == most and h.passage.document == earlier_document]
         if most > held[0][0] and there:
-            hits = there
-            moved = True
+            hits, moved = there, True
     wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
     if wanted.words:
         hits[0] = _quoted_from(retriever, hits[0], wanted, language)
