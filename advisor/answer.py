@@ -74,8 +74,9 @@ class Answer:
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
     context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
-    read_as: str = ""  # then the self-contained question it was read as: the earlier one, or its own subject with
-    # what it borrowed ("And what about PhD students? Russia"); a later follow-up leans on it
+    read_as: str = ""  # then the self-contained question it was read as: the earlier one (with the follow-up when
+    # that moved to a place it names), or its own subject with what it borrowed ("And what about PhD students? Russia");
+    # a later follow-up leans on it
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
     weak: bool = False  # quoted, but below the confidence at which the first quote is right four times in five

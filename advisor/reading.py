@@ -2,11 +2,13 @@
 fills in only what it leaves out.
 
 "And what about PhD students?" after "Can I host a visiting researcher from Russia?" names a subject of its own:
-it is searched about PhD students. "Is that the same in Wallonia?" or "Why?" only points back: it stays on the
-earlier question. Which of the two a follow-up does is decided from evidence: the follow-up is searched alone
-and together with the earlier question; it names a new subject when, alone, the guidance covers it surely
-enough and its best passage holds more of the follow-up's own words than the joint search's best does
-(docs/conversations.md has the conditions in full and the measurements behind them).
+it is searched about PhD students, borrowing the earlier question's setting ("Russia"). "Is that the same in
+Wallonia?" or "Why?" only points back: it stays on the earlier question, and what it asks turns the answer (the
+sentence giving the reason, a date, the passage on the place it names). "And in Switzerland?" names only what
+the guidance never mentions: it is not answered. Which one a follow-up does is decided from evidence: the
+follow-up is searched alone and together with the earlier question; it names a new subject when, alone, the
+guidance covers it surely enough and its best passage holds more of the follow-up's own words than the joint
+search's best does (docs/conversations.md has the conditions in full and the measurements behind them).
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from .text import (
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
-# Fitted on eval/threads.tune.jsonl (docs/conversations.md): a follow-up names a subject of its own when
+# Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
 POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?"),
@@ -88,11 +90,13 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     own = tuple(dict.fromkeys(w for w in _own_words(text, language) if stem(w, language) not in earlier_stems))
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
-    if naming and not points_back(text) and not any(_known(retriever, w, language) for w in naming):
-        # it names something the guidance never mentions ("Et pour l'Université de Genève ?", "And in Switzerland?"):
-        # neither the earlier answer nor a near miss answers it; the next follow-up still leans on the earlier question
-        return Reading(NEW_SUBJECT, text, _as_written(own, text), (), Ranking([], {}, 0.0), earlier)
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
+    if (naming and not points_back(text) and alone[0].confidence < retriever.threshold
+            and not any(_known(retriever, w, language) for w in naming)):
+        # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
+        # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
+        # follow-up still leans on the earlier question
+        return Reading(NEW_SUBJECT, text, _as_written(own, text), (), Ranking([], {}, 0.0), earlier)
     if naming:
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
         new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
