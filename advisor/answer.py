@@ -74,8 +74,9 @@ class Answer:
     version: str | None = None
     small_talk: bool = False  # a greeting, thanks or a call for help, answered in kind
     context: str = ""  # when the question was read with an earlier one, a sentence saying so; it opens `text`
-    read_as: str = ""  # then the self-contained question it was read as: the earlier one, or its own subject with
-    # what it borrowed ("And what about PhD students? Russia"); a later follow-up leans on it
+    read_as: str = ""  # then the self-contained question it was read as: the earlier one (with the follow-up when
+    # that moved to a place it names), or its own subject with what it borrowed ("And what about PhD students? Russia");
+    # a later follow-up leans on it
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
     weak: bool = False  # quoted, but below the confidence at which the first quote is right four times in five
@@ -234,7 +235,8 @@ class Advisor:
             missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif whole.confidence >= threshold:
-            chosen, missing, confidence = self._choose(whole, loaded.snapshot), [], whole.confidence
+            official_first = not (reading and reading.chosen)
+            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
@@ -244,16 +246,16 @@ class Advisor:
         if reading is None:
             return answer
         context = _reading_line(reading, earlier, language)
-        read_as = earlier if reading.kind == JOINED else reading.query
-        return replace(answer, context=context, text=f"{context}\n\n{answer.text}", read_as=read_as)
+        return replace(answer, context=context, text=f"{context}\n\n{answer.text}", read_as=reading.topic)
 
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
 
-    def _choose(self, ranking: Ranking, snapshot: Snapshot) -> list[Hit]:
-        """The best passage, or the official text when it answers about as well; then close runners-up."""
+    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
+        """The best passage, or (with `official_first`) the official text when it answers about as well; then close
+        runners-up."""
         hits, best = ranking.hits, ranking.hits[0].score
-        official = [h for h in hits if h.score >= best - self.settings.official_margin
+        official = [h for h in hits if official_first and h.score >= best - self.settings.official_margin
                     and snapshot.documents[h.passage.document].authority == OFFICIAL]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]

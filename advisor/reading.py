@@ -2,30 +2,60 @@
 fills in only what it leaves out.
 
 "And what about PhD students?" after "Can I host a visiting researcher from Russia?" names a subject of its own:
-it is searched about PhD students. "Is that the same in Wallonia?" or "Why?" only points back: it stays on the
-earlier question. Which of the two a follow-up does is decided from evidence: the follow-up is searched alone
-and together with the earlier question; it names a new subject when, alone, the guidance covers it surely
-enough and its best passage holds more of the follow-up's own words than the joint search's best does
-(docs/conversations.md has the conditions in full and the measurements behind them).
+it is searched about PhD students, borrowing the earlier question's setting ("Russia"). "Is that the same in
+Wallonia?" or "Why?" only points back: it stays on the earlier question, and what it asks turns the answer (the
+sentence giving the reason, a date, the passage on the place it names). "And in Switzerland?" names only what
+the guidance never mentions: it is not answered. Which one a follow-up does is decided from evidence: the
+follow-up is searched alone and together with the earlier question; it names a new subject when, alone, the
+guidance covers it surely enough and its best passage holds more of the follow-up's own words than the joint
+search's best does (docs/conversations.md has the conditions in full and the measurements behind them).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .lexical import MIN_PREFIX
+from .documents import OFFICIAL
+from .lexical import MIN_PREFIX, Query
 from .passages import Passage
-from .retrieve import Query, Ranking, Retriever
-from .text import content_words, detect_language, is_follow_up, points_back, stem, terms, word_weight, words
+from .retrieve import Hit, Ranking, Retriever
+from .text import (
+    STOPWORDS,
+    asks_count,
+    asks_reason,
+    asks_when,
+    content_words,
+    detect_language,
+    draws_consequence,
+    gives_count,
+    gives_date,
+    gives_reason,
+    is_follow_up,
+    points_back,
+    sentence_spans,
+    stem,
+    terms,
+    without_elision,
+    word_weight,
+    words,
+)
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
-# Fitted on eval/threads.tune.jsonl (docs/conversations.md): a follow-up names a subject of its own when
+# Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
 POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?"),
 # and the best passage found for it alone holds more of those words than the best found with the earlier question,
 # and some word of the earlier question too (what the follow-up leaves implicit: "Russia").
+# Dutch writes compounds as one word whose last part says what it is: "onderzoeksdata" is data, held by a sentence
+# on "research data" (the words it begins with are matched already, as for any language). Used to choose the
+# sentence quoted; whether a passage holds a word at all stays as written.
+COMPOUNDING = {"nl"}
+COMPOUND_HEAD = 4  # the shortest last part counted ("data", "beurs")
+SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
+ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
+REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
 
 
 @dataclass(frozen=True)
@@ -36,7 +66,12 @@ class Reading:
     query: str  # the text searched
     own: tuple[str, ...]  # the follow-up's words the earlier question lacks, as written
     borrowed: tuple[str, ...]  # the earlier question's words the reading keeps, as written
-    ranking: Ranking  # the search of `query`
+    ranking: Ranking  # the search of `query`, or its passages in the order the reading found them to answer
+    topic: str  # the self-contained question a later follow-up leans on
+
+    # its first passage was chosen by the reading, not by the search's score: the official text is then not put first
+    # for scoring about as well (Advisor._choose), since the reading found it does not answer what the follow-up adds
+    chosen: bool = False
 
 
 def leans_back(text: str) -> bool:
@@ -51,52 +86,215 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     """The reading of follow-up `text` after the question `earlier`, with its ranking."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
     earlier_words = content_words(earlier, said_before)
-    earlier_stems = {stem(w, said_before) for w in earlier_words} | {stem(w, language) for w in earlier_words}
-    own = tuple(dict.fromkeys(w for w in content_words(text, language) if stem(w, language) not in earlier_stems))
+    earlier_stems = {stem(without_elision(w, lang), lang) for w in earlier_words for lang in {said_before, language}}
+    own = tuple(dict.fromkeys(w for w in _own_words(text, language) if stem(w, language) not in earlier_stems))
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
-    joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit)
+    joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
+    if (naming and not points_back(text) and alone[0].confidence < retriever.threshold
+            and not any(_known(retriever, w, language) for w in naming)):
+        # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
+        # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
+        # follow-up still leans on the earlier question
+        return Reading(NEW_SUBJECT, text, _as_written(own, text), (), Ranking([], {}, 0.0), earlier)
     if naming:
-        wanted, new = retriever.query(" ".join(naming), language), alone[0]
+        # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
+        new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
+        wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
         sure = POINTING_CONFIDENT if points_back(text) else ALONE_CONFIDENT
-        if new.confidence >= sure and _coverage(_top(new), wanted, language) > _coverage(_top(joined), wanted, language):
+        found_alone, found_joined = _coverage(_top(new), wanted, language), _coverage(_top(joined), wanted, language)
+        # the same words found either way: it names a subject of its own when alone it leads somewhere else than
+        # the earlier question did ("Et si les résultats sont déjà publiés ?" after sending data to Russia)
+        elsewhere = found_alone == found_joined > 0 and _top(new) != _top(before)
+        if new.confidence >= sure and (found_alone > found_joined or elsewhere):
             reading = _new_subject(retriever, text, earlier, earlier_words, _as_written(own, text), new, wanted,
                                    language, limit)
             if reading is not None:
                 return reading
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
-    ranking = joined if joined.confidence >= retriever.threshold else before
-    return Reading(JOINED, joined_text, _as_written(own, text), (), ranking)
+    sure = joined.confidence >= retriever.threshold
+    searched = joined if sure else before
+    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit)
+    # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
+    return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
+                   chosen=_first(ranking) != _first(searched))
+
+
+def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
+                   earlier: str, said_before: str, language: str, limit: int) -> tuple[Ranking, bool]:
+    """The ranking of a follow-up that points back, turned to what it adds, and whether it moved to another passage
+    for a place or body the follow-up names.
+
+    "Why?" is answered by the sentence that gives the reason, "Since when?" and "How many?" by a passage with a date
+    or a count. A follow-up naming a place or body ("Ce réseau existe aussi en Wallonie ?") is answered by the passage
+    of the earlier answer's document holding that name, if one does. The first passage is quoted from its sentence
+    holding most of the follow-up's words.
+    """
+    hits = list(ranking.hits)
+    if not hits:
+        return ranking, False
+    if asks_reason(text):
+        return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), False
+    earlier_document = before.hits[0].passage.document if before.hits else None
+    answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
+    if answers is not None and not answers(hits[0].passage.text):
+        # near this search's first or the earlier one's, the earlier answer's document first; or further down, on a
+        # place or body the earlier topic named that little of the guidance holds ("Wallonie")
+        near = [*hits[:ANSWER_REACH], *before.hits[:ANSWER_REACH]]
+        named = [w for w in _names(earlier, tuple(content_words(earlier, said_before)))
+                 if 0 < _share(retriever, w, language) < SETTING_SHARE]
+        on_it = [h for h in hits if h.passage.document == earlier_document
+                 and _coverage(h.passage, retriever.query(" ".join(named), language), language) > 0] if named else []
+        ordered = [*(h for h in near if h.passage.document == earlier_document), *on_it, *near]
+        giving = next((h for h in ordered if answers(h.passage.text)), None)
+        if giving is not None:
+            hits = [giving, *(h for h in hits if h is not giving)]
+    moved = False
+    subject = retriever.query(" ".join(w for w in _names(text, own) if _known(retriever, w, language)), language)
+    if subject.words:
+        held = [(_coverage(h.passage, subject, language), h) for h in hits]
+        most = max(c for c, _ in held)
+        # "ce réseau … en Wallonie ?": the earlier answer's document has a passage on the place named. When it has none,
+        # its answer holds there too ("Can I attend a conference in Russia?" "Is that the same in Wallonia?").
+        there = [h for c, h in held if c == most and h.passage.document == earlier_document]
+        if most > held[0][0] and there:
+            hits, moved = there, True
+    wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
+    if wanted.words:
+        hits[0] = _quoted_from(retriever, hits[0], wanted, language)
+    return Ranking(hits[:limit], ranking.evidence, ranking.confidence), moved
+
+
+def _official(retriever: Retriever, passage: Passage) -> bool:
+    return retriever.snapshot.documents[passage.document].authority == OFFICIAL
+
+
+def _names(text: str, own: tuple[str, ...]) -> list[str]:
+    """The follow-up's own words written with a capital after its first word: the names of places, bodies and
+    programmes ("Wallonie", "Brussel"), not the verbs and nouns that ask ("beslist", "repose-t-il")."""
+    first = words(text)[:1]
+    return [w for w in _as_written(own, text) if w[:1].isupper() and w.lower() not in first]
+
+
+def _reason_first(retriever: Retriever, hits: list[Hit]) -> list[Hit]:
+    """The hits with the first one's reason first: its sentence that gives one, or, when it draws a consequence
+    ("The rectors therefore decided…") and gives none, the nearest passage before it in its document that gives
+    one ("In reaction to this position…"), else the one just before."""
+    top = hits[0]
+    passage, language = top.passage, retriever.snapshot.documents[top.passage.document].language
+    giving = _giving_reason(passage, language)
+    if giving:
+        after = [i for i in giving if i >= top.sentence]
+        return [replace(top, sentence=(after or giving)[0]), *hits[1:]]
+    a, b = passage.sentences[min(top.sentence, len(passage.sentences) - 1)] if passage.sentences else (0, len(passage.text))
+    if not draws_consequence(passage.text[a:b], language):
+        return hits
+    earlier = {p.position: p for p in retriever.passages
+               if p.document == passage.document and passage.position - REASON_REACH <= p.position < passage.position}
+    if not earlier:
+        return hits
+    reasons = [(p, _giving_reason(p, language)) for p in sorted(earlier.values(), key=lambda p: -p.position)]
+    previous, key = next(((p, giving[0]) for p, giving in reasons if giving), (reasons[0][0], 0))
+    found = next((h for h in hits if h.passage.id == previous.id), None)
+    reason = replace(found, sentence=key) if found else Hit(previous, top.score, top.dense, top.lexical, key)
+    return [reason, top, *(h for h in hits[1:] if h is not found)]
+
+
+def _giving_reason(passage: Passage, language: str) -> list[int]:
+    """The passage's sentences that give a reason, by index."""
+    spans = passage.sentences or ((0, len(passage.text)),)
+    return [i for i, (a, b) in enumerate(spans) if gives_reason(passage.text[a:b], language)]
+
+
+def _quoted_from(retriever: Retriever, hit: Hit, wanted: Query, language: str) -> Hit:
+    """The hit with its key sentence moved to the one holding most of the follow-up's words, when one holds more."""
+    passage = hit.passage
+    if len(passage.sentences) <= 1:
+        return hit
+    translated = passage.translations.get(language, "")
+    parts = [translated[a:b] for a, b in sentence_spans(translated)] if translated else []
+    aligned = len(parts) == len(passage.sentences)
+    held = []
+    for i, (a, b) in enumerate(passage.sentences):
+        bag = set(terms(passage.text[a:b], "en")) | (set(terms(parts[i], language)) if aligned else set())
+        held.append(_held(bag, wanted, language, compounds=True))
+    best = max(range(len(held)), key=lambda i: (held[i], i == hit.sentence))
+    return replace(hit, sentence=best) if held[best] > held[min(hit.sentence, len(held) - 1)] else hit
+
+
+def _own_words(text: str, language: str) -> list[str]:
+    """The follow-up's content words, without elided articles ("l'université") and without the words that only
+    point back or compare ("pareil", "hetzelfde")."""
+    return [w for w in (without_elision(w, language) for w in content_words(text, language))
+            if len(w) > 1 and not points_back(w) and w not in STOPWORDS.get(language, STOPWORDS["en"])]
+
+
+def _known(retriever: Retriever, word: str, language: str) -> bool:
+    """Whether any passage of the guidance holds the word (or a word it begins)."""
+    return _share(retriever, word, language) > 0
+
+
+def _share(retriever: Retriever, word: str, language: str) -> float:
+    """The share of the guidance's passages that hold the word (or a word it begins, or its synonyms)."""
+    found, _ = retriever.lexical.coverage(retriever.query(word, language))
+    return float((found > 0).mean()) if found.size else 0.0
 
 
 def _new_subject(retriever: Retriever, text: str, earlier: str, earlier_words: list[str], own: tuple[str, ...],
                  alone: Ranking, wanted: Query, language: str, limit: int) -> Reading | None:
     """The follow-up's subject, with the earlier question's words its best passage also holds ("Russia")."""
     top = _top(alone)
-    borrowed = _as_written(tuple(dict.fromkeys(w for w in earlier_words
-                                               if _coverage(top, retriever.query(w, language), language) > 0)), earlier)
-    if not borrowed:  # its best passage shares nothing with the earlier question: "and for Flanders?" is no new
-        return None  # subject but a place to ask the earlier question about
-    if borrowed:
-        query = " ".join([text, *borrowed])
-        [ranking] = retriever.search_many([query], language, limit)
-        if _coverage(_top(ranking), wanted, language) >= _coverage(top, wanted, language):
-            return Reading(NEW_SUBJECT, query, own, borrowed, _holding(ranking, wanted, language))
-    return Reading(NEW_SUBJECT, text, own, (), _holding(alone, wanted, language))
+    # It borrows the earlier question's setting, the words much of the guidance holds ("Russia", "2022"), not the
+    # earlier subject's own names, which it replaces ("FWO" before "En een Horizon Europe-voorstel?").
+    setting = [w for w in earlier_words if _share(retriever, w, language) >= SETTING_SHARE]
+    replaced = retriever.query(" ".join(w for w in earlier_words if w not in setting and _known(retriever, w, language)),
+                               language)
+    borrowed = _as_written(tuple(_held_words(retriever, alone, setting, language)), earlier)
+    if not borrowed:  # its best passage shares none of it: "and for Flanders?" (after a conference) or "En de UGent?"
+        return None  # (after KU Leuven) is no new subject but a place or body to ask the earlier question about
+    query = " ".join([text, *borrowed])
+    [ranking] = retriever.search_many([query], language, limit)
+    if _coverage(_top(ranking), wanted, language) >= _coverage(top, wanted, language):
+        held = _holding(retriever, ranking, wanted, replaced, language)
+        return Reading(NEW_SUBJECT, query, own, borrowed, held, query, chosen=_first(held) != _first(ranking))
+    held = _holding(retriever, alone, wanted, replaced, language)
+    return Reading(NEW_SUBJECT, text, own, (), held, text, chosen=_first(held) != _first(alone))
 
 
-def _holding(ranking: Ranking, wanted: Query, language: str) -> Ranking:
-    """The ranking without the passages holding less than half as much of the wanted words as the one holding most:
-    a short follow-up alone comes close to much, and the official text would otherwise be preferred."""
+def _holding(retriever: Retriever, ranking: Ranking, wanted: Query, replaced: Query, language: str) -> Ranking:
+    """The ranking without the passages holding less than half as much of the wanted words as the one holding most
+    (a short follow-up alone comes close to much, and the official text would otherwise be preferred); of those
+    holding most, one not about the earlier subject first; the first quoted from its sentence holding most of
+    the wanted words (not the one holding the borrowed words)."""
     covered = [(_coverage(h.passage, wanted, language), h) for h in ranking.hits]
     most = max((c for c, _ in covered), default=0.0)
-    return Ranking([h for c, h in covered if c >= most / 2], ranking.evidence, ranking.confidence)
+    # the official text is quoted first when it answers about as well (Advisor._choose): only if it holds as much
+    kept = [(c, h) for c, h in covered if c >= most / 2 and (c == most or not _official(retriever, h.passage))]
+    hits = [h for _, h in kept]
+    if hits and _coverage(hits[0].passage, replaced, language) > 0:  # its first passage is also on the earlier subject
+        clean = next((h for c, h in kept if c == most and _coverage(h.passage, replaced, language) == 0), None)
+        if clean is not None:
+            hits = [clean, *(h for h in hits if h is not clean)]
+    if hits:
+        hits[0] = _quoted_from(retriever, hits[0], wanted, language)
+    return Ranking(hits, ranking.evidence, ranking.confidence)
 
 
 def _as_written(found: tuple[str, ...], text: str) -> tuple[str, ...]:
     """Words as the asker wrote them (content_words folds case): "PhD", "Russia"."""
     spelled = [re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.IGNORECASE) for w in found]
     return tuple(m.group(0) if m else w for m, w in zip(spelled, found))
+
+
+def _held_words(retriever: Retriever, ranking: Ranking, candidates: list[str], language: str) -> list[str]:
+    """Those of the words its first passage holds, once each."""
+    top = _top(ranking)
+    return list(dict.fromkeys(w for w in candidates if _coverage(top, retriever.query(w, language), language) > 0))
+
+
+def _first(ranking: Ranking) -> str | None:
+    """The id of the first passage: a reading may keep the passage and change the sentence quoted."""
+    return ranking.hits[0].passage.id if ranking.hits else None
 
 
 def _top(ranking: Ranking) -> Passage | None:
@@ -111,10 +309,20 @@ def _coverage(passage: Passage | None, wanted: Query, language: str) -> float:
     for text, lang in [(passage.text, "en"), (passage.heading, "en"), (passage.translations.get(language, ""), language),
                        *((q, language) for q in passage.questions)]:
         bag.update(terms(text, lang))
+    return _held(bag, wanted, language)
+
+
+def _held(bag: set[str], wanted: Query, language: str, compounds: bool = False) -> float:
+    """The share of the wanted words' weight a bag of stemmed terms holds; with `compounds`, a Dutch compound is also
+    held by its last part."""
+    if not wanted.words:
+        return 0.0
     got = 0.0
+    compounds = compounds and language in COMPOUNDING
     for word, weight in zip(wanted.words, wanted.weights):
         options = {stem(word, language), stem(word, "en")}  # as written: a synonym rule's wide net would hold anything
         if any(o in bag or (len(o) >= MIN_PREFIX and any(b.startswith(o) or o.startswith(b) for b in bag if len(b) >= MIN_PREFIX))
+               or compounds and any(len(o) > len(b) >= COMPOUND_HEAD and o.endswith(b) for b in bag)
                for o in options):
             got += weight
     return got / sum(wanted.weights)

@@ -301,7 +301,82 @@ _OPENS_ON = re.compile(r"^(?:and|what about|how about|same|also|et|mais|aussi|ma
                        re.IGNORECASE)
 _POINTS_BACK = re.compile(  # Dutch "En …" too, but French "En Belgique, …" is no follow-up: only with few words
     r"^en\b|\b(?:that|this|it|they|them|those|these|there|the same|ça|cela|ceci|même|pareil|idem|là|dat|dit|deze|daar|"
-    r"hetzelfde|zelfde)\b", re.IGNORECASE)  # not Dutch "het" and "die": mostly "the" and "who"
+    r"hetzelfde|zelfde)\b"  # not Dutch "het" and "die": mostly "the" and "who"
+    # French "ce réseau", "cette règle": a demonstrative before a noun, not "ce que", "ce sont"
+    r"|\b(?:ce|cet|cette|ces)\s+(?!(?:que|qui|dont|sont|soit|serait|sera|fut)\b|qu'|n')\w", re.IGNORECASE)
+
+
+# Asking for a reason, and the connectives a text gives one with ("because", "in reaction to") or draws a consequence
+# with ("therefore": the reason came before). Per language, for the language a passage is written in.
+_ASKS_REASON = re.compile(r"\b(?:why|how come|pourquoi|waarom)\b", re.IGNORECASE)
+_REASON = {
+    "en": r"because|due to|owing to|in (?:reaction|response) to|so as not to|not wanting|in order to|given that",
+    "fr": r"parce que|parce qu'|car|puisque|en raison d|en réaction|afin de|afin que|pour ne pas|étant donné",
+    "nl": r"omdat|doordat|aangezien|vanwege|wegens|als reactie|om niet",
+}
+_CONSEQUENCE = {
+    "en": r"therefore|thus|hence|as a result|consequently",
+    "fr": r"donc|par conséquent|c'est pourquoi|en conséquence",
+    "nl": r"daarom|bijgevolg|dus|derhalve",
+}
+_REASON_RE = {lang: re.compile(rf"\b(?:{pattern})", re.IGNORECASE) for lang, pattern in _REASON.items()}
+_CONSEQUENCE_RE = {lang: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE) for lang, pattern in _CONSEQUENCE.items()}
+
+
+# Asking when or how many, and what answers it: a date or a count.
+_ASKS_WHEN = re.compile(r"\b(?:when|since when|from when|quand|depuis quand|à partir de quand|wanneer|sinds wanneer|"
+                        r"vanaf wanneer)\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\b(?:how many|how much|combien|hoeveel)\b", re.IGNORECASE)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|janvier|février|mars|"
+           "avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januari|februari|maart|mei|juni|juli|"
+           "augustus|oktober")
+_DATE = re.compile(rf"\b(?:\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+(?:19|20)\d\d|(?:19|20)\d\d)\b",
+                   re.IGNORECASE)
+_COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?\b")
+
+
+def asks_when(text: str) -> bool:
+    """Whether a message asks when ("Since when?", "Depuis quand ?", "Sinds wanneer?")."""
+    return bool(_ASKS_WHEN.search(text))
+
+
+def asks_count(text: str) -> bool:
+    """Whether a message asks how many ("How many signed it?", "Combien ?", "Hoeveel?")."""
+    return bool(_ASKS_COUNT.search(text))
+
+
+def gives_date(text: str) -> bool:
+    return bool(_DATE.search(text))
+
+
+def gives_count(text: str) -> bool:
+    """Whether a text holds a number that is not a year."""
+    return bool(_COUNT.search(text))
+
+
+def asks_reason(text: str) -> bool:
+    """Whether a message asks why ("Why?", "Pourquoi ?", "Waarom was dat?")."""
+    return bool(_ASKS_REASON.search(text))
+
+
+def gives_reason(sentence: str, language: str) -> bool:
+    """Whether a sentence gives a reason ("…because we do not want…", "In reaction to this position…")."""
+    return bool(_REASON_RE.get(language, _REASON_RE["en"]).search(sentence))
+
+
+def draws_consequence(sentence: str, language: str) -> bool:
+    """Whether a sentence follows from one before it ("The rectors therefore decided…")."""
+    return bool(_CONSEQUENCE_RE.get(language, _CONSEQUENCE_RE["en"]).search(sentence))
+
+
+# Articles and pronouns French writes glued to the next word: "l'université", "d'un", "qu'il", "jusqu'à".
+_ELIDED = {"fr": re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=\w)")}
+
+
+def without_elision(word: str, language: str) -> str:
+    """A word without the elided article or pronoun glued to it: "l'université" -> "université"."""
+    pattern = _ELIDED.get(language)
+    return pattern.sub("", word.replace("’", "'")) if pattern else word
 
 
 def points_back(text: str) -> bool:

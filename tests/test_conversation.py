@@ -10,6 +10,17 @@ from advisor.conversation import Conversations, Turn, ask_in
 from advisor.errors import AdvisorError
 from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
 from advisor.strings import t
+from advisor.text import (
+    asks_count,
+    asks_reason,
+    asks_when,
+    draws_consequence,
+    gives_count,
+    gives_date,
+    gives_reason,
+    points_back,
+    without_elision,
+)
 from bot.serve import Runtime
 
 from .conftest import KNOWLEDGE, ROOT, make_settings
@@ -177,6 +188,60 @@ def test_a_french_follow_up_gets_its_context_in_french(advisor):
     ask_in(advisor, store, "fr", "Puis-je participer à une conférence en Russie ?")
     answer, _ = ask_in(advisor, store, "fr", "Et en Wallonie, c'est pareil ?")
     assert answer.language == "fr" and answer.context.startswith("Compris comme la suite de votre question précédente")
+
+
+def test_why_is_answered_by_the_reason_not_by_the_decision_again(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Did the Belgian rectors suspend their relations with Russian universities?")
+    assert "therefore decided" in first.quotes[0].text
+    why, _ = ask_in(advisor, store, "k", "Why?")  # the decision says "therefore": its reason is in the passage before
+    assert "Russian Union of Rectors" in why.quotes[0].text and "therefore decided" not in why.quotes[0].text
+
+
+def test_a_place_named_after_that_is_looked_for_where_the_earlier_answer_came_from(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "A Russian colleague who opposes the war is under threat at home. "
+                                           "Whom can I turn to?")
+    assert "Scholars at Risk" in first.quotes[0].text
+    there, topic = ask_in(advisor, store, "k", "Does this network exist in Wallonia too?")
+    assert "Wallonia-Brussels section of Scholars at Risk" in there.quotes[0].text and "Wallonia" in topic
+    since, _ = ask_in(advisor, store, "k", "Since when?")  # leans on the section it moved to, not the first answer
+    assert "launched on 21 November" in since.quotes[0].text
+
+
+def test_a_french_follow_up_is_quoted_from_the_sentence_holding_its_words(advisor):
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", "Puis-je partager un jeu de données avec un collègue en Russie ?", "fr")
+    answer, _ = ask_in(advisor, store, "k", "Et si les données sont déjà publiées ?", "fr")
+    assert answer.quotes[0].text.startswith("Results of basic scientific research and information already in the public")
+
+
+@pytest.mark.parametrize("lang, earlier, elsewhere", [
+    ("en", CONFERENCE, "And in Switzerland?"),
+    ("fr", "Puis-je accueillir un chercheur russe en visite dans mon équipe ?", "Et pour l'Université de Genève ?"),
+    ("nl", "Mag ik een Russische gastonderzoeker in mijn groep ontvangen?", "En zijn parkeerkaart?"),
+])
+def test_a_follow_up_naming_only_what_the_guidance_never_mentions_is_not_answered(advisor, lang, earlier, elsewhere):
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", earlier, lang)
+    answer, topic = ask_in(advisor, store, "k", elsewhere, lang)
+    assert not answer.answered and not answer.quotes and answer.context and topic == earlier
+    why, _ = ask_in(advisor, store, "k", {"en": "Why?", "fr": "Pourquoi ?", "nl": "Waarom?"}[lang], lang)
+    assert why.answered and earlier in why.context  # the next follow-up still leans on the earlier question
+
+
+def test_words_that_point_back_ask_when_or_how_many_and_french_elision():
+    assert points_back("Ce réseau existe aussi en Wallonie ?") and points_back("Cette règle vaut-elle en Flandre ?")
+    assert not points_back("Ce que je veux savoir : puis-je aller à Moscou ?") and not points_back("Ce sont mes amis")
+    assert [without_elision(w, "fr") for w in ("l'université", "d'un", "qu'il", "jusqu'à", "aujourd'hui")] == [
+        "université", "un", "il", "à", "aujourd'hui"]
+    assert without_elision("l'université", "en") == "l'université"
+    assert asks_when("Depuis quand ?") and asks_when("Sinds wanneer?") and not asks_when("Why?")
+    assert asks_count("How many signed it?") and asks_count("Combien ?") and not asks_count("Hoe werkt dit?")
+    assert gives_date("launched on 21 November by ARES") and gives_date("in March 2022") and not gives_date("700 members")
+    assert gives_count("more than 700 members") and not gives_count("in 2022")
+    assert asks_reason("Waarom?") and gives_reason("This matters because we do not want to", "en")
+    assert draws_consequence("The rectors therefore decided", "en") and not gives_reason("The rectors decided", "en")
 
 
 # The web API ------------------------------------------------------------------------------------------
