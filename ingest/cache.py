@@ -38,11 +38,12 @@ class EmbeddingCache:
 
     def _embed_one(self, texts: Sequence[str], embedder: Embedder, progress: bool, query: bool) -> tuple[np.ndarray, int]:
         prefix = role_prefix(embedder.model_id, query)  # e5 models: what the model really reads
-        # A question's vector may differ from the same text's as a passage (an int8 question encoder): its own key.
-        role = f"question{'-int8' if getattr(embedder, 'int8_queries', False) else ''}\n" if query else ""
+        # A question's vector may differ from the same text's as a passage (an int8 question encoder): its own key,
+        # marked before the model's id, where no passage's key can hold it (passage keys stay as they always were).
+        role = f"question{'-int8' if getattr(embedder, 'int8_queries', False) else ''}\0" if query else ""
 
         def key(text: str) -> str:
-            return hashlib.sha256(f"{embedder.model_id}\n{role}{prefix}{text}".encode()).hexdigest()
+            return hashlib.sha256(f"{role}{embedder.model_id}\n{prefix}{text}".encode()).hexdigest()
 
         keys = [key(t) for t in texts]
         found: dict[str, np.ndarray] = {}

@@ -67,7 +67,8 @@ class IngestReport:
         elif self.checks:
             c = self.checks
             lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
-                         + (f", {c.baseline} {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "") + ").")
+                         + (f", {c.baseline} {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "")
+                         + (f"; {c.note}" if c.note else "") + ").")
             for document, ids in c.dropped.items():
                 lines.append(f"  - the checks {', '.join(ids)} rely on {document}, which this version would drop")
             for r in c.regressions:

@@ -71,33 +71,35 @@ def built_store(tmp_path_factory, embedder) -> Path:
 def pytest_configure(config) -> None:
     """The run's first process (the xdist controller, or the only one) makes the directory its workers share."""
     if shared_store.RUN_DIR not in os.environ:
-        os.environ[shared_store.RUN_DIR] = tempfile.mkdtemp(prefix="advisor-tests-")
+        shared_store.forget_old_runs()
+        os.environ[shared_store.RUN_DIR] = tempfile.mkdtemp(prefix=f"advisor-tests-{os.getpid()}-")
         config.stash[_RUN_DIR_MADE] = Path(os.environ[shared_store.RUN_DIR])
 
 
+@pytest.hookimpl(trylast=True)  # after -m and -k deselected what this run leaves out
 def pytest_collection_modifyitems(config, items) -> None:
-    """Files needing no built store first, then those needing it least (the builder works meanwhile); start the
-    builder when a collected test needs the store."""
-    needs = collections.Counter(item.nodeid.split("::")[0] for item in items if "built_store" in item.fixturenames)
-    sizes = collections.Counter(item.nodeid.split("::")[0] for item in items)
+    """Files needing no built store first, then those needing it least (the builder works meanwhile), and among
+    the first those needing no models before those that do (the builder exports them first); start the builder
+    when a collected test needs the store."""
+    def share(fixture: str) -> collections.Counter:
+        return collections.Counter(item.nodeid.split("::")[0] for item in items if fixture in item.fixturenames)
+
+    needs, models, sizes = share("built_store"), share("embedder"), collections.Counter(
+        item.nodeid.split("::")[0] for item in items)
     order = {name: i for i, name in enumerate(dict.fromkeys(item.nodeid.split("::")[0] for item in items))}
-    items.sort(key=lambda item: (needs[f := item.nodeid.split("::")[0]] / sizes[f], order[f]))
+    items.sort(key=lambda item: (needs[f := item.nodeid.split("::")[0]] / sizes[f], models[f] > 0, order[f]))
     if needs and not config.option.collectonly:
-        config.stash[_BUILDER] = shared_store.start_builder()
+        shared_store.start_builder()
 
 
 def pytest_unconfigure(config) -> None:
-    builder = config.stash.get(_BUILDER, None)
-    if builder is not None and builder.poll() is None:  # the run stopped before it needed the store
-        builder.kill()
-        builder.wait()
     made = config.stash.get(_RUN_DIR_MADE, None)
-    if made is not None:
+    if made is not None:  # the run's first process, once every worker is done
+        shared_store.stop_builder()
         shutil.rmtree(made, ignore_errors=True)
 
 
 _RUN_DIR_MADE = pytest.StashKey[Path]()
-_BUILDER = pytest.StashKey["subprocess.Popen | None"]()
 
 
 @pytest.fixture

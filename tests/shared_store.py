@@ -10,8 +10,10 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,15 +51,17 @@ def one_at_a_time(lock: Path) -> Iterator[None]:
 def load_models():
     """The default models, as a deployment runs them after its first start: the first caller exports the ONNX
     mirror of all-MiniLM-L6-v2 (through torch), and every caller then loads the mirror."""
-    from advisor.embeddings import make_embedder
+    from advisor.embeddings import SentenceTransformerEmbedder, make_embedder
     from advisor.settings import Settings
 
     spec = Settings(_env_file=None).embedding_model
     models_dir().mkdir(parents=True, exist_ok=True)
     with one_at_a_time(models_dir().with_suffix(".lock")):
-        make_embedder(spec, models_dir(), threads=0).embed(["warm-up"])
         model = make_embedder(spec, models_dir(), threads=0)
         model.embed(["warm-up"])
+        if any(isinstance(part, SentenceTransformerEmbedder) for part in model.parts):  # it has just exported
+            model = make_embedder(spec, models_dir(), threads=0)
+            model.embed(["warm-up"])
     return model
 
 
@@ -87,19 +91,43 @@ def _build_holding_the_lock(embedder) -> Path:
     return shared / "store"
 
 
-def start_builder() -> subprocess.Popen | None:
-    """Start the builder unless another process of this run did; return once it holds the store's lock."""
+def start_builder() -> None:
+    """Start the builder unless another process of this run did; return once it holds the store's lock.
+
+    It runs in a session of its own, without the developer's ADVISOR_* settings: the run's first process ends it
+    (`stop_builder`) when the whole run is over, not the worker that started it, which xdist may stop earlier.
+    """
     marker = run_dir() / "builder.pid"
     with one_at_a_time(run_dir() / "builder.lock"):
         if marker.exists():
-            return None
+            return
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
         with open(run_dir() / "builder.log", "w") as log:
             child = subprocess.Popen([sys.executable, "-m", "tests.shared_store", str(run_dir())], cwd=ROOT,
-                                     stdout=subprocess.PIPE, stderr=log, text=True)
+                                     env=environment, stdout=subprocess.PIPE, stderr=log, text=True,
+                                     start_new_session=True)
         marker.write_text(str(child.pid))
     assert child.stdout is not None
     child.stdout.readline()  # "building" once it holds the lock, or nothing if it died: the fixtures then build
-    return child
+    child.stdout.close()
+
+
+def stop_builder() -> None:
+    """End the builder if it still runs (the run stopped before it needed the store, or was interrupted)."""
+    try:
+        pid = int((run_dir() / "builder.pid").read_text())
+        if "tests.shared_store" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):  # not a pid reused since
+            os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):  # no builder was started, or it is gone
+        pass
+
+
+def forget_old_runs() -> None:
+    """Remove what runs that were killed left in the temporary directory (their first process is gone)."""
+    for old in Path(tempfile.gettempdir()).glob("advisor-tests-*-*"):
+        pid = old.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def main() -> None:
@@ -107,6 +135,7 @@ def main() -> None:
     store_dir().parent.mkdir(parents=True, exist_ok=True)
     with one_at_a_time(store_dir().with_suffix(".lock")):  # held from the start: the fixtures wait for this build
         print("building", flush=True)
+        os.dup2(2, 1)  # nobody reads the pipe after this line: what the models print goes to the log
         _build_holding_the_lock(load_models())
 
 

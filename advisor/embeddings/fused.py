@@ -12,9 +12,10 @@ from .base import Embedder
 class FusedEmbedder:
     """Several models side by side: a text's vector is its unit vectors from each model, one after the other.
 
-    Retrieval reads each model's slice apart (`parts`, `dims`) and weighs their similarities; the store and
-    the embedding cache see one model whose id names all of them. With `concurrent`, the models run at the same
-    time, each on a thread of its own (both engines release the GIL): a question costs the slowest model, not the sum.
+    Retrieval reads each model's slice apart (`parts`, `dims`) and weighs their similarities; the store sees one
+    model whose id names all of them, and the embedding cache keeps each model's vectors apart. With `concurrent`,
+    the models run at the same time, each on a thread of its own (both engines release the GIL): a question costs
+    the slowest model, not the sum.
     """
 
     def __init__(self, parts: Sequence[Embedder], concurrent: bool = False) -> None:
