@@ -18,24 +18,19 @@ from .cache import VECTOR_CACHE, EmbeddingCache
 
 
 class _RememberingEmbedder:
-    """The embedder, remembering question vectors: the gate asks every check of two versions, in one batch.
+    """The embedder, remembering question vectors: the gate asks every check of two versions, each question once.
 
-    With a vector cache, the check questions are embedded once for all ingestions: a question already seen costs a
-    lookup, not a pass through both models (most of a gate's time before).
+    The check questions come from the store's vector cache, so they are embedded once for all ingestions: a question
+    already seen costs a lookup, not a pass through both models (most of a gate's time before).
     """
 
-    def __init__(self, inner: Embedder, questions: Sequence[str], cache: EmbeddingCache | None = None) -> None:
+    def __init__(self, inner: Embedder, questions: Sequence[str], cache: EmbeddingCache) -> None:
         self.inner = inner
         self.model_id = inner.model_id
-        self.memo: dict[str, np.ndarray] = {}
-        self.known_dims: tuple[int, ...] = ()
         texts = list(dict.fromkeys(without_markup(collapse_space(q)) for q in questions))
-        if cache is None:
-            self.embed(texts, query=True)
-        elif texts:
-            parts, _ = cache.part_vectors(texts, inner, False, query=True)
-            self.known_dims = tuple(v.shape[1] for v in parts)
-            self.memo.update(zip(texts, np.concatenate(parts, axis=1)))
+        parts, _ = cache.part_vectors(texts, inner, False, query=True) if texts else ([], 0)
+        self.known_dims = tuple(v.shape[1] for v in parts)
+        self.memo: dict[str, np.ndarray] = dict(zip(texts, np.concatenate(parts, axis=1))) if texts else {}
 
     @property
     def dims(self) -> tuple[int, ...]:

@@ -81,13 +81,13 @@ def pytest_collection_modifyitems(config, items) -> None:
     """Files needing no built store first, then those needing it least (the builder works meanwhile), and among
     the first those needing no models before those that do (the builder exports them first); start the builder
     when a collected test needs the store."""
-    def share(fixture: str) -> collections.Counter:
-        return collections.Counter(item.nodeid.split("::")[0] for item in items if fixture in item.fixturenames)
-
-    needs, models, sizes = share("built_store"), share("embedder"), collections.Counter(
-        item.nodeid.split("::")[0] for item in items)
-    order = {name: i for i, name in enumerate(dict.fromkeys(item.nodeid.split("::")[0] for item in items))}
-    items.sort(key=lambda item: (needs[f := item.nodeid.split("::")[0]] / sizes[f], models[f] > 0, order[f]))
+    files = [item.nodeid.split("::")[0] for item in items]
+    sizes = collections.Counter(files)
+    needs = collections.Counter(f for f, item in zip(files, items) if "built_store" in item.fixturenames)
+    models = collections.Counter(f for f, item in zip(files, items) if "embedder" in item.fixturenames)
+    order = {name: i for i, name in enumerate(dict.fromkeys(files))}
+    rank = {item.nodeid: (needs[f] / sizes[f], models[f] > 0, order[f]) for f, item in zip(files, items)}
+    items.sort(key=lambda item: rank[item.nodeid])
     if needs and not config.option.collectonly:
         shared_store.start_builder()
 
