@@ -93,6 +93,9 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
     def gate(store: Store, new: str, serving: str | None, checks: Path | None) -> CheckOutcome:
         if checks is None or not checks.exists():
             return CheckOutcome(ok=True, total=0, passed=0, hit_at_1=0.0, note="no checks file")
+        if not serving:  # the checks guard against regressions; a first version has nothing to regress from
+            return CheckOutcome(ok=True, total=0, passed=0, hit_at_1=0.0,
+                                note="the first version: nothing to compare with (`advisor eval` shows its figures)")
         cases = read_cases(checks)
         cache = EmbeddingCache(settings.store_dir / VECTOR_CACHE)
         try:
@@ -103,8 +106,6 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
                                hit_at_1=summarize(results).overall.hit_at_1 or 0.0)
-        if not serving:  # the checks guard against regressions; a first version has nothing to regress from
-            return replace(outcome, note="the first version: nothing to compare with")
         candidates = [v for v in dict.fromkeys([serving, history.last_good(store.audit_entries(), store.version_ids())])
                       if v and store.manifest(v).model == embedder.model_id]
         if not candidates:

@@ -66,8 +66,8 @@ def load_models():
 
 
 def build(embedder) -> Path:
-    """knowledge/ ingested as `advisor ingest` does, with its checks (the store's vector cache then holds the check
-    questions, so every copy's gate asks them without the models); once per run. Returns the store."""
+    """knowledge/ ingested as `advisor ingest` does, and its checks asked once (the store's vector cache then holds
+    the check questions, so every copy's gate asks them without the models); once per run. Returns the store."""
     with one_at_a_time(store_dir().with_suffix(".lock")):
         if (run_dir() / "builder.pid").exists() and not (store_dir() / "built").exists():
             log = (run_dir() / "builder.log").read_text(errors="replace")[-3000:]
@@ -78,6 +78,7 @@ def build(embedder) -> Path:
 
 def _build_holding_the_lock(embedder) -> Path:
     from advisor.settings import Settings
+    from advisor.store import open_store
     from ingest.build import ingest
     from ingest.gate import checks_gate
 
@@ -85,8 +86,12 @@ def _build_holding_the_lock(embedder) -> Path:
     if not (shared / "built").exists():
         shutil.rmtree(shared, ignore_errors=True)  # a builder that failed half-way
         settings = Settings(_env_file=None, store_dir=shared / "store", knowledge_dir=KNOWLEDGE)
-        report = ingest(settings, None, embedder, gate=checks_gate(settings, embedder))
-        assert report.published and report.checks, report.summary()
+        gate = checks_gate(settings, embedder)
+        report = ingest(settings, None, embedder, gate=gate)
+        assert report.published, report.summary()
+        # The gate once, of the version against itself: the store's vector cache then holds the check questions, as
+        # a store's does after its second ingestion, so no copy's gate embeds them again.
+        assert gate(open_store(settings), report.version, report.version, KNOWLEDGE / settings.checks_file).total
         (shared / "built").write_text("built\n")
     return shared / "store"
 

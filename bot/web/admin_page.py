@@ -358,9 +358,8 @@ def _build_words(build: dict | None, rows: list[dict], say) -> str:
     lines = [say("built_ok", version=build.get("version"), documents=row.get("documents", "?"), passages=row.get("passages", "?"))
              if build.get("result") == "published" else say("built_not", reason=build.get("reason") or "")]
     checks = build.get("checks") or {}
-    first = not build.get("previous")  # nothing served before it: its checks could not refuse it
-    lines.append(say("checks_first" if first else "checks_words", passed=checks.get("passed"), total=checks.get("total"))
-                 if checks.get("total") else say("checks_none"))
+    lines.append(say("checks_words", passed=checks.get("passed"), total=checks.get("total")) if checks.get("total")
+                 else say("checks_none"))
     if checks.get("regressions"):
         lines.append(say("regressed", count=len(checks["regressions"])))
     if build.get("failed"):

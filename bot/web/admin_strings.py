@@ -35,8 +35,6 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "built_ok": "Version {version} was built from {documents} documents ({passages} passages) and published.",
         "built_not": "A version was built but not published: {reason}",
         "checks_words": "The checks: {passed} of {total} questions answered as expected.",
-        "checks_first": "The checks: {passed} of {total} questions answered as expected (the first version, so nothing "
-                        "to compare with: it could not be refused).",
         "checks_none": "No checks ran.", "regressed": "{count} questions that were answered right before would no longer be.",
         "failed_files": "Files that could not be read: {files}.",
         "undo": "Undo", "undone": "Entry {entry} is back in the queue.",
@@ -77,8 +75,6 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "built_ok": "La version {version} a été construite à partir de {documents} documents ({passages} passages) et publiée.",
         "built_not": "Une version a été construite mais pas publiée : {reason}",
         "checks_words": "Les contrôles : {passed} questions sur {total} ont reçu la réponse attendue.",
-        "checks_first": "Les contrôles : {passed} questions sur {total} ont reçu la réponse attendue (la première "
-                        "version, sans rien à quoi la comparer : elle ne pouvait pas être refusée).",
         "checks_none": "Aucun contrôle n'a été lancé.",
         "regressed": "{count} questions qui recevaient la bonne réponse ne la recevraient plus.",
         "failed_files": "Fichiers illisibles : {files}.",
@@ -119,8 +115,6 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "built_ok": "Versie {version} werd gebouwd uit {documents} documenten ({passages} passages) en gepubliceerd.",
         "built_not": "Er werd een versie gebouwd maar niet gepubliceerd: {reason}",
         "checks_words": "De controles: {passed} van {total} vragen kregen het verwachte antwoord.",
-        "checks_first": "De controles: {passed} van {total} vragen kregen het verwachte antwoord (de eerste versie, "
-                        "zonder iets om mee te vergelijken: ze kon niet geweigerd worden).",
         "checks_none": "Er liepen geen controles.",
         "regressed": "{count} vragen die eerder juist beantwoord werden, zouden dat niet meer zijn.",
         "failed_files": "Bestanden die niet gelezen konden worden: {files}.",
