@@ -138,6 +138,19 @@ def make_services(store_copy, tmp_path, embedder):
         services.review.close()
 
 
+@pytest.fixture(scope="module")
+def reading_services(built_store, tmp_path_factory, embedder) -> Iterator[Runtime]:
+    """One real Runtime over one copy of the built store for a module's tests that only ask and read: loading one is
+    most of such a test's time. A test that changes anything (feedback, the log, admin, limits) uses make_services."""
+    target = tmp_path_factory.mktemp("reading") / "store"
+    shutil.copytree(built_store, target)
+    services = Runtime(make_settings(target.parent, store_dir=target), embedder=embedder)
+    services.load()
+    yield services
+    services.journal.close()
+    services.review.close()
+
+
 @pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory) -> Iterator[str]:
     """A real `chroma run` on a free loopback port for the whole run (each test keeps to its own prefix)."""

