@@ -160,9 +160,24 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         if most > held[0][0] and there:
             hits, moved = there, True
     wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
+    if wanted.words and not moved and answers is None:
+        # "Who signed it first?" after the address's wording: the passage beside it in the same document that holds
+        # more of what the follow-up asks answers it, not the earlier passage again
+        beside = _beside(hits, wanted, earlier_document, language)
+        if beside is not None:
+            hits = [beside, *(h for h in hits if h is not beside)]
     if wanted.words:
         hits[0] = _quoted_from(retriever, hits[0], wanted, language)
     return Ranking(hits[:limit], ranking.evidence, ranking.confidence), moved
+
+
+def _beside(hits: list[Hit], wanted: Query, document: str | None, language: str) -> Hit | None:
+    """The first of the hits from `document` whose own text holds more of the wanted words than the first hit's does
+    (the questions attached to a passage ask with verbs of every kind: "decided", "signed")."""
+    first = _coverage(hits[0].passage, wanted, language, phrasings=False)
+    held = [(_coverage(h.passage, wanted, language, phrasings=False), h) for h in hits[1:] if h.passage.document == document]
+    most = max((c for c, _ in held), default=0.0)
+    return next((h for c, h in held if c == most), None) if most > first else None
 
 
 def _official(retriever: Retriever, passage: Passage) -> bool:
@@ -301,13 +316,14 @@ def _top(ranking: Ranking) -> Passage | None:
     return ranking.hits[0].passage if ranking.hits else None
 
 
-def _coverage(passage: Passage | None, wanted: Query, language: str) -> float:
-    """The share of the wanted words' weight a passage holds (its text, heading, translation or phrasings)."""
+def _coverage(passage: Passage | None, wanted: Query, language: str, phrasings: bool = True) -> float:
+    """The share of the wanted words' weight a passage holds (its text, heading, translation or, with `phrasings`, the
+    questions attached to it)."""
     if passage is None or not wanted.words:
         return 0.0
     bag: set[str] = set()
     for text, lang in [(passage.text, "en"), (passage.heading, "en"), (passage.translations.get(language, ""), language),
-                       *((q, language) for q in passage.questions)]:
+                       *((q, language) for q in (passage.questions if phrasings else ()))]:
         bag.update(terms(text, lang))
     return _held(bag, wanted, language)
 

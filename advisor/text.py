@@ -392,9 +392,10 @@ def is_follow_up(text: str) -> bool:
     "Is there a Scholars at Risk section in Flanders?" stands alone.
     """
     tokens = words(text)
-    if len(tokens) > 10:
-        return False
-    if _OPENS_ON.search(text.strip()):
+    opens = bool(_OPENS_ON.search(text.strip()))
+    if len(tokens) > 10:  # a longer one leans only when it says so twice: "and if one of them wants to stay on…"
+        return len(tokens) <= 20 and opens and bool(_POINTS_BACK.search(text))
+    if opens:
         return True
     own = [w for w in tokens if not any(w in stop for stop in STOPWORDS.values())]
     return len(own) <= 3 and bool(_POINTS_BACK.search(text))

@@ -18,6 +18,7 @@ from advisor.text import (
     gives_count,
     gives_date,
     gives_reason,
+    is_follow_up,
     points_back,
     without_elision,
 )
@@ -207,6 +208,28 @@ def test_a_place_named_after_that_is_looked_for_where_the_earlier_answer_came_fr
     assert "Wallonia-Brussels section of Scholars at Risk" in there.quotes[0].text and "Wallonia" in topic
     since, _ = ask_in(advisor, store, "k", "Since when?")  # leans on the section it moved to, not the first answer
     assert "launched on 21 November" in since.quotes[0].text
+
+
+def test_a_longer_message_leans_back_only_when_it_opens_on_and_and_points_back():
+    assert is_follow_up("and what if one of those speakers would like to stay a couple of weeks in our lab afterwards")
+    assert not is_follow_up("And can a Russian researcher who is not on a sanctions list still apply for an ERC grant?")
+    assert not is_follow_up("and if one of them wants to stay on for a few weeks as a guest in my group after the "
+                            "workshop, paid by our own project budget, is that fine")  # past twenty words: its own
+
+
+def test_pointing_back_to_a_neighbouring_fact_quotes_the_passage_beside_the_earlier_one(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Did the Russian rectors' address even call it a war?")
+    assert 'never uses the word "war"' in first.quotes[0].text
+    beside, topic = ask_in(advisor, store, "k", "Who signed it first?")  # the next passage of the same page answers
+    assert "first signatory" in beside.quotes[0].text and topic == first.question
+
+
+def test_pointing_back_stays_when_no_passage_beside_holds_more_of_the_follow_up(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Why were the Flemish scholarships for Russian students stopped?")
+    who, _ = ask_in(advisor, store, "k", "Who decided that?")
+    assert who.quotes[0].passage_id == first.quotes[0].passage_id  # "BELSPO … suspended" is no better an answer
 
 
 def test_a_french_follow_up_is_quoted_from_the_sentence_holding_its_words(advisor):
