@@ -91,7 +91,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
-    if (naming and not points_back(text) and alone[0].confidence < retriever.threshold
+    if (naming and not points_back(text, language) and alone[0].confidence < retriever.threshold
             and not any(_known(retriever, w, language) for w in naming)):
         # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
         # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
@@ -101,7 +101,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
         new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
         wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
-        sure = POINTING_CONFIDENT if points_back(text) else ALONE_CONFIDENT
+        sure = POINTING_CONFIDENT if points_back(text, language) else ALONE_CONFIDENT
         found_alone, found_joined = _coverage(_top(new), wanted, language), _coverage(_top(joined), wanted, language)
         # the same words found either way: it names a subject of its own when alone it leads somewhere else than
         # the earlier question did ("Et si les résultats sont déjà publiés ?" after sending data to Russia)
@@ -241,7 +241,7 @@ def _own_words(text: str, language: str) -> list[str]:
     """The follow-up's content words, without elided articles ("l'université") and without the words that only
     point back or compare ("pareil", "hetzelfde")."""
     return [w for w in (without_elision(w, language) for w in content_words(text, language))
-            if len(w) > 1 and not points_back(w) and w not in STOPWORDS.get(language, STOPWORDS["en"])]
+            if len(w) > 1 and not points_back(w, language) and w not in STOPWORDS.get(language, STOPWORDS["en"])]
 
 
 def _known(retriever: Retriever, word: str, language: str) -> bool:

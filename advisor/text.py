@@ -379,9 +379,15 @@ def without_elision(word: str, language: str) -> str:
     return pattern.sub("", word.replace("’", "'")) if pattern else word
 
 
-def points_back(text: str) -> bool:
-    """Whether a message names what it asks about by pointing back ("that", "the same", "ça", "dat"…)."""
-    return any(m.group(0).lower() != "en" for m in _POINTS_BACK.finditer(text))
+# Pointing words of one language that are plain words of another: French "dit" is "said", not Dutch "this".
+_NOT_POINTING = {"fr": {"dit"}}
+
+
+def points_back(text: str, language: str = "") -> bool:
+    """Whether a message names what it asks about by pointing back ("that", "the same", "ça", "dat"…), read in
+    `language` when given ("qu'a dit la rectrice ?" points nowhere)."""
+    plain = _NOT_POINTING.get(language, set())
+    return any(m.group(0).lower() not in {"en", *plain} for m in _POINTS_BACK.finditer(text))
 
 
 def is_follow_up(text: str) -> bool:

@@ -260,6 +260,7 @@ def test_a_follow_up_naming_only_what_the_guidance_never_mentions_is_not_answere
 def test_words_that_point_back_ask_when_or_how_many_and_french_elision():
     assert points_back("Ce réseau existe aussi en Wallonie ?") and points_back("Cette règle vaut-elle en Flandre ?")
     assert not points_back("Ce que je veux savoir : puis-je aller à Moscou ?") and not points_back("Ce sont mes amis")
+    assert points_back("Geldt dit ook voor Brussel?", "nl") and not points_back("Et qu'a dit le recteur ?", "fr")
     assert [without_elision(w, "fr") for w in ("l'université", "d'un", "qu'il", "jusqu'à", "aujourd'hui")] == [
         "université", "un", "il", "à", "aujourd'hui"]
     assert without_elision("l'université", "en") == "l'université"
