@@ -167,6 +167,11 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         if beside is not None:
             hits = [beside, *(h for h in hits if h is not beside)]
     if wanted.words:
+        # the official text answers first only where it holds as much of what the follow-up adds ("En de Universiteit
+        # Antwerpen?" is answered by the passage naming it, not by the communiqué's opening)
+        first = _coverage(hits[0].passage, wanted, language)
+        hits = [hits[0], *(h for h in hits[1:] if not _official(retriever, h.passage)
+                           or _coverage(h.passage, wanted, language) >= first)]
         hits[0] = _quoted_from(retriever, hits[0], wanted, language)
     return Ranking(hits[:limit], ranking.evidence, ranking.confidence), moved
 

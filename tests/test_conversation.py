@@ -232,6 +232,14 @@ def test_pointing_back_stays_when_no_passage_beside_holds_more_of_the_follow_up(
     assert who.quotes[0].passage_id == first.quotes[0].passage_id  # "BELSPO … suspended" is no better an answer
 
 
+def test_pointing_back_to_name_a_body_does_not_put_the_official_text_first_when_it_names_none(advisor):
+    store = Conversations(60, 10, 10)
+    for question in ("Wat besliste de KU Leuven in 2022 over Rusland?", "En de UGent?"):
+        ask_in(advisor, store, "k", question, "nl")
+    antwerp, _ = ask_in(advisor, store, "k", "En de Universiteit Antwerpen?", "nl")
+    assert antwerp.quotes[0].text.startswith("No 2022 statements by UAntwerpen")  # not the communiqué's opening
+
+
 def test_a_french_follow_up_is_quoted_from_the_sentence_holding_its_words(advisor):
     store = Conversations(60, 10, 10)
     ask_in(advisor, store, "k", "Puis-je partager un jeu de données avec un collègue en Russie ?", "fr")
