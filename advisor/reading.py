@@ -91,7 +91,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
-    if (naming and not points_back(text) and alone[0].confidence < retriever.threshold
+    if (naming and not points_back(text, language) and alone[0].confidence < retriever.threshold
             and not any(_known(retriever, w, language) for w in naming)):
         # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
         # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
@@ -101,7 +101,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
         new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
         wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
-        sure = POINTING_CONFIDENT if points_back(text) else ALONE_CONFIDENT
+        sure = POINTING_CONFIDENT if points_back(text, language) else ALONE_CONFIDENT
         found_alone, found_joined = _coverage(_top(new), wanted, language), _coverage(_top(joined), wanted, language)
         # the same words found either way: it names a subject of its own when alone it leads somewhere else than
         # the earlier question did ("Et si les résultats sont déjà publiés ?" after sending data to Russia)
@@ -160,9 +160,29 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         if most > held[0][0] and there:
             hits, moved = there, True
     wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
+    if wanted.words and not moved and answers is None:
+        # "Who signed it first?" after the address's wording: the passage beside it in the same document that holds
+        # more of what the follow-up asks answers it, not the earlier passage again
+        beside = _beside(hits, wanted, earlier_document, language)
+        if beside is not None:
+            hits = [beside, *(h for h in hits if h is not beside)]
     if wanted.words:
+        # the official text answers first only where it holds as much of what the follow-up adds ("En de Universiteit
+        # Antwerpen?" is answered by the passage naming it, not by the communiqué's opening)
+        first = _coverage(hits[0].passage, wanted, language)
+        hits = [hits[0], *(h for h in hits[1:] if not _official(retriever, h.passage)
+                           or _coverage(h.passage, wanted, language) >= first)]
         hits[0] = _quoted_from(retriever, hits[0], wanted, language)
     return Ranking(hits[:limit], ranking.evidence, ranking.confidence), moved
+
+
+def _beside(hits: list[Hit], wanted: Query, document: str | None, language: str) -> Hit | None:
+    """The first of the hits from `document` whose own text holds more of the wanted words than the first hit's does
+    (the questions attached to a passage ask with verbs of every kind: "decided", "signed")."""
+    first = _coverage(hits[0].passage, wanted, language, phrasings=False)
+    held = [(_coverage(h.passage, wanted, language, phrasings=False), h) for h in hits[1:] if h.passage.document == document]
+    most = max((c for c, _ in held), default=0.0)
+    return next((h for c, h in held if c == most), None) if most > first else None
 
 
 def _official(retriever: Retriever, passage: Passage) -> bool:
@@ -226,7 +246,7 @@ def _own_words(text: str, language: str) -> list[str]:
     """The follow-up's content words, without elided articles ("l'université") and without the words that only
     point back or compare ("pareil", "hetzelfde")."""
     return [w for w in (without_elision(w, language) for w in content_words(text, language))
-            if len(w) > 1 and not points_back(w) and w not in STOPWORDS.get(language, STOPWORDS["en"])]
+            if len(w) > 1 and not points_back(w, language) and w not in STOPWORDS.get(language, STOPWORDS["en"])]
 
 
 def _known(retriever: Retriever, word: str, language: str) -> bool:
@@ -301,13 +321,14 @@ def _top(ranking: Ranking) -> Passage | None:
     return ranking.hits[0].passage if ranking.hits else None
 
 
-def _coverage(passage: Passage | None, wanted: Query, language: str) -> float:
-    """The share of the wanted words' weight a passage holds (its text, heading, translation or phrasings)."""
+def _coverage(passage: Passage | None, wanted: Query, language: str, phrasings: bool = True) -> float:
+    """The share of the wanted words' weight a passage holds (its text, heading, translation or, with `phrasings`, the
+    questions attached to it)."""
     if passage is None or not wanted.words:
         return 0.0
     bag: set[str] = set()
     for text, lang in [(passage.text, "en"), (passage.heading, "en"), (passage.translations.get(language, ""), language),
-                       *((q, language) for q in passage.questions)]:
+                       *((q, language) for q in (passage.questions if phrasings else ()))]:
         bag.update(terms(text, lang))
     return _held(bag, wanted, language)
 

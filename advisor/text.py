@@ -381,9 +381,15 @@ def without_elision(word: str, language: str) -> str:
     return pattern.sub("", word.replace("’", "'")) if pattern else word
 
 
-def points_back(text: str) -> bool:
-    """Whether a message names what it asks about by pointing back ("that", "the same", "ça", "dat"…)."""
-    return any(m.group(0).lower() != "en" for m in _POINTS_BACK.finditer(text))
+# Pointing words of one language that are plain words of another: French "dit" is "said", not Dutch "this".
+_NOT_POINTING = {"fr": {"dit"}}
+
+
+def points_back(text: str, language: str = "") -> bool:
+    """Whether a message names what it asks about by pointing back ("that", "the same", "ça", "dat"…), read in
+    `language` when given ("qu'a dit la rectrice ?" points nowhere)."""
+    plain = _NOT_POINTING.get(language, set())
+    return any(m.group(0).lower() not in {"en", *plain} for m in _POINTS_BACK.finditer(text))
 
 
 def is_follow_up(text: str) -> bool:
@@ -394,9 +400,10 @@ def is_follow_up(text: str) -> bool:
     "Is there a Scholars at Risk section in Flanders?" stands alone.
     """
     tokens = words(text)
-    if len(tokens) > 10:
-        return False
-    if _OPENS_ON.search(text.strip()):
+    opens = bool(_OPENS_ON.search(text.strip()))
+    if len(tokens) > 10:  # a longer one leans only when it says so twice: "and if one of them wants to stay on…"
+        return len(tokens) <= 20 and opens and bool(_POINTS_BACK.search(text))
+    if opens:
         return True
     own = [w for w in tokens if not any(w in stop for stop in STOPWORDS.values())]
     return len(own) <= 3 and bool(_POINTS_BACK.search(text))

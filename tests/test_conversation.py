@@ -18,6 +18,7 @@ from advisor.text import (
     gives_count,
     gives_date,
     gives_reason,
+    is_follow_up,
     points_back,
     without_elision,
 )
@@ -209,11 +210,45 @@ def test_a_place_named_after_that_is_looked_for_where_the_earlier_answer_came_fr
     assert "launched on 21 November" in since.quotes[0].text
 
 
+def test_a_longer_message_leans_back_only_when_it_opens_on_and_and_points_back():
+    assert is_follow_up("and what if one of those speakers would like to stay a couple of weeks in our lab afterwards")
+    assert not is_follow_up("And can a Russian researcher who is not on a sanctions list still apply for an ERC grant?")
+    assert not is_follow_up("and if one of them wants to stay on for a few weeks as a guest in my group after the "
+                            "workshop, paid by our own project budget, is that fine")  # past twenty words: its own
+
+
+def test_pointing_back_to_a_neighbouring_fact_quotes_the_passage_beside_the_earlier_one(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Did the Russian rectors' address even call it a war?")
+    assert 'never uses the word "war"' in first.quotes[0].text
+    beside, topic = ask_in(advisor, store, "k", "Who signed it first?")  # the next passage of the same page answers
+    assert "first signatory" in beside.quotes[0].text and topic == first.question
+
+
+def test_pointing_back_stays_when_no_passage_beside_holds_more_of_the_follow_up(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Why were the Flemish scholarships for Russian students stopped?")
+    who, _ = ask_in(advisor, store, "k", "Who decided that?")
+    assert who.quotes[0].passage_id == first.quotes[0].passage_id  # "BELSPO … suspended" is no better an answer
+
+
+def test_pointing_back_to_name_a_body_does_not_put_the_official_text_first_when_it_names_none(advisor):
+    store = Conversations(60, 10, 10)
+    for question in ("Wat besliste de KU Leuven in 2022 over Rusland?", "En de UGent?"):
+        ask_in(advisor, store, "k", question, "nl")
+    antwerp, _ = ask_in(advisor, store, "k", "En de Universiteit Antwerpen?", "nl")
+    assert antwerp.quotes[0].text.startswith("No 2022 statements by UAntwerpen")  # not the communiqué's opening
+
+
 def test_a_french_follow_up_is_quoted_from_the_sentence_holding_its_words(advisor):
     store = Conversations(60, 10, 10)
     ask_in(advisor, store, "k", "Puis-je partager un jeu de données avec un collègue en Russie ?", "fr")
     answer, _ = ask_in(advisor, store, "k", "Et si les données sont déjà publiées ?", "fr")
-    assert answer.quotes[0].text.startswith("Results of basic scientific research and information already in the public")
+    # the sentence on public information, in the data-sharing passage or the export-control page; not an opening
+    # sentence that holds none of the follow-up's words ("No Belgian rule was found on sharing…")
+    first = answer.quotes[0].text
+    assert first.startswith(("Results of basic scientific research", "Basic scientific research")), first
+    assert "information already in the public domain are exempt" in first
 
 
 @pytest.mark.parametrize("lang, earlier, elsewhere", [
@@ -233,6 +268,7 @@ def test_a_follow_up_naming_only_what_the_guidance_never_mentions_is_not_answere
 def test_words_that_point_back_ask_when_or_how_many_and_french_elision():
     assert points_back("Ce réseau existe aussi en Wallonie ?") and points_back("Cette règle vaut-elle en Flandre ?")
     assert not points_back("Ce que je veux savoir : puis-je aller à Moscou ?") and not points_back("Ce sont mes amis")
+    assert points_back("Geldt dit ook voor Brussel?", "nl") and not points_back("Et qu'a dit le recteur ?", "fr")
     assert [without_elision(w, "fr") for w in ("l'université", "d'un", "qu'il", "jusqu'à", "aujourd'hui")] == [
         "université", "un", "il", "à", "aujourd'hui"]
     assert without_elision("l'université", "en") == "l'université"
