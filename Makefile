@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/answer_bench.py
 	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/reingest_bench.py
+	$(BIN)/python bench/embed_bench.py
 	$(BIN)/python bench/web_bench.py
 	$(BIN)/python bench/hostile_upload_bench.py
 
