@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     embedding_model: str = f"{BUNDLED_MULTILINGUAL}+{BUNDLED_MODEL}"
     embedding_batch_size: int = Field(64, ge=1)
     model_cache_dir: Path = Path("var/models")  # the model's ONNX export, shared by every store
-    embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0 leaves the library default
+    embedding_threads: int = Field(1, ge=0)  # threads per forward pass when answering; 0: every core
     # Questions through an int8 copy of an ONNX-mirrored model (MiniLM); passages keep the full model. Off: held-out
     # figures unchanged, but 6 of 329 eval answers change and tuning sets and checks lose 2 right first quotes
     # (docs/throughput.md).

@@ -78,12 +78,12 @@ class SentenceTransformerEmbedder(OneModel):
                 from transformers.utils import logging as transformers_logging
 
                 transformers_logging.disable_progress_bar()
-                if self.threads:
-                    import torch
+                import torch
 
-                    # One thread per forward pass: on a small CPU, two threads fighting over two cores
-                    # (with the web server on one of them) cost an order of magnitude in latency.
-                    torch.set_num_threads(self.threads)
+                # One thread per forward pass when answering: on a small CPU, two threads fighting over two cores
+                # (with the web server on one of them) cost an order of magnitude in latency. Every core for a
+                # batch job, said outright: the multilingual engine pins OMP_NUM_THREADS to 1 for its own calls.
+                torch.set_num_threads(self.threads or os.cpu_count() or 1)
                 path = resolve_model(self.model_id)
                 try:
                     model = SentenceTransformer(path, device="cpu")
