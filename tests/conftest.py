@@ -79,14 +79,17 @@ def pytest_configure(config) -> None:
 @pytest.hookimpl(trylast=True)  # after -m and -k deselected what this run leaves out
 def pytest_collection_modifyitems(config, items) -> None:
     """Files needing no built store first, then those needing it least (the builder works meanwhile), and among
-    the first those needing no models before those that do (the builder exports them first); start the builder
-    when a collected test needs the store."""
+    the first those needing no models before those that do (the builder exports them first); files with browser
+    tests last, so that a worker's one browser (its Playwright loop) is started only once no asyncio test is left
+    for it. Start the builder when a collected test needs the store."""
     files = [item.nodeid.split("::")[0] for item in items]
     sizes = collections.Counter(files)
     needs = collections.Counter(f for f, item in zip(files, items) if "built_store" in item.fixturenames)
     models = collections.Counter(f for f, item in zip(files, items) if "embedder" in item.fixturenames)
+    browsers = collections.Counter(f for f, item in zip(files, items) if "browser" in item.fixturenames)
     order = {name: i for i, name in enumerate(dict.fromkeys(files))}
-    rank = {item.nodeid: (needs[f] / sizes[f], models[f] > 0, order[f]) for f, item in zip(files, items)}
+    rank = {item.nodeid: (browsers[f] > 0, needs[f] / sizes[f], models[f] > 0, order[f])
+            for f, item in zip(files, items)}
     items.sort(key=lambda item: rank[item.nodeid])
     if needs and not config.option.collectonly:
         shared_store.start_builder()
@@ -149,6 +152,21 @@ def reading_services(built_store, tmp_path_factory, embedder) -> Iterator[Runtim
     yield services
     services.journal.close()
     services.review.close()
+
+
+CHROMIUM = os.environ.get("ADVISOR_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, once per worker: each browser test opens a context of its own in it."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: apt-get install -y chromium (or make chromium).")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import KNOWLEDGE, make_settings
 from .test_web import TOKEN
-from .test_widget_browser import browser, serving, start_services  # noqa: F401  (fixtures)
+from .test_widget_browser import serving, start_services
 
 pytestmark = pytest.mark.browser
 # The README's picture of the page; written there only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the

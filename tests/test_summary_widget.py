@@ -9,7 +9,7 @@ from bench.fake_chat import honest, writing
 from bot.serve import Runtime
 
 from .conftest import make_settings
-from .test_widget_browser import ask, browser, page, serving, shot  # noqa: F401  (fixtures)
+from .test_widget_browser import ask, page, serving, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

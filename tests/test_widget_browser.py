@@ -19,7 +19,6 @@ from .conftest import free_port, make_settings
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = os.environ.get("ADVISOR_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("ADVISOR_TEST_ARTIFACTS") or tempfile.gettempdir()) / "collaboration-advisor-widget"
 XSS_DOC = """---
 title: "Visitors policy <img src=x onerror=\\"window.pwned='title'\\">"
@@ -109,16 +108,6 @@ def xss_site(tmp_path_factory, embedder):
     with serving(services) as url:
         yield url, services
     services.journal.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: apt-get install -y chromium (or make chromium).")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

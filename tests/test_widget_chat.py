@@ -10,7 +10,7 @@ from . import test_widget_browser as browser_tests
 from .conftest import free_port, make_settings
 from .test_widget_browser import ARTIFACTS, serving, shot, start_services, widget_focus
 
-site, browser, page = browser_tests.site, browser_tests.browser, browser_tests.page  # the same fixtures, for this module
+site, page = browser_tests.site, browser_tests.page  # the same fixtures, for this module
 
 pytestmark = pytest.mark.browser
 CONFERENCE = "Can I attend a conference in Russia?"

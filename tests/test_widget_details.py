@@ -12,7 +12,7 @@ from . import test_widget_browser as browser_tests
 from .conftest import free_port, make_settings
 from .test_widget_browser import serving, start_services
 
-site, browser, page = browser_tests.site, browser_tests.browser, browser_tests.page  # the same fixtures, for this module
+site, page = browser_tests.site, browser_tests.page  # the same fixtures, for this module
 
 pytestmark = pytest.mark.browser
 IN_SHADOW = "(selector) => Array.from(document.querySelector('collab-advisor').shadowRoot.querySelectorAll(selector))"
