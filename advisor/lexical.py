@@ -12,7 +12,7 @@ import numpy as np
 from .passages import Passage, UnitKind
 from .store import Snapshot
 from .synonyms import SynonymIndex, parse
-from .text import STEMMER_NAMES, content_words, sentence_spans, stem, terms, word_weight
+from .text import STEMMER_NAMES, content_words, sentence_spans, stem, term_set, terms, word_weight
 
 MIN_PREFIX = 5  # "react" matches "reaction": stems this long match the words they begin
 
@@ -29,8 +29,8 @@ class Field:
 
     def __init__(self, language: str, texts: list[str], sentences: list[list[str]]) -> None:
         self.language = language
-        self.bags = [set(terms(t, language)) if t else set() for t in texts]
-        self.sentence_bags = [[set(terms(s, language)) for s in parts] for parts in sentences]
+        self.bags = [term_set(t, language) for t in texts]
+        self.sentence_bags = [[term_set(s, language) for s in parts] for parts in sentences]
         postings: dict[str, list[int]] = defaultdict(list)
         for i, bag in enumerate(self.bags):
             for term in bag:

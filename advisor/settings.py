@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # figures unchanged, but 6 of 329 eval answers change and tuning sets and checks lose 2 right first quotes
     # (docs/throughput.md).
     embedding_query_int8: bool = False
+    # Question vectors kept per model (each 3 KiB with the default fusion): a question asked again, or searched again
+    # with a follow-up, is not embedded again. 0: every question goes through the model.
+    remembered_questions: int = Field(4096, ge=0)
 
     # Retrieval
     min_relevance: float = 0.35  # for models without a fitted tuning (advisor/tuning.json): below it nothing is quoted

@@ -133,6 +133,13 @@ def terms(text: str, language: str) -> list[str]:
     return [stem(w, language) for w in content_words(text, language)]
 
 
+@lru_cache(maxsize=32768)
+def term_set(text: str, language: str) -> frozenset[str]:
+    """`terms` as a set, remembered: a knowledge version's passages and sentences are nearly all those of the version
+    before, so loading the next one (or the same one again, in another engine of the process) reads only what changed."""
+    return frozenset(terms(text, language))
+
+
 _LANGUAGE_HINTS = {
     "fr": re.compile(r"[éèêàçùâîôû]|\b(?:l|d|qu|j|n|s|c)'", re.IGNORECASE),
     "nl": re.compile(r"ij|\b(?:het|een|niet|mijn|ook|nog|zijn|wij|jullie)\b", re.IGNORECASE),

@@ -157,6 +157,7 @@ def build_store(knowledge: Path, store: Path, env: dict) -> None:
 def start_server(store: Path, port: int, env: dict, log: Path) -> subprocess.Popen:
     env = env | {"ADVISOR_WEB_PORT": str(port), "ADVISOR_WEB_HOST": "127.0.0.1",
                  "ADVISOR_WEB_RATE_LIMIT_PER_MINUTE": "100000000"}  # one client address: the limit would measure itself
+    env = {"ADVISOR_REMEMBERED_QUESTIONS": "0"} | env  # the benches ask their list over and over: each through the models
     env.pop("ADVISOR_TELEGRAM_TOKEN", None)
     return subprocess.Popen([sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
                              "serve", "--store", str(store)], env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)

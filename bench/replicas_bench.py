@@ -57,6 +57,7 @@ def copy_version(source: KnowledgeStore, target: ServerStore) -> str:
 def start_replica(port: int, store_dir: Path, env: dict, log: Path) -> subprocess.Popen:
     env = env | {"ADVISOR_WEB_PORT": str(port), "ADVISOR_WEB_HOST": "127.0.0.1", "ADVISOR_STORE_DIR": str(store_dir),
                  "ADVISOR_WEB_RATE_LIMIT_PER_MINUTE": "100000000"}  # one client address: the limit would measure itself
+    env = {"ADVISOR_REMEMBERED_QUESTIONS": "0"} | env  # the clients ask their list over and over: each through the models
     return subprocess.Popen([sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "serve"],
                             env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
 

@@ -86,6 +86,9 @@ def main() -> int:
     parser.add_argument("--torch-threads", type=int, help="OMP_NUM_THREADS for the server (default: torch's own choice)")
     parser.add_argument("--embedding-threads", type=int, help="ADVISOR_EMBEDDING_THREADS for the server (default: the setting's)")
     parser.add_argument("--query-int8", action="store_true", help="ADVISOR_EMBEDDING_QUERY_INT8=1: questions through int8 MiniLM")
+    parser.add_argument("--remember", type=int, default=0, metavar="N",
+                        help="ADVISOR_REMEMBERED_QUESTIONS for the server (default 0: every question through the models, "
+                             "as the model alone is measured; the server's own default remembers 4096)")
     parser.add_argument("--model-alone", action="store_true", help=argparse.SUPPRESS)  # the ceiling's own process
     args = parser.parse_args()
     if args.model_alone:
@@ -100,6 +103,7 @@ def main() -> int:
         env["ADVISOR_EMBEDDING_THREADS"] = str(args.embedding_threads)
     if args.query_int8:
         env["ADVISOR_EMBEDDING_QUERY_INT8"] = "1"
+    env["ADVISOR_REMEMBERED_QUESTIONS"] = str(args.remember)
     load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="web-bench-") as tmp:

@@ -8,7 +8,7 @@ import socket
 
 from advisor.answer import Advisor
 from advisor.conversation import Conversations
-from advisor.embeddings import BatchingEmbedder, Embedder, embedder_for
+from advisor.embeddings import Embedder, batching_for, embedder_for
 from advisor.errors import AdvisorError
 from advisor.journal import Journal
 from advisor.review import open_queue
@@ -56,7 +56,7 @@ class Runtime:
         """`chat_model` writes the summary above the quotes; None: the one ADVISOR_LLM names, if any."""
         self.settings = settings
         inner = embedder or embedder_for(settings)
-        self.embedder = BatchingEmbedder(inner)
+        self.embedder = batching_for(inner, settings.remembered_questions)
         self.advisor = Advisor(settings, self.embedder, chat_model=chat_model or chat_model_for(settings))
         self.conversations = Conversations.from_settings(settings)
         self.journal = Journal(settings.store_dir / "activity.sqlite")

@@ -13,7 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 
 from advisor.answer import Advisor, Quote
 from advisor.documents import Language
-from advisor.embeddings import BatchingEmbedder, embedder_for
+from advisor.embeddings import batching_for, embedder_for
 from advisor.settings import Settings
 
 
@@ -36,7 +36,7 @@ class AdvisorRetriever(BaseRetriever):
         Concurrent calls (`abatch`, `ainvoke` from many tasks) share one model through a batching queue, as `advisor serve` does.
         """
         fields.setdefault("base_url", settings.public_url or None)  # ADVISOR_PUBLIC_URL, as Telegram links quotes
-        return cls(advisor=Advisor(settings, BatchingEmbedder(embedder_for(settings))), **fields)
+        return cls(advisor=Advisor(settings, batching_for(embedder_for(settings), settings.remembered_questions)), **fields)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         answer = self.advisor.ask(query, self.language, summarize=False)

@@ -24,6 +24,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from advisor.answer import Advisor  # noqa: E402
+from advisor.embeddings import batching_for  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 from bot.serve import Runtime  # noqa: E402
 
@@ -115,7 +116,7 @@ def store_copy(built_store, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def advisor(built_store, embedder, tmp_path_factory) -> Advisor:
     settings = Settings(_env_file=None, store_dir=built_store, knowledge_dir=KNOWLEDGE)
-    return Advisor(settings, embedder)
+    return Advisor(settings, batching_for(embedder))  # as a Runtime holds the model
 
 
 def free_port() -> int:
@@ -191,8 +192,12 @@ def chroma_url(tmp_path_factory) -> Iterator[str]:
             server.wait(10)
 
 
+# One client for the tests' polling of servers on this machine: a new one per request loads the CA bundle each time.
+LOOPBACK = httpx.Client(timeout=5)
+
+
 def chroma_answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
+        return LOOPBACK.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False

@@ -5,10 +5,9 @@ import os
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
-from .conftest import KNOWLEDGE, make_settings
+from .conftest import KNOWLEDGE, LOOPBACK, make_settings
 from .test_web import TOKEN
 from .test_widget_browser import serving, start_services
 
@@ -32,7 +31,7 @@ def test_an_admin_curates_the_unanswered_questions_and_they_are_answered_after_p
     services = start_services(make_settings(tmp_path, knowledge_dir=tmp_path / "knowledge", admin_token=TOKEN), embedder)
     with serving(services) as url:
         def ask(question: str) -> dict:
-            return httpx.post(f"{url}/api/ask", json={"question": question}, timeout=120).json()
+            return LOOPBACK.post(f"{url}/api/ask", json={"question": question}, timeout=120).json()
 
         before = {q: ask(q) for q in (BRIDGES[0], STUDENT[0], OFF_TOPIC)}
         assert not before[OFF_TOPIC]["answered"]

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from advisor.embeddings import BatchingEmbedder, FusedEmbedder, OnnxQueryEmbedder, export_dir, make_embedder
+from advisor.embeddings import BatchingEmbedder, FusedEmbedder, OnnxQueryEmbedder, batching_for, export_dir, make_embedder
 from advisor.embeddings.onnx_mirror import ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE
 from advisor.evaluate import read_cases
 from advisor.settings import BUNDLED_MODEL, Settings
 
+from .fakes import HashEmbedder
 from .test_embeddings import LONG, TEXTS
 
 # The texts in a batch differ in length up to a paragraph's (what padding would shift); past the models' window a
@@ -74,6 +75,33 @@ def test_concurrent_callers_each_get_their_own_rows_in_their_own_role(answering)
         results = list(pool.map(ask, requests))
     for (texts, query), got in zip(requests, results):
         assert_same_vectors(got, alone(answering, texts, query))
+
+
+def test_a_question_asked_again_is_not_embedded_again_and_passages_always_are():
+    model = HashEmbedder()
+    batching = BatchingEmbedder(model, remember=2)
+    first = batching.embed(["export of firmware", "a PhD student"], query=True)
+    again = batching.embed(["a PhD student", "export of firmware", "a PhD student"], query=True)
+    assert model.texts == 2  # nothing new went to the model
+    assert_same_vectors(again, first[[1, 0, 1]])
+    batching.embed(["export of firmware"], query=False)
+    batching.embed(["export of firmware"], query=False)
+    assert model.texts == 4  # passages are not remembered
+    batching.embed(["a visiting scholar"], query=True)  # the third question pushes out the least recently asked
+    assert model.texts == 5
+    batching.embed(["a PhD student"], query=True)
+    assert model.texts == 5
+    batching.embed(["export of firmware"], query=True)
+    assert model.texts == 6
+    assert_same_vectors(batching.embed(["export of firmware"], query=True), model.embed(["export of firmware"], query=True))
+
+
+def test_every_engine_of_a_process_shares_one_batcher_per_model():
+    one, other = HashEmbedder(), HashEmbedder(dim=32)
+    assert batching_for(one) is batching_for(one)
+    assert batching_for(other) is not batching_for(one)
+    assert batching_for(other).embed(["a question"], query=True).shape == (1, 32)
+    assert batching_for(one).embed(["a question"], query=True).shape == (1, 64)
 
 
 @pytest.mark.long

@@ -33,7 +33,7 @@ from bot.serve import Runtime
 from bot.web import create_app
 from ingest.build import ingest
 
-from .conftest import KNOWLEDGE, free_port
+from .conftest import KNOWLEDGE, LOOPBACK, free_port
 from .deployment import DEPLOY, unit_service, write_env_file
 from .fakes import HashEmbedder
 
@@ -362,7 +362,7 @@ def test_two_serving_replicas_and_an_ingestion_from_a_third_place(on_server, sto
         while any(_serving(port, deadline) != second.version for port in ports):
             time.sleep(0.2)
         for port in ports:
-            reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "What does a visiting scientist sign?"},
+            reply = LOOPBACK.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "What does a visiting scientist sign?"},
                                timeout=30).json()
             assert reply["version"] == second.version and reply["quotes"][0]["document"] == "visiting-scientists.md"
     finally:
@@ -389,7 +389,7 @@ def _serving(port: int, deadline: float) -> str | None:
     """The version a replica serves, once it is ready; fails the test when `deadline` passes first."""
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
-            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            response = LOOPBACK.get(f"http://127.0.0.1:{port}/readyz")
             if response.status_code == 200:
                 return response.json()["version"]
         time.sleep(0.2)

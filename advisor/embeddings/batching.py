@@ -1,7 +1,8 @@
-"""Many concurrent callers, few forward passes."""
+"""Many concurrent callers, few forward passes; a question asked again, no pass at all."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
 
@@ -9,14 +10,23 @@ import numpy as np
 
 from .base import Embedder
 
+REMEMBERED_QUESTIONS = 4096  # question vectors kept per model: 4096 x 768 float32 is 12 MiB
+
 
 class BatchingEmbedder:
-    """Gathers texts from concurrent callers into one model call: many small requests, few forward passes."""
+    """Gathers texts from concurrent callers into one model call: many small requests, few forward passes.
 
-    def __init__(self, inner: Embedder, max_batch: int = 64) -> None:
+    It also remembers the vectors of the last `remember` questions (texts embedded in the query role): the same
+    question comes from many askers, and a follow-up is searched again together with the turn before it. Passages
+    always go to the model (an ingestion has its own cache, ingest/cache.py)."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 64, remember: int = REMEMBERED_QUESTIONS) -> None:
         self.inner = inner
         self.model_id = inner.model_id
         self.max_batch = max_batch
+        self.remember = remember
+        self._questions: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._questions_lock = threading.Lock()
         self._pending: list[tuple[list[str], bool, Future]] = []
         self._cond = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="embed-batcher", daemon=True)
@@ -28,9 +38,28 @@ class BatchingEmbedder:
         return getattr(self.inner, name)  # the inner model's description (parts, dims) without its batching
 
     def embed(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
+        if not query or not self.remember or not texts:
+            return self._through_the_model(list(texts), query)
+        with self._questions_lock:
+            known = {}
+            for text in texts:  # in the order asked: the last asked is the last to go
+                if text in self._questions:
+                    self._questions.move_to_end(text)
+                    known[text] = self._questions[text]
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = self._through_the_model(missing, True)
+            known.update(zip(missing, fresh))
+            with self._questions_lock:
+                self._questions.update(zip(missing, fresh))
+                while len(self._questions) > self.remember:
+                    self._questions.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+    def _through_the_model(self, texts: list[str], query: bool) -> np.ndarray:
         future: Future = Future()
         with self._cond:
-            self._pending.append((list(texts), query, future))
+            self._pending.append((texts, query, future))
             self._cond.notify()
         return future.result()
 
@@ -57,3 +86,18 @@ class BatchingEmbedder:
             for texts, _, future in batch:
                 future.set_result(vectors[offset:offset + len(texts)])
                 offset += len(texts)
+
+
+# By id(model) and memory size: a batcher holds its model, so the id stays that model's.
+_SHARED: dict[tuple[int, int], BatchingEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def batching_for(model: Embedder, remember: int = REMEMBERED_QUESTIONS) -> BatchingEmbedder:
+    """The process's one batcher for `model`: every engine (Runtime) of the process that shares a model shares its
+    batches and the questions it remembers, and no engine starts a thread of its own."""
+    with _SHARED_LOCK:
+        batcher = _SHARED.get((id(model), remember))
+        if batcher is None:
+            batcher = _SHARED[(id(model), remember)] = BatchingEmbedder(model, remember=remember)
+        return batcher
