@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,21 @@ COLLECTION = "units"
 
 def client(path: Path):
     import chromadb
+
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+
+
+def chroma_settings():
+    """Chroma's client settings, telemetry off: a copy for each client, which writes its path into them. Made once:
+    making them reads the environment and a .env file, tens of milliseconds for every version read."""
+    return _chroma_settings().model_copy()
+
+
+@lru_cache(maxsize=1)
+def _chroma_settings():
     from chromadb.config import Settings as ChromaSettings
 
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    return ChromaSettings(anonymized_telemetry=False)
 
 
 def write_units(path: Path, units: Sequence[Unit], vectors: np.ndarray) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import AdvisorError, KnowledgeNotReady, StoreError
 from ..passages import Unit
 from .audit import now_iso
-from .chroma import CollectionIndex, add_units, create_units_collection, decode, read_rows
+from .chroma import CollectionIndex, add_units, chroma_settings, create_units_collection, decode, read_rows
 from .lease import HeldLease, LeaseKeeper
 from .manifest import VersionInfo
 from .protocol import Store
@@ -71,14 +71,13 @@ class ServerStore(Store):
     def _open(self) -> Records:
         import chromadb
         import httpx
-        from chromadb.config import Settings as ChromaSettings
 
         headers = {TOKEN_HEADER: self.token} if self.token else {}
         # chromadb's client waits forever for an answer; this first request tells a dead server within the timeout.
         scheme = "https" if self.ssl else "http"
         httpx.get(f"{scheme}://{self.host}:{self.port}/api/v2/heartbeat", headers=headers, timeout=self.timeout).raise_for_status()
         chroma = chromadb.HttpClient(host=self.host, port=self.port, ssl=self.ssl, headers=headers,
-                                     settings=ChromaSettings(anonymized_telemetry=False))
+                                     settings=chroma_settings())
         session = getattr(getattr(chroma, "_server", None), "_session", None)
         if session is not None:  # so that every later request gives up too, instead of hanging a replica
             session.timeout = httpx.Timeout(self.timeout)
