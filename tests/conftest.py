@@ -116,7 +116,7 @@ def store_copy(built_store, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def advisor(built_store, embedder, tmp_path_factory) -> Advisor:
     settings = Settings(_env_file=None, store_dir=built_store, knowledge_dir=KNOWLEDGE)
-    return Advisor(settings, batching_for(embedder))  # as a Runtime holds the model
+    return Advisor(settings, batching_for(embedder, settings.remembered_questions))  # as a Runtime holds the model
 
 
 def free_port() -> int:
@@ -203,6 +203,7 @@ def chroma_url(tmp_path_factory) -> Iterator[str]:
 
 
 # One client for the tests' polling of servers on this machine: a new one per request loads the CA bundle each time.
+# It keeps cookies (those of 127.0.0.1 ignore the port): not for /admin, whose session would go from server to server.
 LOOPBACK = httpx.Client(timeout=5)
 
 

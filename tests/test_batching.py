@@ -15,7 +15,9 @@ from advisor.embeddings import BatchingEmbedder, FusedEmbedder, OnnxQueryEmbedde
 from advisor.embeddings.onnx_mirror import ONNX_FILE, QUERY_INT8_FILE, TOKENIZER_FILE
 from advisor.evaluate import read_cases
 from advisor.settings import BUNDLED_MODEL, Settings
+from bot.serve import Runtime
 
+from .conftest import make_settings
 from .fakes import HashEmbedder
 from .test_embeddings import LONG, TEXTS
 
@@ -87,21 +89,34 @@ def test_a_question_asked_again_is_not_embedded_again_and_passages_always_are():
     batching.embed(["export of firmware"], query=False)
     batching.embed(["export of firmware"], query=False)
     assert model.texts == 4  # passages are not remembered
-    batching.embed(["a visiting scholar"], query=True)  # the third question pushes out the least recently asked
-    assert model.texts == 5
-    batching.embed(["a PhD student"], query=True)
+    batching.embed(["a PhD student", "export of firmware"], query=True)  # the PhD student is now the least recent
+    batching.embed(["a visiting scholar"], query=True)  # a third question pushes it out, not the first one asked
     assert model.texts == 5
     batching.embed(["export of firmware"], query=True)
+    assert model.texts == 5
+    batching.embed(["a PhD student"], query=True)
     assert model.texts == 6
-    assert_same_vectors(batching.embed(["export of firmware"], query=True), model.embed(["export of firmware"], query=True))
+    assert_same_vectors(batching.embed(["a PhD student"], query=True), model.embed(["a PhD student"], query=True))
 
 
-def test_every_engine_of_a_process_shares_one_batcher_per_model():
-    one, other = HashEmbedder(), HashEmbedder(dim=32)
-    assert batching_for(one) is batching_for(one)
-    assert batching_for(other) is not batching_for(one)
-    assert batching_for(other).embed(["a question"], query=True).shape == (1, 32)
-    assert batching_for(one).embed(["a question"], query=True).shape == (1, 64)
+def test_the_engines_of_a_process_share_one_batcher_per_model_and_its_memory_follows_the_setting(tmp_path):
+    model, other = HashEmbedder(), HashEmbedder(dim=32)
+    engines = [Runtime(make_settings(tmp_path / name), embedder=model) for name in ("a", "b")]
+    forgetful = Runtime(make_settings(tmp_path / "c", remembered_questions=0), embedder=model)
+    try:
+        assert engines[0].embedder is engines[1].embedder is batching_for(model, engines[0].settings.remembered_questions)
+        assert batching_for(engines[0].embedder, 0) is engines[0].embedder  # a batcher is not batched again
+        engines[0].embedder.embed(["Can I host a visiting researcher?"], query=True)
+        engines[1].embedder.embed(["Can I host a visiting researcher?"], query=True)
+        assert model.texts == 1
+        forgetful.embedder.embed(["Can I host a visiting researcher?"], query=True)
+        forgetful.embedder.embed(["Can I host a visiting researcher?"], query=True)
+        assert model.texts == 3
+        assert batching_for(other, 2).embed(["a question"], query=True).shape == (1, 32)
+    finally:
+        for engine in [*engines, forgetful]:
+            engine.journal.close()
+            engine.review.close()
 
 
 @pytest.mark.long

@@ -363,7 +363,7 @@ def test_two_serving_replicas_and_an_ingestion_from_a_third_place(on_server, sto
             time.sleep(0.2)
         for port in ports:
             reply = LOOPBACK.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "What does a visiting scientist sign?"},
-                               timeout=30).json()
+                                  timeout=30).json()
             assert reply["version"] == second.version and reply["quotes"][0]["document"] == "visiting-scientists.md"
     finally:
         for replica in replicas:

@@ -10,17 +10,15 @@ import numpy as np
 
 from .base import Embedder
 
-REMEMBERED_QUESTIONS = 4096  # question vectors kept per model: 4096 x 768 float32 is 12 MiB
-
 
 class BatchingEmbedder:
     """Gathers texts from concurrent callers into one model call: many small requests, few forward passes.
 
-    It also remembers the vectors of the last `remember` questions (texts embedded in the query role): the same
+    It can also remember the vectors of the last `remember` questions (texts embedded in the query role): the same
     question comes from many askers, and a follow-up is searched again together with the turn before it. Passages
     always go to the model (an ingestion has its own cache, ingest/cache.py)."""
 
-    def __init__(self, inner: Embedder, max_batch: int = 64, remember: int = REMEMBERED_QUESTIONS) -> None:
+    def __init__(self, inner: Embedder, max_batch: int = 64, remember: int = 0) -> None:
         self.inner = inner
         self.model_id = inner.model_id
         self.max_batch = max_batch
@@ -50,8 +48,8 @@ class BatchingEmbedder:
         if missing:
             fresh = self._through_the_model(missing, True)
             known.update(zip(missing, fresh))
-            with self._questions_lock:
-                self._questions.update(zip(missing, fresh))
+            with self._questions_lock:  # copies: a row of `fresh` is a view that would keep its whole batch alive
+                self._questions.update((text, row.copy()) for text, row in zip(missing, fresh))
                 while len(self._questions) > self.remember:
                     self._questions.popitem(last=False)
         return np.stack([known[t] for t in texts])
@@ -93,9 +91,12 @@ _SHARED: dict[tuple[int, int], BatchingEmbedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def batching_for(model: Embedder, remember: int = REMEMBERED_QUESTIONS) -> BatchingEmbedder:
-    """The process's one batcher for `model`: every engine (Runtime) of the process that shares a model shares its
-    batches and the questions it remembers, and no engine starts a thread of its own."""
+def batching_for(model: Embedder, remember: int) -> BatchingEmbedder:
+    """The process's one batcher for `model` remembering `remember` questions (Settings.remembered_questions): every
+    engine (Runtime) of the process that shares a model shares its batches and the questions it remembers, and no
+    engine starts a thread of its own."""
+    if isinstance(model, BatchingEmbedder):
+        return model
     with _SHARED_LOCK:
         batcher = _SHARED.get((id(model), remember))
         if batcher is None:
