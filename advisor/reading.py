@@ -46,7 +46,7 @@ SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de
 # Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
-POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?"),
+POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?", "…qu'ils en concluent"),
 # and the best passage found for it alone holds more of those words than the best found with the earlier question,
 # and some word of the earlier question too (what the follow-up leaves implicit: "Russia").
 # Dutch writes compounds as one word whose last part says what it is: "onderzoeksdata" is data, held by a sentence
@@ -114,7 +114,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
         new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
         wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
-        sure = POINTING_CONFIDENT if points_back(text, language) else ALONE_CONFIDENT
+        sure = POINTING_CONFIDENT if refers_back(text, language) else ALONE_CONFIDENT
         found_alone, found_joined = _coverage(_top(new), wanted, language), _coverage(_top(joined), wanted, language)
         # the same words found either way: it names a subject of its own when alone it leads somewhere else than
         # the earlier question did ("Et si les résultats sont déjà publiés ?" after sending data to Russia)

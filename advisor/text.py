@@ -397,8 +397,9 @@ def points_back(text: str, language: str = "") -> bool:
 _PRONOUNS = re.compile(
     r"\b(?:their|he|she|his|her|leur|leurs|ils|elles|il|elle|hun|ze|hij|zij|haar)\b|\bc['’](?:est|était)\b",
     re.IGNORECASE)
-# Impersonal "il" is no pronoun of anything said before: "y a-t-il", "faut-il", "il faut", "il existe".
-_IMPERSONAL = re.compile(r"\b(?:a-t-il|faut-il|existe-t-il|il\s+(?:faut|existe|y\s+a|est\s+(?:possible|permis|interdit|obligatoire)))\b",
+# Impersonal "il" is no pronoun of anything said before ("y a-t-il", "faut-il", "il faut", "il existe"), nor is the one
+# a question puts after its verb when it names the subject itself ("Combien le programme PAUSE verse-t-il… ?").
+_IMPERSONAL = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il\s+(?:faut|existe|y\s+a|est\s+(?:possible|permis|interdit|obligatoire)))\b",
                          re.IGNORECASE)
 
 
