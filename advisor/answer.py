@@ -5,6 +5,7 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
+from datetime import date
 
 from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
@@ -31,6 +32,8 @@ from .text import (
 )
 from .tuning import Tuning
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # as the guidance writes a date, whatever the server's locale
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
 
@@ -259,10 +262,17 @@ class Advisor:
 
     def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
         """The best passage, or (with `official_first`) the official text when it answers about as well; then close
-        runners-up."""
+        runners-up.
+
+        About as well: it scores within `official_margin` of the best and is found second (`official_rank`), or the
+        passages found before it include a summary citing it by its date ("The CRef and VLIR stated in their
+        communiqué of 10 March 2022 that…"), which the text it cites answers as well. Found further down, below
+        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not."""
         hits, best = ranking.hits, ranking.hits[0].score
-        official = [h for h in hits if official_first and h.score >= best - self.settings.official_margin
-                    and snapshot.documents[h.passage.document].authority == OFFICIAL]
+        official = [h for k, h in enumerate(hits) if official_first and h.score >= best - self.settings.official_margin
+                    and snapshot.documents[h.passage.document].authority == OFFICIAL
+                    and (k < self.settings.official_rank
+                         or any(_cites(a.passage, snapshot.documents[h.passage.document]) for a in hits[:k]))]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]
         others.sort(key=lambda h: h not in official)  # the official text before the summaries, stable otherwise
@@ -366,6 +376,16 @@ def _reading_line(reading: Reading, earlier: str, language: str) -> str:
     if reading.borrowed:
         return t(language, "context_new", subject=subject, borrowed=shorten(", ".join(reading.borrowed), 80))
     return t(language, "context_alone", subject=subject)
+
+
+def _cites(passage: Passage, document: DocumentMeta) -> bool:
+    """Whether a passage names a document by its date written out, as a summary cites its source ("the communiqué of
+    10 March 2022")."""
+    try:
+        day = date.fromisoformat(document.date)
+    except ValueError:
+        return False
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" in passage.text
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:
