@@ -5,12 +5,13 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
+from datetime import date
 
 from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .reading import JOINED, Reading, leans_back, read_follow_up
+from .reading import JOINED, Reading, leans_back, read_follow_up, refers_to_earlier
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -31,6 +32,8 @@ from .text import (
 )
 from .tuning import Tuning
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # as the guidance writes a date, whatever the server's locale
 _LEADS_ON = re.compile(r"^(?:however|therefore|this|these|that|those|it|they|such|thus|but|also)\b", re.IGNORECASE)
 
 
@@ -227,8 +230,14 @@ class Advisor:
             parts = question_parts(words, language)
             parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
             rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
-        whole, by_part = rankings[0], rankings[1:]
         threshold = loaded.retriever.threshold
+        unsure = len(rankings) == 1 and rankings[0].confidence < threshold
+        if reading is None and earlier and unsure and refers_to_earlier(loaded.retriever, words, language):
+            # "Qui a signé ce texte côté francophone ?": one ask the guidance is not sure of alone, and it speaks of
+            # something said before: it is read with the earlier question as a shorter follow-up would be
+            reading = read_follow_up(loaded.retriever, words, earlier, language, limit)
+            parts, rankings, unread = [reading.query], [reading.ranking], []
+        whole, by_part = rankings[0], rankings[1:]
         answered_parts = [r for r in by_part if r.confidence >= threshold]
         if by_part and answered_parts:
             chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
@@ -253,10 +262,17 @@ class Advisor:
 
     def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
         """The best passage, or (with `official_first`) the official text when it answers about as well; then close
-        runners-up."""
+        runners-up.
+
+        About as well: it scores within `official_margin` of the best and is found second (`official_rank`), or the
+        passages found before it include a summary citing it by its date ("The CRef and VLIR stated in their
+        communiqué of 10 March 2022 that…"), which the text it cites answers as well. Found further down, below
+        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not."""
         hits, best = ranking.hits, ranking.hits[0].score
-        official = [h for h in hits if official_first and h.score >= best - self.settings.official_margin
-                    and snapshot.documents[h.passage.document].authority == OFFICIAL]
+        official = [h for k, h in enumerate(hits) if official_first and h.score >= best - self.settings.official_margin
+                    and snapshot.documents[h.passage.document].authority == OFFICIAL
+                    and (k < self.settings.official_rank
+                         or any(_cites(a.passage, snapshot.documents[h.passage.document]) for a in hits[:k]))]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]
         others.sort(key=lambda h: h not in official)  # the official text before the summaries, stable otherwise
@@ -360,6 +376,16 @@ def _reading_line(reading: Reading, earlier: str, language: str) -> str:
     if reading.borrowed:
         return t(language, "context_new", subject=subject, borrowed=shorten(", ".join(reading.borrowed), 80))
     return t(language, "context_alone", subject=subject)
+
+
+def _cites(passage: Passage, document: DocumentMeta) -> bool:
+    """Whether a passage names a document by its date written out, as a summary cites its source ("the communiqué of
+    10 March 2022")."""
+    try:
+        day = date.fromisoformat(document.date)
+    except ValueError:
+        return False
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" in passage.text
 
 
 def _unique(hits: list[Hit]) -> list[Hit]:

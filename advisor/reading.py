@@ -32,6 +32,7 @@ from .text import (
     gives_reason,
     is_follow_up,
     points_back,
+    refers_back,
     sentence_spans,
     stem,
     terms,
@@ -45,7 +46,7 @@ SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de
 # Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
-POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?"),
+POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the same in Wallonia?", "…qu'ils en concluent"),
 # and the best passage found for it alone holds more of those words than the best found with the earlier question,
 # and some word of the earlier question too (what the follow-up leaves implicit: "Russia").
 # Dutch writes compounds as one word whose last part says what it is: "onderzoeksdata" is data, held by a sentence
@@ -82,6 +83,18 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
+def refers_to_earlier(retriever: Retriever, text: str, language: str) -> bool:
+    """Whether a longer message that alone the guidance is not sure of speaks of what was said before: it holds a
+    pronoun or pointing word ("Qui a signé ce texte côté francophone ?", "Et leur doctorant… ?"), and the guidance
+    holds more of what it names than it lacks ("Welke Oekraïense universiteiten hebben de ondertekenaars hun
+    eretitels afgenomen?" names mostly what the guidance never mentions: it stays a question of its own)."""
+    if not refers_back(text, language):
+        return False
+    naming = [w for w in _own_words(text, language) if word_weight(w, language) >= SUBJECT_WEIGHT]
+    held = sum(word_weight(w, language) for w in naming if _known(retriever, w, language))
+    return held >= sum(word_weight(w, language) for w in naming) / 2
+
+
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
     """The reading of follow-up `text` after the question `earlier`, with its ranking."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
@@ -101,7 +114,7 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
         # the follow-up's own words the guidance holds somewhere: a place it never names ("St Petersburg") tells nothing
         new = Ranking(alone[0].hits[:limit], alone[0].evidence, alone[0].confidence)  # the wider search is for pointing back
         wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)), language)
-        sure = POINTING_CONFIDENT if points_back(text, language) else ALONE_CONFIDENT
+        sure = POINTING_CONFIDENT if refers_back(text, language) else ALONE_CONFIDENT
         found_alone, found_joined = _coverage(_top(new), wanted, language), _coverage(_top(joined), wanted, language)
         # the same words found either way: it names a subject of its own when alone it leads somewhere else than
         # the earlier question did ("Et si les résultats sont déjà publiés ?" after sending data to Russia)

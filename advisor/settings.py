@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     candidate_units: int = Field(200, ge=10, le=5000)
     max_quotes: int = Field(3, ge=1, le=10)
     quote_margin: float = 0.06  # further quotes must score within this of the best passage
-    official_margin: float = 0.12  # an official passage within this of the best is quoted first
+    official_margin: float = 0.12  # an official passage within this of the best is quoted first,
+    official_rank: int = Field(2, ge=1)  # when it is found at most this far down, or a passage above it cites it
     max_quote_chars: int = 350
     max_question_chars: int = 1000
 

@@ -401,6 +401,23 @@ def points_back(text: str, language: str = "") -> bool:
     return any(m.group(0).lower() not in {"en", *plain} for m in _POINTS_BACK.finditer(text))
 
 
+# Pronouns that stand for someone or something said before ("their", "ils", "c'était", "hun"): a message holding one
+# is read with the turn before when alone the guidance is not sure of it (reading.refers_back).
+_PRONOUNS = re.compile(
+    r"\b(?:their|he|she|his|her|leur|leurs|ils|elles|il|elle|hun|ze|hij|zij|haar)\b|\bc['’](?:est|était)\b",
+    re.IGNORECASE)
+# Impersonal "il" is no pronoun of anything said before ("y a-t-il", "faut-il", "il faut", "il existe"), nor is the one
+# a question puts after its verb when it names the subject itself ("Combien le programme PAUSE verse-t-il… ?").
+_IMPERSONAL = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il\s+(?:faut|existe|y\s+a|est\s+(?:possible|permis|interdit|obligatoire)))\b",
+                         re.IGNORECASE)
+
+
+def refers_back(text: str, language: str = "") -> bool:
+    """Whether a message points back or holds a pronoun standing for something said before ("Qui a signé ce texte
+    côté francophone ?", "Ils demandaient quoi, au juste ?")."""
+    return points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that leans on the one before it for its subject.
 

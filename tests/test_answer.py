@@ -105,6 +105,22 @@ def test_the_official_text_comes_before_a_summary_that_paraphrases_it(advisor):
     assert authorities == sorted(authorities, key=lambda a: a != "official")
 
 
+@pytest.mark.parametrize("lang, question", [
+    ("en", "Can a guest professor from Moscow teach a one-semester course in our department?"),
+    ("nl", "Mag ik een Russische gastprofessor uitnodigen om een semester les te geven?"),
+])
+def test_the_official_text_is_not_put_first_from_below_passages_that_answer_from_elsewhere(advisor, lang, question):
+    answer = advisor.ask(question, lang)  # the communiqué comes third or lower, within the official margin
+    assert answer.quotes[0].text.startswith("No Belgian rule was found on hosting a visiting researcher")
+
+
+def test_the_official_text_is_put_first_from_further_down_when_a_summary_above_it_cites_it(advisor):
+    # "The CRef and VLIR stated in their communiqué of 10 March 2022 that…" is found above the communiqué
+    answer = advisor.ask("L'aide aux scientifiques menacés, via Scholars at Risk par exemple, continue-t-elle après "
+                         "la suspension ?", "fr")
+    assert answer.quotes[0].authority == "official" and "for researchers in danger" in answer.quotes[0].text
+
+
 @pytest.mark.parametrize("uncovered", [["How much does a parking permit cost on campus?"],
                                        ["How much does a parking permit cost on campus?", "Who serves the best waffles in Leuven?"]])
 def test_each_part_of_a_question_gets_its_own_quote_and_an_uncovered_part_is_named(advisor, uncovered):
