@@ -83,18 +83,6 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
-def refers_to_earlier(retriever: Retriever, text: str, language: str) -> bool:
-    """Whether a longer message that alone the guidance is not sure of speaks of what was said before: it holds a
-    pronoun or pointing word ("Qui a signé ce texte côté francophone ?", "Et leur doctorant… ?"), and the guidance
-    holds more of what it names than it lacks ("Welke Oekraïense universiteiten hebben de ondertekenaars hun
-    eretitels afgenomen?" names mostly what the guidance never mentions: it stays a question of its own)."""
-    if not refers_back(text, language):
-        return False
-    naming = [w for w in _own_words(text, language) if word_weight(w, language) >= SUBJECT_WEIGHT]
-    held = sum(word_weight(w, language) for w in naming if _known(retriever, w, language))
-    return held >= sum(word_weight(w, language) for w in naming) / 2
-
-
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
     """The reading of follow-up `text` after the question `earlier`, with its ranking."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question

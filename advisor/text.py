@@ -401,8 +401,8 @@ def points_back(text: str, language: str = "") -> bool:
     return any(m.group(0).lower() not in {"en", *plain} for m in _POINTS_BACK.finditer(text))
 
 
-# Pronouns that stand for someone or something said before ("their", "ils", "c'était", "hun"): a message holding one
-# is read with the turn before when alone the guidance is not sure of it (reading.refers_back).
+# Pronouns that stand for someone or something said before ("their", "ils", "c'était", "hun"): a follow-up holding one
+# must be found alone as surely as one pointing back before it is read as a subject of its own (advisor/reading.py).
 _PRONOUNS = re.compile(
     r"\b(?:their|he|she|his|her|leur|leurs|ils|elles|il|elle|hun|ze|hij|zij|haar)\b|\bc['’](?:est|était)\b",
     re.IGNORECASE)
