@@ -19,6 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
+from .sample_texts import TEXTS
+
+REFERENCE = "all-MiniLM-L6-v2.torch-vectors.npy"  # beside the export, in the run's models directory
 RUN_DIR = "COLLAB_ADVISOR_TEST_RUN"  # set by the run's first process (not ADVISOR_: the tests clear those)
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -59,10 +64,19 @@ def load_models():
     with one_at_a_time(models_dir().with_suffix(".lock")):
         model = make_embedder(spec, models_dir(), threads=0)
         model.embed(["warm-up"])
-        if any(isinstance(part, SentenceTransformerEmbedder) for part in model.parts):  # it has just exported
+        exporter = next((p for p in model.parts if isinstance(p, SentenceTransformerEmbedder)), None)
+        if exporter is not None:  # it has just exported, with torch loaded: the vectors the export is checked against
+            np.save(models_dir() / REFERENCE, exporter.embed(TEXTS))
             model = make_embedder(spec, models_dir(), threads=0)
             model.embed(["warm-up"])
     return model
+
+
+def reference_vectors() -> np.ndarray | None:
+    """The torch model's vectors of tests/sample_texts.TEXTS, from the process that exported this run's ONNX mirror
+    (tests/test_embeddings.py compares the mirror's with them); None if the run's export was not made by this run."""
+    path = models_dir() / REFERENCE
+    return np.load(path) if path.exists() else None
 
 
 def build(embedder) -> Path:

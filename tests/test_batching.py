@@ -19,7 +19,7 @@ from bot.serve import Runtime
 
 from .conftest import make_settings
 from .fakes import HashEmbedder
-from .test_embeddings import LONG, TEXTS
+from .sample_texts import LONG, TEXTS
 
 # The texts in a batch differ in length up to a paragraph's (what padding would shift); past the models' window a
 # text is cut, which tests/test_embeddings.py checks, so the batches here need no text that long.

@@ -20,21 +20,8 @@ from advisor.embeddings.onnx_mirror import ONNX_FILE, TOKENIZER_FILE
 from advisor.errors import ModelUnavailable
 from advisor.settings import BUNDLED_MODEL, BUNDLED_MULTILINGUAL
 
-LONG = " ".join(["Researchers may keep individual contacts with Russian colleagues, but institutional agreements "
-                 "with Russian universities are suspended until further notice, and every exchange of data, "
-                 "samples or equipment must be checked against the sanctions and export-control rules first."] * 10)
-TEXTS = [
-    "Can I keep working with my Russian co-author?",
-    "Les étudiants russes sont-ils encore les bienvenus ?",
-    "Wat betekent de opschorting voor mijn eigen onderzoek?",
-    "Is our exchange agreement with a Russian university suspended?",
-    "Puis-je envoyer des données non publiées à un collègue à Moscou ?",
-    "Mag ik nog samenwerken met Russische collega's in een EU-project?",
-    "dual-use export control: e-mailing source code to Russia",
-    "a",
-    "Ünïcödé, emoji 🙂 and punctuation?!…",
-    LONG,
-]
+from .sample_texts import LONG, TEXTS
+from .shared_store import reference_vectors
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +53,10 @@ def test_onnx_vectors_equal_the_sentence_transformers_ones(cache):
     fast = fast_embedder(BUNDLED_MODEL, cache)
     assert isinstance(fast, OnnxQueryEmbedder)
     assert fast.model_id == reference.model_id  # vectors cached by (model_id, text) stay valid across the two
-    expected = reference.embed(TEXTS)
+    # The torch model's vectors of TEXTS, from the process that made this run's export with it (tests/shared_store.py);
+    # a run whose export came from elsewhere loads torch here.
+    made = reference_vectors()
+    expected = made if made is not None else reference.embed(TEXTS)
     for got in (fast.embed(TEXTS), np.concatenate([fast.embed([t]) for t in TEXTS])):  # padded batch and one by one
         assert got.dtype == np.float32 and got.shape == expected.shape
         np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
