@@ -1,26 +1,37 @@
-"""What one file may cost to read: every bound a reader checks, from the settings of the same names."""
+"""What one file may cost to read: every bound a reader checks, from the settings of the same names.
+
+Only `Limits.of` and `default_limits` read the settings (and so load pydantic): the sandbox's child process, which
+gets its limits from its parent, starts without them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from advisor.settings import Settings, default
+if TYPE_CHECKING:
+    from advisor.settings import Settings
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The settings of these names; left out, their defaults."""
+    """The settings of these names."""
 
-    max_field_chars: int = default("max_field_chars")
-    max_document_chars: int = default("max_document_chars")
-    max_passages_per_document: int = default("max_passages_per_document")
-    pdf_max_pages: int = default("pdf_max_pages")
-    docx_max_entries: int = default("docx_max_entries")
-    docx_max_unpacked_mb: int = default("docx_max_unpacked_mb")
-    docx_max_ratio: int = default("docx_max_ratio")
+    max_field_chars: int
+    max_document_chars: int
+    max_passages_per_document: int
+    pdf_max_pages: int
+    docx_max_entries: int
+    docx_max_unpacked_mb: int
+    docx_max_ratio: int
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
         return cls(**{f.name: getattr(settings, f.name) for f in fields(cls)})
 
 
-DEFAULT_LIMITS = Limits()
+@lru_cache(maxsize=1)
+def default_limits() -> Limits:
+    """The settings' defaults (no environment read), for a caller that gives no limits."""
+    from advisor.settings import default
+
+    return Limits(**{f.name: default(f.name) for f in fields(Limits)})

@@ -15,7 +15,7 @@ from .formats.html import read_html
 from .formats.markdown import COMMENT, front_matter, markdown_blocks, markdown_text, take_notes
 from .formats.pdf import read_pdf
 from .formats.plain import decode, read_text
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import Limits, default_limits
 from .metadata import META_FIELDS, check_fields, content_hash, document_meta, sidecar, text_field, with_sidecar
 
 RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md"}  # files of the knowledge folder that are not documents
@@ -23,12 +23,13 @@ _ANCHOR = re.compile(r"<!--\s*original:\s*(.*?)\s*-->", re.DOTALL)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-def load(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> Document | Translation | AttachedQuestions:
+def load(path: Path, name: str, limits: Limits | None = None) -> Document | Translation | AttachedQuestions:
     """Load one file; `name` is its path relative to the knowledge directory (its identity).
 
     Whatever goes wrong in a parser (broken XML, a damaged PDF, deep nesting, no memory) becomes a DocumentError
     that names the file, so one bad file never stops an ingestion or a server.
     """
+    limits = limits or default_limits()
     suffix = path.suffix.lower()
     if not accepted(name):
         raise DocumentError(name, unsupported(name))

@@ -13,11 +13,14 @@ import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from advisor.errors import DocumentError
-from advisor.settings import Settings, default
 
-from .limits import Limits
+from .limits import Limits, default_limits
+
+if TYPE_CHECKING:  # the child reads its limits from its parent, without loading the settings (pydantic)
+    from advisor.settings import Settings
 
 _ROOT = Path(__file__).resolve().parent.parent
 _PASSED = {"PATH", "LANG", "LANGUAGE", "TMPDIR", "HOME", "PYTHONHASHSEED"}
@@ -58,15 +61,16 @@ def check_untrusted(path: Path, name: str, settings: Settings) -> str:
 
 
 def _main(path: str, name: str) -> int:
-    limit = int(os.environ.get("ADVISOR_SANDBOX_MEMORY_MB", default("parse_memory_mb"))) * 1024 * 1024
+    limit = int(_from_parent("ADVISOR_SANDBOX_MEMORY_MB", "parse_memory_mb")) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    seconds = int(os.environ.get("ADVISOR_SANDBOX_SECONDS", default("parse_seconds"))) + 1  # the parent's timeout, also as CPU time
+    seconds = int(_from_parent("ADVISOR_SANDBOX_SECONDS", "parse_seconds")) + 1  # the parent's timeout, also as CPU time
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
     from advisor.documents import Document, Translation
 
     from .load import load
 
-    limits = Limits(**json.loads(os.environ.get("ADVISOR_SANDBOX_LIMITS", "{}")))
+    sent = os.environ.get("ADVISOR_SANDBOX_LIMITS")
+    limits = Limits(**json.loads(sent)) if sent else default_limits()
     try:
         loaded = load(Path(path), name, limits)
     except DocumentError as exc:
@@ -79,6 +83,15 @@ def _main(path: str, name: str) -> int:
     kind = "document" if isinstance(loaded, Document) else "translation" if isinstance(loaded, Translation) else "questions"
     print(json.dumps({"ok": True, "kind": kind}))
     return 0
+
+
+def _from_parent(variable: str, setting: str) -> str:
+    """What the parent set in `variable`; run by hand without it, the setting's default."""
+    if variable in os.environ:
+        return os.environ[variable]
+    from advisor.settings import default
+
+    return str(default(setting))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from advisor.documents import Block
 from advisor.errors import DocumentError
 from advisor.text import collapse_space
 
-from ..limits import DEFAULT_LIMITS, Limits
+from ..limits import Limits, default_limits
 from . import Extracted
 
 
@@ -30,10 +30,10 @@ def _check_archive(path: Path, name: str, limits: Limits) -> None:
                                       f"times its packed size; the limit is {limits.docx_max_ratio} (ADVISOR_DOCX_MAX_RATIO)")
 
 
-def read_docx(path: Path, name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Extracted:
+def read_docx(path: Path, name: str, data: bytes, limits: Limits | None = None) -> Extracted:
     if not zipfile.is_zipfile(path):
         raise DocumentError(name, "is not a valid DOCX file (not a zip archive)")
-    _check_archive(path, name, limits)
+    _check_archive(path, name, limits or default_limits())
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
