@@ -13,6 +13,7 @@ search's best does (docs/conversations.md has the conditions in full and the mea
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from .documents import OFFICIAL
@@ -35,7 +36,7 @@ from .text import (
     refers_back,
     sentence_spans,
     stem,
-    terms,
+    term_set,
     without_elision,
     word_weight,
     words,
@@ -237,7 +238,7 @@ def _quoted_from(retriever: Retriever, hit: Hit, wanted: Query, language: str) -
     aligned = len(parts) == len(passage.sentences)
     held = []
     for i, (a, b) in enumerate(passage.sentences):
-        bag = set(terms(passage.text[a:b], "en")) | (set(terms(parts[i], language)) if aligned else set())
+        bag = term_set(passage.text[a:b], "en") | (term_set(parts[i], language) if aligned else frozenset())
         held.append(_held(bag, wanted, language, compounds=True))
     best = max(range(len(held)), key=lambda i: (held[i], i == hit.sentence))
     return replace(hit, sentence=best) if held[best] > held[min(hit.sentence, len(held) - 1)] else hit
@@ -330,11 +331,11 @@ def _coverage(passage: Passage | None, wanted: Query, language: str, phrasings: 
     bag: set[str] = set()
     for text, lang in [(passage.text, "en"), (passage.heading, "en"), (passage.translations.get(language, ""), language),
                        *((q, language) for q in (passage.questions if phrasings else ()))]:
-        bag.update(terms(text, lang))
+        bag.update(term_set(text, lang))  # remembered: the same passages are weighed for every word and every turn
     return _held(bag, wanted, language)
 
 
-def _held(bag: set[str], wanted: Query, language: str, compounds: bool = False) -> float:
+def _held(bag: AbstractSet[str], wanted: Query, language: str, compounds: bool = False) -> float:
     """The share of the wanted words' weight a bag of stemmed terms holds; with `compounds`, a Dutch compound is also
     held by its last part."""
     if not wanted.words:
