@@ -90,6 +90,25 @@ def test_translations_keep_the_figures_and_the_names_of_their_original(shipped):
     assert checked >= 2 * 60
 
 
+def test_every_translated_paragraph_has_as_many_sentences_as_its_original(shipped):
+    """A quote of some sentences shows the translation of those sentences only when the two align one to one;
+    otherwise the asker gets the whole paragraph's translation and a Dutch or French question's words are not matched
+    sentence by sentence (advisor/reading.py)."""
+    _, snapshot = shipped
+    paragraphs: dict[tuple[str, int], list] = {}
+    for passage in sorted(snapshot.passages.values(), key=lambda p: p.position):
+        paragraphs.setdefault((passage.document, passage.paragraph), []).append(passage)
+    misaligned, checked = [], 0
+    for (document, _), pieces in paragraphs.items():
+        count = sum(len(p.sentences) or 1 for p in pieces)
+        for language, text in pieces[0].translations.items():
+            checked += 1
+            if len(sentence_spans(text)) != count:
+                misaligned.append((document, language, len(sentence_spans(text)), count, text[:60]))
+    assert misaligned == []
+    assert checked >= 2 * 60
+
+
 def _checks(language: str) -> list[dict]:
     rows = [json.loads(line) for line in (KNOWLEDGE / "checks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     return [row for row in rows if row["lang"] == language and row["kind"] == "answer"]
