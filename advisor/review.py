@@ -148,9 +148,11 @@ class ReviewQueue:
                         (key, question, language, reason, now, now, version, confidence, candidates, vector.tobytes(), OPEN))
                     entry_id = cur.lastrowid
                 else:
-                    entry_id, status, decision = same
-                    # An attachment that did not help puts the question back in front of a reviewer.
-                    reopen = status == APPLIED and decision == ATTACH
+                    entry_id, status, decision, attached = same
+                    # An attachment that did not help puts the question back in front of a reviewer: declined, rated
+                    # not helpful, or weak with another passage first. Quoted first but weak, it did what it could.
+                    quoted = bool(hits) and hits[0].passage.id == attached
+                    reopen = status == APPLIED and decision == ATTACH and not (reason == WEAK and quoted)
                     self._db.execute(
                         "UPDATE entries SET count = count + 1, last_asked = ?, reason = ?, version = ?, confidence = ?, "
                         "candidates = ?" + (", status = 'open', decision = NULL, passage_id = NULL" if reopen else "")
@@ -162,16 +164,18 @@ class ReviewQueue:
         assert entry_id is not None
         return entry_id
 
-    def _same(self, key: str, language: str, vector: np.ndarray) -> tuple[int, str, str | None] | None:
-        row = self._db.execute("SELECT id, status, decision FROM entries WHERE key = ? ORDER BY id LIMIT 1", (key,)).fetchone()
+    def _same(self, key: str, language: str, vector: np.ndarray) -> tuple[int, str, str | None, str | None] | None:
+        """(id, status, decision, passage) of the entry of the same or a nearly identical question, if any."""
+        row = self._db.execute("SELECT id, status, decision, passage_id FROM entries WHERE key = ? ORDER BY id LIMIT 1",
+                               (key,)).fetchone()
         if row:
-            return row[0], row[1], row[2]
+            return row[0], row[1], row[2], row[3]
         best, best_id = NEAR, None
-        for entry_id, blob, status, decision in self._db.execute(
-                "SELECT id, vector, status, decision FROM entries WHERE language = ?", (language,)):
+        for entry_id, blob, status, decision, passage_id in self._db.execute(
+                "SELECT id, vector, status, decision, passage_id FROM entries WHERE language = ?", (language,)):
             other = np.frombuffer(blob, dtype=np.float32)
             if other.shape == vector.shape and float(other @ vector) >= best:
-                best, best_id = float(other @ vector), (entry_id, status, decision)
+                best, best_id = float(other @ vector), (entry_id, status, decision, passage_id)
         return best_id
 
     # Reading -----------------------------------------------------------------------------------------

@@ -123,3 +123,25 @@ async def test_the_page_reads_in_the_browsers_language_and_can_be_switched(site)
     assert '<html lang="fr">' in kept.text  # the choice stays
     english = await client.get("/admin?lang=en")
     assert "Share declined" in english.text and "Questions per day" in english.text
+
+
+async def test_an_entry_reads_in_the_askers_language_and_a_decision_is_said_where_it_was_taken(site):
+    services, _, browser = site
+    client, csrf = await logged_in(browser)
+    entry = next(e for e in services.review.entries() if e.question == DECLINED)
+    candidate = services.advisor.passage(entry.candidates[0].passage_id)
+    page = (await client.get("/admin?lang=en")).text
+    article = re.search(rf'<article class="entry" id="entry-{entry.id}">(.*?)</article>', page, re.S).group(1)
+    french = candidate.translations["fr"]
+    assert '<blockquote class="translation" lang="fr">' in article and french[:40].replace("'", "&#x27;") in article
+    assert f"<code>{candidate.id}</code>" in article  # the id `advisor review attach` takes
+
+    response = await client.post("/admin/page/decide", data={"csrf": csrf, "entry": str(entry.id), "decision": "attach",
+                                                             "passage": candidate.id})
+    assert response.headers["location"] == "/admin#review"
+    page = (await client.get("/admin?lang=en")).text
+    review = re.search(r'<section id="review".*?</section>', page, re.S).group(0)
+    assert notes(review) and "It takes effect when you publish" in notes(review)[0]  # seen where the page opens
+    waiting = re.search(r"<h3>Decided, waiting to be published</h3><ul>(.*?)</ul>", review, re.S).group(1)
+    opening = candidate.text[:60].replace("'", "&#x27;").replace('"', "&quot;")
+    assert candidate.document in waiting and opening in waiting  # which passage, not only its id

@@ -174,3 +174,18 @@ def test_a_pending_decision_can_be_undone_until_it_is_published(make_services):
     queue.mark_applied([entry], "v-test")
     assert queue.undo(entry, "web:bob") is False and queue.get(entry).status == "applied"
     assert [e["action"] for e in services.admin.store.audit_entries()][-3:] == ["review", "review_undone", "review"]
+
+
+@pytest.mark.parametrize("attached, reason, reopened", [(0, "weak", False), (1, "weak", True), (0, "declined", True),
+                                                        (0, "thumbs_down", True)])
+def test_an_applied_attachment_comes_back_only_when_it_did_not_help(make_services, attached, reason, reopened):
+    queue = make_services().review
+    entry = queue.enter(DECLINED, "fr", "declined")
+    passage = queue.get(entry).candidates[attached].passage_id
+    queue.decide(entry, ATTACH, "web:alice", passage)
+    queue.mark_applied([entry], "v-test")
+    assert queue.enter(DECLINED, "fr", reason) == entry
+    again = queue.get(entry)
+    assert again.count == 2
+    # quoted first but still weak: the attachment did what it could, and the admin is not asked again
+    assert (again.status, again.passage_id) == (("open", None) if reopened else ("applied", passage))

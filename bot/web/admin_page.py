@@ -44,6 +44,7 @@ class Session:
     csrf: str
     expires: float
     notes: list[str] = field(default_factory=list)  # what the last actions did, shown once
+    notes_at: str = "review"  # the section the last action belongs to: its notes are shown at the top of it
 
 
 class Sessions:
@@ -138,6 +139,7 @@ class AdminPage:
             if isinstance(checked, Response):
                 return checked
             session, form = checked
+            session.notes_at = anchor.lstrip("#")  # the page opens there, and says what the action did there
             try:
                 session.notes.extend(await handler(session, form, page_language(request)))
             except AdvisorError as exc:  # named, safe to show: the admin reads why nothing changed
@@ -278,24 +280,27 @@ def dashboard(services: Services, language: str, session: Session, notes: list[s
     def say(key: str, **values) -> str:
         return escape(admin_text(language, key, **values))
 
-    parts = []
-    if notes:
-        parts.append('<div class="notes" role="status">' + "".join(f"<p>{escape(n)}</p>" for n in notes) + "</div>")
-    parts.append(_button(session, "/admin/logout", admin_text(language, "logout"), {}, "quiet"))
-    parts.append(_review_section(services, language, session, say))
-    parts.append(_versions_section(services, language, session, say))
-    parts.append(_documents_section(services, language, session, say))
-    parts.append(_figures_section(services, language, say))
-    return _page(language, "".join(parts))
+    said = ('<div class="notes" role="status">' + "".join(f"<p>{escape(n)}</p>" for n in notes) + "</div>") if notes else ""
+
+    def here(section: str) -> str:  # the notes go under the heading of the section the page opens at
+        return said if section == session.notes_at else ""
+
+    return _page(language, "".join((
+        _button(session, "/admin/logout", admin_text(language, "logout"), {}, "quiet"),
+        _review_section(services, language, session, say, here("review")),
+        _versions_section(services, language, session, say, here("versions")),
+        _documents_section(services, language, session, say, here("documents")),
+        _figures_section(services, language, say))))
 
 
-def _entry_html(entry: Entry, language: str, session: Session, say) -> str:
+def _entry_html(services: Services, entry: Entry, language: str, session: Session, say) -> str:
     meta = " · ".join([say(f"reason_{entry.reason}"), entry.language, say("asked", count=entry.count, when=entry.last_asked[:16]
                                                                               .replace("T", " ")),
                        say("confidence", value=f"{entry.confidence:.2f}")])
     fields = {"entry": str(entry.id)}
     candidates = "".join(
-        f'<li><blockquote>{escape(c.text)}</blockquote><p class="source">{escape(c.document)} · {c.score:.2f} · '
+        f'<li><blockquote>{escape(c.text)}</blockquote>{_translated(services, c.passage_id, entry.language, say)}'
+        f'<p class="source">{escape(c.document)} · <code>{escape(c.passage_id)}</code> · {c.score:.2f} · '
         f'<a href="/documents/{escape(c.document, quote=True)}#{escape(c.passage_id, quote=True)}">{say("view")}</a></p>'
         + _button(session, "/admin/page/decide", admin_text(language, "attach"),
                   fields | {"decision": ATTACH, "passage": c.passage_id}) + "</li>"
@@ -308,20 +313,37 @@ def _entry_html(entry: Entry, language: str, session: Session, say) -> str:
             + "</p></article>")
 
 
-def _review_section(services: Services, language: str, session: Session, say) -> str:
+def _translated(services: Services, passage_id: str, language: str, say) -> str:
+    """The passage in the asker's language (an unofficial translation), when the question was not asked in English."""
+    passage = services.advisor.passage(passage_id)
+    text = passage.translations.get(language) if passage is not None else None
+    return (f'<blockquote class="translation" lang="{escape(language, quote=True)}"><p class="meta">{say("translation")}</p>'
+            f"{escape(text)}</blockquote>") if text else ""
+
+
+def _opening(services: Services, passage_id: str | None) -> str:
+    """Which passage a pending attachment names: its document and first words, not only its id."""
+    passage = services.advisor.passage(passage_id) if passage_id else None
+    if passage is None:
+        return ""
+    words = passage.text if len(passage.text) <= 120 else passage.text[:120].rsplit(" ", 1)[0] + "…"
+    return f'<br><span class="meta">{escape(passage.document)}: “{escape(words)}”</span>'
+
+
+def _review_section(services: Services, language: str, session: Session, say, notes: str) -> str:
     entries = services.review.entries()
-    listed = "".join(_entry_html(e, language, session, say) for e in entries) or f"<p>{say('empty_queue')}</p>"
+    listed = "".join(_entry_html(services, e, language, session, say) for e in entries) or f"<p>{say('empty_queue')}</p>"
     pending = services.review.pending()
     waiting = "".join(f"<li>#{e.id} {escape(e.question)}: {escape(decision_words(language, e.decision or '', e.passage_id))} "
-                      f"({say('by', who=e.decided_by or '')}) "
+                      f"({say('by', who=e.decided_by or '')}){_opening(services, e.passage_id)} "
                       + _button(session, "/admin/page/undo", admin_text(language, "undo"), {"entry": str(e.id)}, "quiet")
                       + "</li>" for e in pending)
     return (f'<section id="review" aria-labelledby="review-h"><h2 id="review-h">{say("review")} ({len(entries)})</h2>'
-            f'<p class="help">{say("review_help")}</p>{listed}'
+            f'{notes}<p class="help">{say("review_help")}</p>{listed}'
             f'<h3>{say("pending")}</h3>' + (f"<ul>{waiting}</ul>" if waiting else f"<p>{say('no_pending')}</p>") + "</section>")
 
 
-def _versions_section(services: Services, language: str, session: Session, say) -> str:
+def _versions_section(services: Services, language: str, session: Session, say, notes: str) -> str:
     rows = services.admin.store.version_rows()
     table = "".join(f"<tr><td>{escape(r['id'])}{' <strong>(' + say('serving') + ')</strong>' if r['serving'] else ''}</td>"
                     f"<td>{escape(str(r['created'])[:16].replace('T', ' '))}</td><td>{escape(str(r['created_by']))}</td>"
@@ -333,7 +355,7 @@ def _versions_section(services: Services, language: str, session: Session, say) 
                     for e in list(reversed(services.admin.store.audit_entries()))[:12])
     count = len(services.review.pending())
     return (f'<section id="versions" aria-labelledby="versions-h"><h2 id="versions-h">{say("versions")}</h2>'
-            f'<p class="help">{say("publish_help")}</p>'
+            f'{notes}<p class="help">{say("publish_help")}</p>'
             + _button(session, "/admin/page/publish", admin_text(language, "publish", count=count), {})
             + f'<form method="post" action="/admin/page/rollback">{_csrf(session)}<label for="version">{say("rollback")}</label> '
             f'<select id="version" name="version">{options}</select> <button type="submit">{say("rollback")}</button></form>'
@@ -367,7 +389,7 @@ def _build_words(build: dict | None, rows: list[dict], say) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
-def _documents_section(services: Services, language: str, session: Session, say) -> str:
+def _documents_section(services: Services, language: str, session: Session, say, notes: str) -> str:
     documents = services.admin.documents()
     listed = "".join(
         f'<li><a href="/documents/{escape(d.path, quote=True)}">{escape(d.title)}</a> <span class="meta">{escape(d.path)} · '
@@ -386,7 +408,7 @@ def _documents_section(services: Services, language: str, session: Session, say)
                '<option value=""></option>' + "".join(f'<option value="{code}">{code}</option>' for code in LANGUAGES)
                + "</select></p>")
     return (f'<section id="documents" aria-labelledby="documents-h"><h2 id="documents-h">{say("documents")}</h2>'
-            f"<ul class=\"documents\">{listed}</ul><h3>{say('upload')}</h3>"
+            f"{notes}<ul class=\"documents\">{listed}</ul><h3>{say('upload')}</h3>"
             f'<form method="post" action="{PAGE_UPLOAD_PATH}" enctype="multipart/form-data">{_csrf(session)}'
             f'<p><label for="up-file">{say("file")}</label> <input id="up-file" name="file" type="file" required></p>'
             f'{fields}{choices}<p><label><input type="checkbox" name="replace"> {say("replace")}</label></p>'
