@@ -153,7 +153,7 @@ class Advisor:
     def _retriever(self, snapshot: Snapshot) -> Retriever:
         return Retriever(snapshot, self.embedder, self.tuning, self.settings.min_relevance,
                          self.settings.exact_search_units, self.settings.candidate_units,
-                         self.settings.gap_floor, self.settings.gap_margin)
+                         self.settings.gap_floor, self.settings.gap_margin, self.settings.gap_margin_en)
 
     @property
     def version(self) -> str | None:

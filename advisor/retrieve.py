@@ -78,7 +78,7 @@ class Retriever:
     def __init__(self, snapshot: Snapshot, embedder: Embedder, tuning: Tuning | None = None,
                  min_relevance: float | None = None, exact_search_units: int | None = None,
                  candidate_units: int | None = None, gap_floor: float | None = None,
-                 gap_margin: float | None = None) -> None:
+                 gap_margin: float | None = None, gap_margin_en: float | None = None) -> None:
         self.snapshot = snapshot
         # Up to `exact_search_units` units every unit is scored; beyond, only the passages of the store index's
         # `candidate_units` nearest units and the best lexical matches (bench/scale_bench.py measured the crossover).
@@ -121,6 +121,7 @@ class Retriever:
         # a question this near a known gap, and this much nearer to it than to the guidance, is the gap (gaps.py)
         self.gap_floor: float = default("gap_floor") if gap_floor is None else gap_floor
         self.gap_margin: float = default("gap_margin") if gap_margin is None else gap_margin
+        self.gap_margin_en: float = default("gap_margin_en") if gap_margin_en is None else gap_margin_en
 
     @property
     def _large(self) -> bool:
@@ -271,7 +272,8 @@ class Retriever:
     def known_gap(self, ranking: Ranking) -> GapMatch | None:
         """The known gap the question is, when it is nearer to one than to what the guidance answers (gaps.py)."""
         match = self.nearest_gap(ranking)
-        return match if is_known_gap(match, self.gap_floor, self.gap_margin) else None
+        margin = self.gap_margin_en if ranking.evidence.get("is_en") else self.gap_margin
+        return match if is_known_gap(match, self.gap_floor, margin) else None
 
     def _similarities(self, vector: np.ndarray, units: np.ndarray | None = None) -> np.ndarray:
         """One row per model: the question's similarity to every unit (or to `units`), on a common 0..1 scale."""

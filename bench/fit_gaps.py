@@ -1,10 +1,13 @@
-"""Fit the known-gap decision (Settings.gap_floor and gap_margin) on the TUNING question sets only.
+"""Fit the known-gap decision (Settings.gap_floor, gap_margin, gap_margin_en) on the TUNING question sets only.
 
 Each tuning question is asked once, as `advisor eval` asks it (thread sets as conversations), with the gap decision
 switched off; every ranking the answer weighed is recorded with its nearest known gap. A question is then declined
 as a gap under (floor, margin) when every ranking it weighed is one (gaps.is_known_gap), which is how the answer
-decides. The grid point kept declines the most uncovered questions, minus COST for each covered question answered
-right that it would decline; ties go to the larger margin and floor (the more careful decision).
+decides. English questions get a margin of their own (the English-only model weighs them too, and they meet the
+English guidance in their own language); French and Dutch share the other. For each floor, each margin keeps what
+declines the most uncovered questions, minus COST for each covered question answered right that it would decline;
+ties go to the larger margin and floor (the more careful decision). The floor starts at 0.60: a decline names the
+gap's topic, so the question must be near one of its questions, not merely far from everything else.
 
     .venv/bin/advisor ingest knowledge --store /tmp/gaps-store
     .venv/bin/python bench/fit_gaps.py --store /tmp/gaps-store
@@ -33,7 +36,7 @@ TUNING = ("/work/shared/eval/dev.jsonl", "knowledge/checks.jsonl", "eval/communi
           "eval/threads.heldout.jsonl", "eval/threads.fresh.jsonl", "eval/threads.fresh2.jsonl",
           "eval/threads.fresh3.jsonl")
 COST = 3  # a right answer lost weighs as much as three uncovered questions declined
-FLOORS = [round(0.60 + 0.01 * i, 2) for i in range(36)]
+FLOORS = [round(0.60 + 0.01 * i, 2) for i in range(36)]  # see above: never below 0.60
 MARGINS = [round(-0.10 + 0.01 * i, 2) for i in range(26)]
 
 
@@ -42,6 +45,7 @@ class Asked:
     set: str
     id: str
     kind: str  # "answer" | "abstain"
+    language: str
     passed: bool  # without the gap decision
     answered: bool
     weighed: tuple[GapMatch, ...]  # each ranking the answer weighed, by its nearest gap
@@ -74,7 +78,8 @@ def ask_all(advisor: Advisor, path: Path) -> list[Asked]:
     weighed: list[tuple[GapMatch, ...]] = []
     results = run_threads(Recorder(), threads) if threads is not None else run(Recorder(), read_cases(path))
     for result, matches in zip(results, weighed):
-        asked.append(Asked(path.stem, result.case.id, result.case.kind, result.passed, result.answered, matches))
+        asked.append(Asked(path.stem, result.case.id, result.case.kind, result.case.lang, result.passed,
+                           result.answered, matches))
     return asked
 
 
@@ -99,17 +104,33 @@ def main() -> int:
         print(f"The store {args.store} holds no known gaps: ingest a knowledge folder with a gaps.md first.")
         return 1
     questions = [a for name in TUNING for a in ask_all(advisor, ROOT / name)]
-    grid = {(f, m): score(questions, f, m) for f in FLOORS for m in MARGINS}
-    best = max(grid, key=lambda key: (grid[key][2], key[1], key[0]))
-    gained, lost, _ = grid[best]
+    english = [a for a in questions if a.language == "en"]
+    others = [a for a in questions if a.language != "en"]
+
+    def best_margin(part: list[Asked], floor: float) -> tuple[float, tuple[int, int, int]]:
+        margin = max(MARGINS, key=lambda m: (score(part, floor, m)[2], m))
+        return margin, score(part, floor, margin)
+
+    fits = {f: (best_margin(english, f), best_margin(others, f)) for f in FLOORS}
+    floor = max(FLOORS, key=lambda f: (fits[f][0][1][2] + fits[f][1][1][2], f))
+    (margin_en, _), (margin, _) = fits[floor]
+
+    def scored(part: list[Asked]) -> tuple[int, int]:
+        en, other = score([a for a in part if a.language == "en"], floor, margin_en), score(
+            [a for a in part if a.language != "en"], floor, margin)
+        return en[0] + other[0], en[1] + other[1]
+
     uncovered = sum(1 for a in questions if a.kind == "abstain")
     missed = sum(1 for a in questions if a.kind == "abstain" and not a.passed)
     print(f"{len(questions)} tuning questions, {uncovered} not covered ({missed} answered without the gaps).")
-    rows = [[s, *score([a for a in questions if a.set == s], *best)[:2]] for s in dict.fromkeys(a.set for a in questions)]
+    rows = [[s, *scored([a for a in questions if a.set == s])] for s in dict.fromkeys(a.set for a in questions)]
     print_table(["set", "uncovered newly declined", "right answers lost"], rows)
-    print(f"Fitted: gap_floor={best[0]}, gap_margin={best[1]} (declines {gained} more, loses {lost} right answers).")
-    write_results("fit_gaps.json", {"floor": best[0], "margin": best[1], "gained": gained, "lost": lost,
-                                    "cost": COST, "sets": list(TUNING), "by_set": {r[0]: r[1:] for r in rows}})
+    gained, lost = scored(questions)
+    print(f"Fitted: gap_floor={floor}, gap_margin={margin}, gap_margin_en={margin_en} "
+          f"(declines {gained} more, loses {lost} right answers).")
+    write_results("fit_gaps.json", {"floor": floor, "margin": margin, "margin_en": margin_en, "gained": gained,
+                                    "lost": lost, "cost": COST, "sets": list(TUNING),
+                                    "by_set": {r[0]: r[1:] for r in rows}})
     return 0
 
 
