@@ -103,7 +103,9 @@ def main() -> int:
     if not advisor.refresh().snapshot.gaps:
         print(f"The store {args.store} holds no known gaps: ingest a knowledge folder with a gaps.md first.")
         return 1
-    questions = [a for name in TUNING for a in ask_all(advisor, ROOT / name)]
+    present = [ROOT / name for name in TUNING if (ROOT / name).is_file()]  # dev lies outside the repository
+    print("Tuning sets missing, left out:", ", ".join(str(ROOT / n) for n in TUNING if not (ROOT / n).is_file()) or "none")
+    questions = [a for path in present for a in ask_all(advisor, path)]
     english = [a for a in questions if a.language == "en"]
     others = [a for a in questions if a.language != "en"]
 

@@ -13,9 +13,11 @@ from advisor.gaps import parse_gaps
 from advisor.strings import t
 from ingest.build import ingest
 from ingest.gate import checks_gate
+from bot.serve import Runtime
 from ingest.service import KnowledgeAdmin
 
 from .conftest import KNOWLEDGE, make_settings
+from .test_web import client_for
 
 COMMUNIQUE = "2022-03-10-cref-vlir-communique.md"
 TAX = "Income tax of visiting researchers"
@@ -101,6 +103,19 @@ def test_a_question_near_a_gap_is_declined_with_its_topic_and_whom_to_ask(gapped
     assert answer.intro == t(language, "known_gap", topic=TAX)
     assert answer.footer == t(language, "ask_contact", contact=ask) and answer.text == f"{answer.intro} {answer.footer}"
     assert answer.to_dict()["known_gap"] == TAX
+
+
+async def test_the_web_api_says_the_gap_and_whom_to_ask(gapped, embedder):
+    services = Runtime(gapped.settings, embedder=embedder)
+    services.load()
+    try:
+        async with client_for(services) as client:
+            reply = (await client.post("/api/ask", json={"question": TAX_QUESTIONS["nl"][0]})).json()
+    finally:
+        services.journal.close()
+        services.review.close()
+    assert reply["answered"] is False and reply["known_gap"] == TAX and reply["quotes"] == []
+    assert reply["intro"] == t("nl", "known_gap", topic=TAX) and "de FOD Financiën" in reply["footer"]
 
 
 def test_a_covered_question_near_a_gap_is_still_answered(gapped):
