@@ -11,9 +11,9 @@ from advisor.answer import Advisor
 from advisor.errors import DocumentError
 from advisor.gaps import parse_gaps
 from advisor.strings import t
+from bot.serve import Runtime
 from ingest.build import ingest
 from ingest.gate import checks_gate
-from bot.serve import Runtime
 from ingest.service import KnowledgeAdmin
 
 from .conftest import KNOWLEDGE, make_settings
