@@ -126,6 +126,16 @@ def test_a_covered_question_near_a_gap_is_still_answered(gapped):
     assert answer.answered and MOBILITY_ANSWER in answer.quotes[0].text and answer.known_gap == ""
 
 
+def test_a_version_searched_through_its_index_never_meets_the_gap_questions(gapped, embedder, caplog):
+    indexed = Advisor(gapped.settings.model_copy(update={"exact_search_units": 0}), embedder)
+    assert indexed.refresh().retriever._large
+    with caplog.at_level("WARNING", logger="advisor.retrieve"):
+        answer = indexed.ask(MOBILITY, "en")
+        declined = indexed.ask(TAX_QUESTIONS["en"][0], "en")
+    assert answer.answered and MOBILITY_ANSWER in answer.quotes[0].text and declined.known_gap == TAX
+    assert not [r for r in caplog.records if "does not hold" in r.getMessage()]
+
+
 def test_a_follow_up_read_with_a_gap_question_is_declined_as_the_gap(gapped):
     question, _ = TAX_QUESTIONS["en"]
     answer = gapped.ask("And in Wallonia?", "en", previous=question)
