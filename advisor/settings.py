@@ -73,8 +73,8 @@ class Settings(BaseSettings):
     # than to anything the guidance holds by gap_margin (gap_margin_en for English questions, which the English-only
     # model weighs too), is declined as that gap. Fitted on the tuning sets by bench/fit_gaps.py.
     gap_floor: float = Field(0.61, ge=0, le=1)
-    gap_margin: float = Field(0.15, ge=-1, le=1)
-    gap_margin_en: float = Field(0.0, ge=-1, le=1)
+    gap_margin: float = Field(0.0, ge=-1, le=1)
+    gap_margin_en: float = Field(0.01, ge=-1, le=1)
     max_question_chars: int = 1000
 
     # Conversations: a follow-up is read with the question before it (advisor/conversation.py)

@@ -147,8 +147,8 @@ class _Job:
         cache = EmbeddingCache(settings.store_dir / VECTOR_CACHE)
         try:
             vectors, report.embedded = cache.embed([embedding_text(u, by_id) for u in units], self.embedder, self.progress)
-            if gaps:  # asked as a researcher asks: embedded as questions, not as passages
-                gap_vectors, _ = cache.embed([u.text for u in gaps], self.embedder, False, query=True)
+            if gaps:  # embedded as the attached questions are, so that a question meets both on the same footing
+                gap_vectors, _ = cache.embed([u.text for u in gaps], self.embedder, False)
                 units, vectors = [*units, *gaps], np.concatenate([vectors, gap_vectors])
         finally:
             cache.close()

@@ -25,4 +25,4 @@ class Snapshot:
     translation_notes: dict[tuple[str, str], str]  # (document, language) -> note
     nearest: NearestUnits | None = None  # the store's nearest-neighbour query, for versions too large to scan whole
     gaps: tuple[GapQuestion, ...] = ()  # the known gaps' questions (knowledge/gaps.md); not among `units`
-    gap_vectors: np.ndarray | None = None  # one row per gap question, embedded as a question is
+    gap_vectors: np.ndarray | None = None  # one row per gap question, embedded as an attached question is
