@@ -237,7 +237,7 @@ class Retriever:
         first = int(top[0])
         evidence = decision.evidence(dict(zip(FEATURES, table[first])), scores[first], language,
                                      self.attached[found.passage(first)])
-        evidence |= self._gap_evidence(vector, language, table)
+        evidence |= self._gap_evidence(vector, language, table)  # in the evidence, it stays with a follow-up's reading
         return Ranking(hits, evidence, decision.confidence(evidence, self.tuning, self.min_relevance))
 
     def _gap_evidence(self, vector: np.ndarray, language: str, table: np.ndarray) -> dict[str, float]:
