@@ -10,6 +10,7 @@ from datetime import date
 from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
+from .gaps import GapMatch
 from .passages import Passage
 from .reading import JOINED, Reading, leans_back, read_follow_up
 from .retrieve import Hit, Ranking, Retriever
@@ -83,6 +84,7 @@ class Answer:
     summary: str | None = None  # a chat model's plain-language answer, checked against the quotes (advisor/summary.py)
     summary_status: str = OFF  # "off" (no model), "ok", or why there is no summary
     weak: bool = False  # quoted, but below the confidence at which the first quote is right four times in five
+    known_gap: str = ""  # declined as a known gap of the guidance (knowledge/gaps.md): its topic
 
     def to_dict(self) -> dict:
         return {
@@ -98,6 +100,7 @@ class Answer:
             "version": self.version,
             "summary": self.summary,
             "summary_status": self.summary_status,
+            "known_gap": self.known_gap or None,
         }
 
 
@@ -149,7 +152,8 @@ class Advisor:
 
     def _retriever(self, snapshot: Snapshot) -> Retriever:
         return Retriever(snapshot, self.embedder, self.tuning, self.settings.min_relevance,
-                         self.settings.exact_search_units, self.settings.candidate_units)
+                         self.settings.exact_search_units, self.settings.candidate_units,
+                         self.settings.gap_floor, self.settings.gap_margin, self.settings.gap_margin_en)
 
     @property
     def version(self) -> str | None:
@@ -231,21 +235,26 @@ class Advisor:
             parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
             rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
         whole, by_part = rankings[0], rankings[1:]
-        threshold = loaded.retriever.threshold
-        answered_parts = [r for r in by_part if r.confidence >= threshold]
+        retriever = loaded.retriever
+
+        def covers(ranking: Ranking) -> bool:  # confident enough, and not nearer to a known gap than to the guidance
+            return ranking.confidence >= retriever.threshold and retriever.known_gap(ranking) is None
+
+        answered_parts = [r for r in by_part if covers(r)]
         if by_part and answered_parts:
             chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
-            missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold] + unread
+            missing = [part for part, r in zip(parts, by_part) if not covers(r)] + unread
             confidence = min(r.confidence for r in answered_parts)
-        elif whole.confidence >= threshold:
+        elif covers(whole):
             official_first = not (reading and reading.chosen)
             chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
         missing = missing if quotes else []
-        weak = bool(quotes) and confidence < loaded.retriever.confident(language)
-        answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing), weak=weak)
+        weak = bool(quotes) and confidence < retriever.confident(language)
+        gap = None if quotes else retriever.known_gap(whole)
+        answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing, gap=gap), weak=weak)
         if reading is None:
             return answer
         context = _reading_line(reading, earlier, language)
@@ -317,8 +326,14 @@ class Advisor:
         return before, sum(n for _, n in counts)
 
     def _compose(self, question: str, language: str, quotes: tuple[Quote, ...], version: str,
-                 weak: bool = False, missing: list[str] | None = None, silence: str = "not_covered") -> Answer:
+                 weak: bool = False, missing: list[str] | None = None, silence: str = "not_covered",
+                 gap: GapMatch | None = None) -> Answer:
         contact = self.settings.contact_for(language) or t(language, "contact")
+        if gap is not None and not quotes:  # a known gap: its topic, and whom the gaps file says to ask
+            intro = t(language, "known_gap", topic=gap.question.gap.topic)
+            footer = t(language, "ask_contact", contact=gap.question.gap.ask_for(language))
+            return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version,
+                          known_gap=gap.question.gap.topic)
         if not quotes:
             intro = t(language, silence)
             footer = t(language, "ask_contact", contact=contact)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .gaps import Gap
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -29,6 +31,7 @@ class UnitKind(StrEnum):
     SENTENCE = "sentence"
     TRANSLATION = "translation"
     QUESTION = "question"
+    GAP = "gap"  # a question the guidance does not answer (advisor/gaps.py): it belongs to no passage
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class TranslationNote:
     note: str = ""
 
 
-UnitMetadata = PassagePlace | SentenceSpan | TranslationNote | None  # by kind; a question carries nothing
+UnitMetadata = PassagePlace | SentenceSpan | TranslationNote | Gap | None  # by kind; a question carries nothing
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Unit:
                 row |= {"start": start, "end": end}
             case TranslationNote(note):
                 row |= {"note": note}
+            case Gap() as gap:
+                row |= gap.to_row()
         return row
 
     @classmethod
@@ -98,4 +103,6 @@ class Unit:
             metadata = SentenceSpan(int(row["start"]), int(row["end"]))
         elif kind is UnitKind.TRANSLATION:
             metadata = TranslationNote(row.get("note", ""))
+        elif kind is UnitKind.GAP:
+            metadata = Gap.from_row(row)
         return cls(uid, row["passage_id"], kind, row["language"], text, metadata)

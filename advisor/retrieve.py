@@ -23,6 +23,7 @@ import numpy as np
 from . import decision
 from .embeddings import Embedder
 from .errors import StoreError
+from .gaps import GapMatch, is_known_gap
 from .lexical import LexicalIndex, Matched, Query
 from .passages import Passage, SentenceSpan, UnitKind
 from .settings import default
@@ -76,7 +77,8 @@ class Retriever:
 
     def __init__(self, snapshot: Snapshot, embedder: Embedder, tuning: Tuning | None = None,
                  min_relevance: float | None = None, exact_search_units: int | None = None,
-                 candidate_units: int | None = None) -> None:
+                 candidate_units: int | None = None, gap_floor: float | None = None,
+                 gap_margin: float | None = None, gap_margin_en: float | None = None) -> None:
         self.snapshot = snapshot
         # Up to `exact_search_units` units every unit is scored; beyond, only the passages of the store index's
         # `candidate_units` nearest units and the best lexical matches (bench/scale_bench.py measured the crossover).
@@ -116,6 +118,10 @@ class Retriever:
                 span = (unit.metadata.start, unit.metadata.end)
                 self.sentence_unit[(p, self.passages[p].sentences.index(span))] = k
         self.lexical = LexicalIndex(snapshot, self.passages)
+        # a question this near a known gap, and this much nearer to it than to the guidance, is the gap (gaps.py)
+        self.gap_floor: float = default("gap_floor") if gap_floor is None else gap_floor
+        self.gap_margin: float = default("gap_margin") if gap_margin is None else gap_margin
+        self.gap_margin_en: float = default("gap_margin_en") if gap_margin_en is None else gap_margin_en
 
     @property
     def _large(self) -> bool:
@@ -231,7 +237,43 @@ class Retriever:
         first = int(top[0])
         evidence = decision.evidence(dict(zip(FEATURES, table[first])), scores[first], language,
                                      self.attached[found.passage(first)])
+        evidence |= self._gap_evidence(vector, language, table)  # in the evidence, it stays with a follow-up's reading
         return Ranking(hits, evidence, decision.confidence(evidence, self.tuning, self.min_relevance))
+
+    def _gap_evidence(self, vector: np.ndarray, language: str, table: np.ndarray) -> dict[str, float]:
+        """The nearest known gap question and its similarity, beside the best similarity of anything the guidance
+        holds, by the same models: the multilingual ones, and for an English question the English-only ones too."""
+        gaps = self.snapshot.gap_vectors
+        if gaps is None or not len(gaps):
+            return {}
+        dims = self.embedder.dims or (vector.shape[0],)
+        multilingual = [m.multilingual for m in self.models]
+        used = [m.multilingual or language == CALIBRATION_EXEMPT or not any(multilingual) for m in self.models]
+        near, offset = [], 0
+        for model, dim, use in zip(self.models, dims, used):
+            if use:
+                near.append(_rescale(model.unrelated_similarity, gaps[:, offset:offset + dim] @ vector[offset:offset + dim]))
+            offset += dim
+        similarity = np.mean(near, axis=0)
+        columns = [FEATURES.index("ml_any")]  # the guidance's best unit by the same models
+        if language == CALIBRATION_EXEMPT and any(multilingual) and not all(multilingual):
+            columns.append(FEATURES.index("en_any"))
+        nearest = int(np.argmax(similarity))
+        return {"gap": float(nearest), "gap_similarity": float(similarity[nearest]),
+                "guidance_similarity": float(np.mean([table[:, c].max() for c in columns]))}
+
+    def nearest_gap(self, ranking: Ranking) -> GapMatch | None:
+        """The known gap nearest to the question a ranking was made for, if the version has any."""
+        if "gap" not in ranking.evidence:
+            return None
+        question = self.snapshot.gaps[int(ranking.evidence["gap"])]
+        return GapMatch(question, ranking.evidence["gap_similarity"], ranking.evidence["guidance_similarity"])
+
+    def known_gap(self, ranking: Ranking) -> GapMatch | None:
+        """The known gap the question is, when it is nearer to one than to what the guidance answers (gaps.py)."""
+        match = self.nearest_gap(ranking)
+        margin = self.gap_margin_en if ranking.evidence.get("is_en") else self.gap_margin
+        return match if is_known_gap(match, self.gap_floor, margin) else None
 
     def _similarities(self, vector: np.ndarray, units: np.ndarray | None = None) -> np.ndarray:
         """One row per model: the question's similarity to every unit (or to `units`), on a common 0..1 scale."""

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     official_margin: float = 0.12  # an official passage within this of the best is quoted first,
     official_rank: int = Field(2, ge=1)  # when it is found at most this far down, or a passage above it cites it
     max_quote_chars: int = 350
+    # Known gaps (knowledge/gaps.md): a question at least gap_floor similar to a known gap's question, and nearer to it
+    # than to anything the guidance holds by gap_margin (gap_margin_en for English questions, which the English-only
+    # model weighs too), is declined as that gap. Fitted on the tuning sets by bench/fit_gaps.py.
+    gap_floor: float = Field(0.61, ge=0, le=1)
+    gap_margin: float = Field(0.0, ge=-1, le=1)
+    gap_margin_en: float = Field(0.01, ge=-1, le=1)
     max_question_chars: int = 1000
 
     # Conversations: a follow-up is read with the question before it (advisor/conversation.py)

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, DocumentMeta, Translation
 from advisor.embeddings import Embedder
 from advisor.errors import DocumentError, StorageFull
 from advisor.files import is_disk_full, write_bytes_atomically
+from advisor.gaps import GAPS_FILE, GapQuestion, parse_gaps
 from advisor.passages import Passage, PassagePlace, SentenceSpan, TranslationNote, Unit, UnitKind
 from advisor.settings import Settings
 from advisor.store import Store, VersionInfo, now_iso, open_store, who
@@ -138,10 +142,14 @@ class _Job:
             return self._done("ingest", result="failed", reason=report.reason, failed=report.failed)
 
         units = _units(passages, metas, notes)
+        gaps = _gaps(next((p for p, n in found if n == GAPS_FILE), None), report)
         by_id = {p.id: p for p in passages}
         cache = EmbeddingCache(settings.store_dir / VECTOR_CACHE)
         try:
             vectors, report.embedded = cache.embed([embedding_text(u, by_id) for u in units], self.embedder, self.progress)
+            if gaps:  # embedded as the attached questions are, so that a question meets both on the same footing
+                gap_vectors, _ = cache.embed([u.text for u in gaps], self.embedder, False)
+                units, vectors = [*units, *gaps], np.concatenate([vectors, gap_vectors])
         finally:
             cache.close()
 
@@ -317,6 +325,25 @@ def _units(passages: list[Passage], metas: dict[str, DocumentMeta], notes: dict[
         for i, question in enumerate(p.questions):
             units.append(Unit(f"{p.id}:q{i}", p.id, UnitKind.QUESTION, detect_language(question, language), question))
     return units
+
+
+def _gaps(path: Path | None, report: IngestReport) -> list[Unit]:
+    """The known gaps' questions as units of no passage; a gaps file with a bad line is reported and left out."""
+    if path is None:
+        return []
+    try:
+        questions = parse_gaps(GAPS_FILE, path.read_text(encoding="utf-8"))
+    except DocumentError as exc:
+        report.failed.append((exc.path, exc.reason))
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        report.failed.append((GAPS_FILE, f"cannot be read: {exc}"))
+        return []
+    return [Unit(_gap_id(i, q), "", UnitKind.GAP, q.language, q.text, q.gap) for i, q in enumerate(questions)]
+
+
+def _gap_id(index: int, question: GapQuestion) -> str:
+    return f"gap{index}:" + hashlib.sha256(f"{question.gap.topic}\0{question.text}".encode()).hexdigest()[:12]
 
 
 def _untranslated(by_document: dict[str, list[Passage]], metas: dict[str, DocumentMeta]) -> dict[str, dict[str, list[str]]]:

@@ -1,7 +1,8 @@
 """Review decisions -> knowledge files: questions attached to passages and regression checks, carried by a new version.
 
 An attach decision adds the question under its paragraph's anchor in `questions/<document>.md` and an `answer`
-check whose expected phrases come from that passage; a not-covered decision adds an `abstain` check. The files are
+check whose expected phrases come from that passage; a not-covered decision adds the question to the known gaps
+(`gaps.md`, under REVIEWED_TOPIC, whom to ask being the contact a decline names) and an `abstain` check. The files are
 handed to the knowledge admin as one Change: nothing in knowledge/ changes unless the version built with it passes
 the gate and publishes, and only then are the decisions marked applied.
 """
@@ -13,10 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.documents import LANGUAGES
+from advisor.gaps import GAPS_FILE
 from advisor.passages import Passage
 from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue
 from advisor.settings import Settings
 from advisor.store import Snapshot
+from advisor.strings import t
 from advisor.text import collapse_space, fold
 
 from .formats.markdown import front_matter
@@ -26,6 +30,9 @@ from .sources import Change
 
 QUESTIONS = "questions"
 PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
+REVIEWED_TOPIC = "Questions an admin marked as not covered"  # where a not-covered decision puts its question
+GAPS_HEADER = ("# Known gaps\n\nQuestions researchers ask that the guidance does not answer, by topic, with whom to ask "
+               "instead (docs/knowledge-format.md).\n")
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,13 @@ class Curation:
     left: tuple[tuple[int, str], ...] = ()  # (entry, why): its passage is gone from the serving version
 
 
-def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], bytes | None], checks_name: str) -> Curation:
-    """The Change that carries `pending` decisions into the knowledge, over the current files `read` returns."""
+def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], bytes | None], checks_name: str,
+             contacts: Mapping[str, str] | None = None) -> Curation:
+    """The Change that carries `pending` decisions into the knowledge, over the current files `read` returns;
+    `contacts` (language -> whom a decline names) is whom the gaps file says to ask about a not-covered question."""
     questions: dict[str, str] = {}  # file name -> its new text
+    gaps = (read(GAPS_FILE) or b"").decode("utf-8")
+    contacts = contacts or {language: t(language, "contact") for language in LANGUAGES}
     checks = (read(checks_name) or b"").decode("utf-8")
     known = {json.loads(line).get("id") for line in checks.splitlines() if line.strip()}
     lines, carried, left = [], [], []
@@ -56,6 +67,7 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
             row = {"id": check_id, "lang": entry.language, "question": entry.question,
                    "expect_any": expected_phrases(passage, snapshot), "kind": "answer"}
         elif entry.decision == UNCOVERED:
+            gaps = with_gap(gaps, REVIEWED_TOPIC, contacts, entry.language, entry.question)
             row = {"id": check_id, "lang": entry.language, "question": entry.question, "expect_any": [], "kind": "abstain"}
         else:
             continue
@@ -63,6 +75,8 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
         if check_id not in known:
             lines.append(json.dumps(row | {"source": "review"}, ensure_ascii=False))
     put = {name: text.encode("utf-8") for name, text in questions.items()}
+    if gaps != (read(GAPS_FILE) or b"").decode("utf-8"):
+        put[GAPS_FILE] = gaps.encode("utf-8")
     if lines:
         put[checks_name] = (checks.rstrip("\n") + "\n" if checks.strip() else "").encode("utf-8") + "\n".join(lines).encode("utf-8") + b"\n"
     label = f"review: {len(carried)} decision{'s' if len(carried) != 1 else ''}"
@@ -108,6 +122,23 @@ def with_question(text: str, opening: str, question: str) -> str:
     return text.rstrip("\n") + f"\n\n{marker}\n{line}\n"
 
 
+def with_gap(text: str, topic: str, contacts: Mapping[str, str], language: str, question: str) -> str:
+    """The gaps file with `question` under `topic` (a new topic at its end, asking `contacts`, if it has none)."""
+    line = f"- [{language}] " + collapse_space(question.replace("<!--", " ").replace("-->", " "))
+    text = text if text.strip() else GAPS_HEADER
+    if line in text.splitlines():
+        return text
+    heading = re.search(rf"^##[ \t]+{re.escape(topic)}[ \t]*$", text, re.MULTILINE)
+    if heading is None:
+        asks = [f"Ask: {contacts['en']}"] + [f"Ask [{lang}]: {contacts[lang]}" for lang in ("fr", "nl")
+                                              if contacts.get(lang) and contacts[lang] != contacts["en"]]
+        return text.rstrip("\n") + f"\n\n## {topic}\n" + "\n".join(asks) + f"\n{line}\n"
+    following = re.search(r"^##[ \t]", text[heading.end():], re.MULTILINE)
+    end = heading.end() + following.start() if following else len(text)
+    block = text[:end].rstrip("\n")
+    return block + f"\n{line}\n" + ("\n" + text[end:] if following else "")
+
+
 def expected_phrases(passage: Passage, snapshot: Snapshot) -> list[str]:
     """The opening words of each sentence of the passage (and of its paragraph's first piece), kept when no other
     passage holds them: whichever sentence the answer quotes, the check knows it for this passage's."""
@@ -133,7 +164,8 @@ def prepare(settings: Settings, queue: ReviewQueue, serving: Mapping[str, bytes]
         path = settings.knowledge_dir / name
         return path.read_bytes() if path.is_file() else serving.get(name)
 
-    made = curation(queue.pending(), snapshot, read, settings.checks_file)
+    contacts: dict[str, str] = {language: settings.contact_for(language) or t(language, "contact") for language in LANGUAGES}
+    made = curation(queue.pending(), snapshot, read, settings.checks_file, contacts)
     for entry_id, why in made.left:
         queue.reopen(entry_id, why)
     return made

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from advisor.documents import LANGUAGES, AttachedQuestions, Document, TranslatedBlock, Translation
 from advisor.errors import DocumentError
+from advisor.gaps import GAPS_FILE
 from advisor.strings import t
 from advisor.text import collapse_space
 
@@ -18,7 +19,7 @@ from .formats.plain import decode, read_text
 from .limits import Limits, default_limits
 from .metadata import META_FIELDS, check_fields, content_hash, document_meta, sidecar, text_field, with_sidecar
 
-RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md"}  # files of the knowledge folder that are not documents
+RESERVED = {"synonyms.txt", "checks.jsonl", "readme.md", GAPS_FILE}  # files of the knowledge folder that are not documents
 _ANCHOR = re.compile(r"<!--\s*original:\s*(.*?)\s*-->", re.DOTALL)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 

@@ -107,7 +107,7 @@ class KnowledgeAdmin:
         if not accepted(name):
             raise DocumentError(name, unsupported(name))
         if name.lower() in RESERVED:
-            raise DocumentError(name, "this name is reserved for the knowledge folder's own files (synonyms, checks); "
+            raise DocumentError(name, "this name is reserved for the knowledge folder's own files (synonyms, checks, known gaps); "
                                       "change those on the server and run `advisor ingest`")
         limit = max_bytes or self.settings.max_upload_bytes
         if len(data) > limit:

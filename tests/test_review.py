@@ -10,8 +10,9 @@ import pytest
 
 from advisor.errors import AlreadyDecided, EntryGone, ReviewError, UnknownPassage
 from advisor.review import ATTACH, DISMISS, UNCOVERED, ReviewQueue, question_key
+from advisor.strings import t
 from advisor.text import is_small_talk
-from ingest.curate import anchor, curation, expected_phrases, publish, with_question
+from ingest.curate import REVIEWED_TOPIC, anchor, curation, expected_phrases, publish, with_question
 
 from .botapi_standin import ANA
 from .conftest import KNOWLEDGE
@@ -148,6 +149,7 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     made = curation(queue.pending(), advisor.refresh().snapshot, lambda n: (knowledge / n).read_bytes()
                     if (knowledge / n).is_file() else None, "checks.jsonl")
     assert made.entries == (bridges, off_topic) and {p: p.read_bytes() for p in knowledge.rglob("*") if p.is_file()} == before
+    assert f"- [en] {OFF_TOPIC}" in made.change.put["gaps.md"].decode()  # carried by the version, written on publish
 
     report, carried = publish(services.admin, queue, "web:alice")
     assert report.published, report.summary()
@@ -158,6 +160,11 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     assert {c["id"]: c["kind"] for c in checks[-2:]} == {f"review-{bridges}": "answer", f"review-{off_topic}": "abstain"}
     answer = advisor.refresh(force=True) and advisor.ask(DECLINED, "fr")
     assert answer.answered and ANSWERS in answer.quotes[0].text
+    gaps = (knowledge / "gaps.md").read_text()  # the not-covered question is a known gap now, asking the default contact
+    reviewed = gaps[gaps.index(f"## {REVIEWED_TOPIC}"):]
+    assert f"- [en] {OFF_TOPIC}" in reviewed and f"Ask: {services.settings.contact_for('en') or t('en', 'contact')}" in reviewed
+    declined = advisor.ask(OFF_TOPIC, "en")
+    assert not declined.answered and declined.known_gap == REVIEWED_TOPIC
     assert question_key(DECLINED) == question_key(DECLINED.lower() + " !")
 
 

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..documents import DocumentMeta
 from ..errors import StoreError
+from ..gaps import Gap, GapQuestion
 from ..passages import Passage, PassagePlace, TranslationNote, Unit, UnitKind
 from .manifest import VersionInfo
-from .snapshot import Snapshot
+from .snapshot import NearestUnits, Snapshot
 
 COLLECTION = "units"
 
@@ -127,7 +128,10 @@ def read_rows(collection, page: int = 5000) -> dict:
 
 def decode(info: VersionInfo, rows: dict, nearest: CollectionIndex | None = None) -> Snapshot:
     documents: dict[str, DocumentMeta] = {d.path: d for d in info.documents}
-    units = [Unit.from_row(uid, text, meta) for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+    every = [Unit.from_row(uid, text, meta) for uid, text, meta in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+    is_gap = np.array([u.kind is UnitKind.GAP for u in every], dtype=bool)
+    units = [u for u, gap in zip(every, is_gap) if not gap]
+    gaps = tuple(GapQuestion(u.metadata, u.language, u.text) for u in every if isinstance(u.metadata, Gap))
     translations: dict[str, dict[str, str]] = {}
     questions: dict[str, list[str]] = {}
     for unit in units:
@@ -147,4 +151,20 @@ def decode(info: VersionInfo, rows: dict, nearest: CollectionIndex | None = None
         if isinstance(unit.metadata, TranslationNote) and unit.passage_id in passages:
             notes[(passages[unit.passage_id].document, unit.language)] = unit.metadata.note
     vectors = np.asarray(rows["embeddings"], dtype=np.float32)
-    return Snapshot(info, documents, passages, units, vectors, notes, nearest)
+    if not gaps:
+        return Snapshot(info, documents, passages, units, vectors, notes, nearest)
+    skipped = {u.id for u in every if u.kind is UnitKind.GAP}
+    return Snapshot(info, documents, passages, units, vectors[~is_gap], notes, _without(nearest, skipped), gaps,
+                    vectors[is_gap])
+
+
+def _without(nearest: CollectionIndex | None, skipped: set[str]) -> NearestUnits | None:
+    """The index's query, leaving out the known gaps' questions it holds beside the guidance's units."""
+    if nearest is None:
+        return None
+    index = nearest
+
+    def query(vector: np.ndarray, k: int) -> list[str]:
+        return [i for i in index(vector, k + len(skipped)) if i not in skipped][:k]
+
+    return query

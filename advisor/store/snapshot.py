@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..documents import DocumentMeta
+from ..gaps import GapQuestion
 from ..passages import Passage, Unit
 from .manifest import VersionInfo
 
@@ -23,3 +24,5 @@ class Snapshot:
     vectors: np.ndarray  # one row per unit, in the order of `units`
     translation_notes: dict[tuple[str, str], str]  # (document, language) -> note
     nearest: NearestUnits | None = None  # the store's nearest-neighbour query, for versions too large to scan whole
+    gaps: tuple[GapQuestion, ...] = ()  # the known gaps' questions (knowledge/gaps.md); not among `units`
+    gap_vectors: np.ndarray | None = None  # one row per gap question, embedded as an attached question is
