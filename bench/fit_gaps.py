@@ -76,7 +76,10 @@ def ask_all(advisor: Advisor, path: Path) -> list[Asked]:
             return answer
 
     weighed: list[tuple[GapMatch, ...]] = []
-    results = run_threads(Recorder(), threads) if threads is not None else run(Recorder(), read_cases(path))
+    # A check made by a review decision asks the knowledge's own question (an attached question, a gap): it is found by
+    # itself, and would teach the fit nothing about questions not yet asked.
+    cases = [case for case in read_cases(path) if not case.id.startswith("review-")] if threads is None else []
+    results = run_threads(Recorder(), threads) if threads is not None else run(Recorder(), cases)
     for result, matches in zip(results, weighed):
         asked.append(Asked(path.stem, result.case.id, result.case.kind, result.case.lang, result.passed,
                            result.answered, matches))

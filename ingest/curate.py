@@ -8,6 +8,7 @@ the gate and publishes, and only then are the decisions marked applied.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from pathlib import Path
 from advisor.documents import LANGUAGES
 from advisor.gaps import GAPS_FILE
 from advisor.passages import Passage
-from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue
+from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue, question_key
 from advisor.settings import Settings
 from advisor.store import Snapshot
 from advisor.strings import t
@@ -55,7 +56,7 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
     known = {json.loads(line).get("id") for line in checks.splitlines() if line.strip()}
     lines, carried, left = [], [], []
     for entry in pending:
-        check_id = f"review-{entry.id}"
+        check_id = review_check_id(entry.language, entry.question)
         if entry.decision == ATTACH:
             passage = snapshot.passages.get(entry.passage_id or "")
             if passage is None:
@@ -81,6 +82,13 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
         put[checks_name] = (checks.rstrip("\n") + "\n" if checks.strip() else "").encode("utf-8") + "\n".join(lines).encode("utf-8") + b"\n"
     label = f"review: {len(carried)} decision{'s' if len(carried) != 1 else ''}"
     return Curation(Change(put=put, label=label), tuple(carried), tuple(left))
+
+
+def review_check_id(language: str, question: str) -> str:
+    """The id of the check a decision makes: from the question itself, not the entry's number, which only counts within one
+    store, so that decisions taken on two stores (two admins' branches of the knowledge) never share an id."""
+    digest = hashlib.sha256(f"{language}:{question_key(question)}".encode()).hexdigest()[:12]
+    return f"review-{language}-{digest}"
 
 
 def questions_file(document: str, snapshot: Snapshot, read: Callable[[str], bytes | None], made: Mapping[str, str]) -> str:

@@ -12,16 +12,16 @@ from advisor.errors import AlreadyDecided, EntryGone, ReviewError, UnknownPassag
 from advisor.review import ATTACH, DISMISS, UNCOVERED, ReviewQueue, question_key
 from advisor.strings import t
 from advisor.text import is_small_talk
-from ingest.curate import REVIEWED_TOPIC, anchor, curation, expected_phrases, publish, with_question
+from ingest.curate import REVIEWED_TOPIC, anchor, curation, expected_phrases, publish, review_check_id, with_question
 
 from .botapi_standin import ANA
 from .conftest import KNOWLEDGE
 from .test_telegram import QUESTION, no_network, offline  # noqa: F401  (fixtures)
 from .test_web import client_for
 
-# Covered by the communiqué, yet declined before anyone curates it (eval/communique.tune.jsonl).
-DECLINED = "Est-ce à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de Saint-Pétersbourg ?"
-ANSWERS = "decide whether or not to maintain the individual cooperative relationships"
+# Covered by the communiqué, yet declined before anyone curates it (eval/public-faq.tune.jsonl).
+DECLINED = "Les ponts sont donc coupés avec certaines universités ?"
+ANSWERS = "decided to formally suspend academic relations with universities that had signed this declaration"
 OFF_TOPIC = "What language requirements do the applicants need to fulfil?"  # not covered: declined
 
 
@@ -38,7 +38,7 @@ def test_questions_are_not_small_talk(text):
 async def test_declined_questions_enter_grouped_without_personal_data_and_small_talk_stays_out(make_services):
     services = make_services()
     async with client_for(services) as client:
-        for text in (DECLINED, "est-ce donc à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de saint-pétersbourg", "thanks", "🙂",
+        for text in (DECLINED, "donc les ponts sont coupés avec certaines universités", "thanks", "🙂",
                      "https://example.org/", OFF_TOPIC, DECLINED.upper()):
             assert (await client.post("/api/ask", json={"question": text})).status_code == 200
     entries = services.review.entries()
@@ -157,7 +157,8 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     questions = next(p for p in (knowledge / "questions").glob("*.md") if DECLINED in p.read_text())
     assert f"questions_for: {target.document}" in questions.read_text()
     checks = [json.loads(line) for line in (knowledge / "checks.jsonl").read_text().splitlines()]
-    assert {c["id"]: c["kind"] for c in checks[-2:]} == {f"review-{bridges}": "answer", f"review-{off_topic}": "abstain"}
+    assert {c["id"]: c["kind"] for c in checks[-2:]} == {review_check_id("fr", DECLINED): "answer",
+                                                          review_check_id("en", OFF_TOPIC): "abstain"}
     answer = advisor.refresh(force=True) and advisor.ask(DECLINED, "fr")
     assert answer.answered and ANSWERS in answer.quotes[0].text
     gaps = (knowledge / "gaps.md").read_text()  # the not-covered question is a known gap now, asking the default contact
@@ -196,3 +197,11 @@ def test_an_applied_attachment_comes_back_only_when_it_did_not_help(make_service
     assert again.count == 2
     # quoted first but still weak: the attachment did what it could, and the admin is not asked again
     assert (again.status, again.passage_id) == (("open", None) if reopened else ("applied", passage))
+
+
+def test_a_decisions_check_is_named_by_its_question_not_by_the_stores_entry_number():
+    # two admins' stores both number their first entry 1: their checks must not share an id when the knowledge merges
+    first, second = review_check_id("fr", DECLINED), review_check_id("en", OFF_TOPIC)
+    assert first != second and first.startswith("review-fr-") and second.startswith("review-en-")
+    assert review_check_id("fr", DECLINED.upper() + " !") == first  # the same question, as the queue groups it
+    assert review_check_id("nl", DECLINED) != first
