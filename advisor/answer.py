@@ -11,7 +11,7 @@ from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .reading import JOINED, Reading, leans_back, read_follow_up
+from .reading import JOINED, Reading, leans_back, read_follow_up, refers_to_earlier
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -230,8 +230,14 @@ class Advisor:
             parts = question_parts(words, language)
             parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
             rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
-        whole, by_part = rankings[0], rankings[1:]
         threshold = loaded.retriever.threshold
+        unsure = len(rankings) == 1 and rankings[0].confidence < threshold
+        if reading is None and earlier and unsure and refers_to_earlier(words, language):
+            # "Ils demandaient quoi, au juste ?": one short ask the guidance is not sure of alone, speaking of what was
+            # said before: it is read with the earlier question as a message opening on "and…" would be
+            reading = read_follow_up(loaded.retriever, words, earlier, language, limit)
+            parts, rankings, unread = [reading.query], [reading.ranking], []
+        whole, by_part = rankings[0], rankings[1:]
         answered_parts = [r for r in by_part if r.confidence >= threshold]
         if by_part and answered_parts:
             chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])

@@ -44,6 +44,11 @@ from .text import (
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
+# A message the guidance is not sure of alone that speaks of what was said before with a pronoun or pointing word, and
+# names at most this many things of its own ("Ils demandaient quoi, au juste ?", "C'était daté de quand, déjà ?"), is
+# read with the earlier question; a whole question naming more ("Do Elsevier journals still accept manuscripts from
+# authors at universities whose rector signed it?") stays a question of its own
+REFERRING_WORDS = 4
 # Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
@@ -84,6 +89,12 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
+def refers_to_earlier(text: str, language: str) -> bool:
+    """Whether a message that does not say it follows on ("and…") still leans on what was said before: it speaks of
+    it with a pronoun or pointing word and names little of its own (`REFERRING_WORDS`)."""
+    return refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
+
+
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
     """The reading of follow-up `text` after the question `earlier`, with its ranking."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
@@ -93,7 +104,10 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
-    if (naming and not points_back(text, language) and alone[0].confidence < retriever.threshold
+    # a pronoun with no name of its own speaks of the earlier subject: "C'était daté de quand, déjà ?" asks about it,
+    # whatever words of its own ("daté") the guidance lacks; "And if she goes to Switzerland?" names a place
+    speaks_of_it = points_back(text, language) or refers_back(text, language) and not _names(text, tuple(naming))
+    if (naming and not speaks_of_it and alone[0].confidence < retriever.threshold
             and not any(_known(retriever, w, language) for w in naming)):
         # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
         # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
