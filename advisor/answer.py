@@ -11,7 +11,7 @@ from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .passages import Passage
-from .reading import JOINED, Reading, leans_back, read_follow_up, refers_to_earlier
+from .reading import JOINED, Reading, holds, leans_back, names, read_follow_up, refers_to_earlier
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -240,12 +240,14 @@ class Advisor:
         whole, by_part = rankings[0], rankings[1:]
         answered_parts = [r for r in by_part if r.confidence >= threshold]
         if by_part and answered_parts:
-            chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
+            chosen = _unique([self._choose(r, loaded.snapshot, asked=(part, language))[0]
+                              for part, r in zip(parts, by_part) if r.confidence >= threshold])
             missing = [part for part, r in zip(parts, by_part) if r.confidence < threshold] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif whole.confidence >= threshold:
             official_first = not (reading and reading.chosen)
-            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first), [], whole.confidence
+            asked = (reading.query if reading else words, language)
+            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first, asked), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
@@ -260,18 +262,22 @@ class Advisor:
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
 
-    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
+    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True,
+                asked: tuple[str, str] | None = None) -> list[Hit]:
         """The best passage, or (with `official_first`) the official text when it answers about as well; then close
         runners-up.
 
         About as well: it scores within `official_margin` of the best and is found second (`official_rank`), or the
         passages found before it include a summary citing it by its date ("The CRef and VLIR stated in their
         communiqué of 10 March 2022 that…"), which the text it cites answers as well. Found further down, below
-        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not."""
+        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not. Found
+        second, not when the question (`asked`: its text and language) names something the best passage holds and
+        the official text does not ("En een Russische gastprofessor…?": the page on hosting guest professors)."""
         hits, best = ranking.hits, ranking.hits[0].score
+        named = names(*asked) if asked else ()
         official = [h for k, h in enumerate(hits) if official_first and h.score >= best - self.settings.official_margin
                     and snapshot.documents[h.passage.document].authority == OFFICIAL
-                    and (k < self.settings.official_rank
+                    and (k < self.settings.official_rank and not (k and _names_only_first(hits[0], h, named, snapshot, asked))
                          or any(_cites(a.passage, snapshot.documents[h.passage.document]) for a in hits[:k]))]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]
@@ -376,6 +382,19 @@ def _reading_line(reading: Reading, earlier: str, language: str) -> str:
     if reading.borrowed:
         return t(language, "context_new", subject=subject, borrowed=shorten(", ".join(reading.borrowed), 80))
     return t(language, "context_alone", subject=subject)
+
+
+def _names_only_first(first: Hit, official: Hit, named: tuple[str, ...], snapshot: Snapshot,
+                      asked: tuple[str, str] | None) -> bool:
+    """Whether the first passage holds a name the question writes that the official passage, its document's title
+    and issuer included, does not ("gastprofessor", "CESAER"; not "CRef" against the CRef's own communiqué)."""
+    if not named or asked is None:
+        return False
+    language = asked[1]
+    document = snapshot.documents[official.passage.document]
+    return any(holds(first.passage, w, language) and not holds(official.passage, w, language,
+                                                                 also=f"{document.title} {document.issuer}")
+               for w in named)
 
 
 def _cites(passage: Passage, document: DocumentMeta) -> bool:

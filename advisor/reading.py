@@ -60,6 +60,7 @@ POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the sam
 # sentence quoted; whether a passage holds a word at all stays as written.
 COMPOUNDING = {"nl"}
 COMPOUND_HEAD = 4  # the shortest last part counted ("data", "beurs")
+NAME_WEIGHT = 5.0  # a word no list of common words holds (`word_weight` at its top): a name, an acronym, a compound
 SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
 ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
 REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
@@ -335,6 +336,21 @@ def _first(ranking: Ranking) -> str | None:
 
 def _top(ranking: Ranking) -> Passage | None:
     return ranking.hits[0].passage if ranking.hits else None
+
+
+def names(text: str, language: str) -> tuple[str, ...]:
+    """The words of a question rare enough to be names (`NAME_WEIGHT`): "CESAER", "gastprofessor", "MSCA-fellow"."""
+    written = (without_elision(w, language) for w in content_words(text, language))
+    # a hyphenated compound names by its parts too: "MSCA-fellow" by "MSCA", "UGent-onderzoekers" by "UGent"
+    found = [part for w in written for part in dict.fromkeys([w, *w.split("-")]) if len(part) > 2]
+    return tuple(dict.fromkeys(w for w in found if word_weight(w, language) >= NAME_WEIGHT))
+
+
+def holds(passage: Passage, word: str, language: str, also: str = "") -> bool:
+    """Whether a passage's own text, heading or translation (or `also`, in English) holds the word."""
+    bag = set(term_set(passage.text, "en")) | term_set(passage.heading, "en") | term_set(also, "en")
+    bag |= term_set(passage.translations.get(language, ""), language)
+    return _held(bag, Query((word,), {}, (1.0,)), language) > 0
 
 
 def _coverage(passage: Passage | None, wanted: Query, language: str, phrasings: bool = True) -> float:
