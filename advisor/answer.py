@@ -180,7 +180,8 @@ class Advisor:
         return loaded.snapshot.info.id, ranking.confidence, ranking.hits[:limit]
 
     # Answering ---------------------------------------------------------------------
-    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
+    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True,
+            previous_document: str | None = None) -> Answer:
         """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
 
         Args:
@@ -191,13 +192,15 @@ class Advisor:
                 is answered about that subject, borrowing only what it leaves out; one that points back ("Is that
                 the same in Wallonia?", "Why?") stays on the earlier question (advisor/reading.py).
             summarize: False never asks the chat model (the LangChain retriever wants the quotes alone).
+            previous_document: the document the answer to `previous` was quoted from, when the caller kept it: a
+                follow-up naming a place is looked for there ("Et à Gand ?").
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
-        answer = self._answer(question, language, previous)
+        answer = self._answer(question, language, previous, previous_document)
         return _summarized(answer, self.summarizer) if summarize and self.summarizer else answer
 
-    def _answer(self, question: str, language: str | None, previous: str | None) -> Answer:
+    def _answer(self, question: str, language: str | None, previous: str | None, previous_document: str | None) -> Answer:
         # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
         text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
         question_language = language
@@ -222,7 +225,7 @@ class Advisor:
         follows = bool(earlier) and leans_back(words)  # "Why?" names nothing of its own but asks about the last turn
         if not follows and not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
-        reading = read_follow_up(loaded.retriever, words, earlier, language, limit) if follows else None
+        reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document) if follows else None
         unread: list[str] = []
         if reading is not None:  # one ask, searched as the follow-up decides: its own subject, or the earlier one
             parts, rankings = [reading.query], [reading.ranking]
@@ -235,7 +238,7 @@ class Advisor:
         if reading is None and earlier and unsure and refers_to_earlier(words, language):
             # "Ils demandaient quoi, au juste ?": one short ask the guidance is not sure of alone, speaking of what was
             # said before: it is read with the earlier question as a message opening on "and…" would be
-            reading = read_follow_up(loaded.retriever, words, earlier, language, limit)
+            reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document)
             parts, rankings, unread = [reading.query], [reading.ranking], []
         whole, by_part = rankings[0], rankings[1:]
         answered_parts = [r for r in by_part if r.confidence >= threshold]

@@ -96,8 +96,10 @@ def refers_to_earlier(text: str, language: str) -> bool:
     return refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
 
 
-def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
-    """The reading of follow-up `text` after the question `earlier`, with its ranking."""
+def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int,
+                   earlier_document: str | None = None) -> Reading:
+    """The reading of follow-up `text` after the question `earlier`, with its ranking; `earlier_document` is the
+    document the earlier answer was quoted from, when the conversation kept it (else the one its topic finds first)."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
     earlier_words = content_words(earlier, said_before)
     earlier_stems = {stem(without_elision(w, lang), lang) for w in earlier_words for lang in {said_before, language}}
@@ -131,14 +133,16 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
     sure = joined.confidence >= retriever.threshold
     searched = joined if sure else before
-    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit)
+    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit,
+                                    earlier_document)
     # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
                    chosen=_first(ranking) != _first(searched))
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
-                   earlier: str, said_before: str, language: str, limit: int) -> tuple[Ranking, bool]:
+                   earlier: str, said_before: str, language: str, limit: int,
+                   answered_from: str | None = None) -> tuple[Ranking, bool]:
     """The ranking of a follow-up that points back, turned to what it adds, and whether it moved to another passage
     for a place or body the follow-up names.
 
@@ -152,7 +156,9 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         return ranking, False
     if asks_reason(text):
         return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), False
-    earlier_document = before.hits[0].passage.document if before.hits else None
+    # "Et à Gand ?" after "Et l'ULB ?" answered from the page on Belgian universities: Ghent is looked for there, not in
+    # the document the topic finds first again (the CRef's members)
+    earlier_document = answered_from or (before.hits[0].passage.document if before.hits else None)
     answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
     if answers is not None and not answers(hits[0].passage.text):
         # near this search's first or the earlier one's, the earlier answer's document first; or further down, on a
