@@ -9,6 +9,7 @@ import pytest
 from advisor.conversation import Conversations, Turn, ask_in
 from advisor.errors import AdvisorError
 from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
+from advisor.reading import names, refers_to_earlier
 from advisor.strings import t
 from advisor.text import (
     asks_count,
@@ -274,6 +275,56 @@ def test_pronouns_that_stand_for_what_was_said_before():
     assert not refers_back("Faut-il une licence, ou il existe une exemption ?", "fr")
     assert not refers_back("Can I host a visiting researcher from Russia?", "en")
     assert not refers_back("Combien le programme PAUSE verse-t-il à l'université ?", "fr")  # names its subject itself
+
+
+def test_a_short_message_speaking_of_what_was_said_before_is_read_with_it(advisor):
+    """A pronoun or pointing word and at most four words of its own: leans back when alone the guidance is unsure."""
+    assert refers_to_earlier("Ils réclamaient quoi, exactement ?", "fr")
+    assert refers_to_earlier("C'était daté de quand, déjà ?", "fr") and refers_to_earlier("How long did it take them?", "en")
+    assert not refers_to_earlier("Can I host a visiting researcher from Russia?", "en")  # no pronoun
+    assert not refers_to_earlier("Do publishers still accept papers from authors whose rector signed it?", "en")
+    question = "Ils réclamaient quoi, exactement ?"
+    assert not advisor.ask(question, "fr").answered  # alone it finds nothing sure
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", "Avant le 10 mars, les recteurs belges avaient-ils déjà pris position sur la guerre ?", "fr")
+    answer, topic = ask_in(advisor, store, "k", question, "fr")
+    assert answer.answered and answer.context.startswith("Compris comme la suite") and "10 mars" in topic
+    assert any("On 27 February 2022" in q.text for q in answer.quotes)
+
+
+def test_a_pronoun_without_a_name_of_its_own_asks_about_the_earlier_subject(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Le CRef et le VLIR soutiennent-ils encore les chercheurs menacés après la "
+                                           "suspension ?", "fr")
+    when, _ = ask_in(advisor, store, "k", "C'était daté de quand, déjà ?", "fr")  # "daté": nowhere in the guidance
+    assert when.answered and "10 March 2022" in when.quotes[0].text
+    elsewhere, _ = ask_in(advisor, store, "k", "Et s'il part plutôt en Suisse ?", "fr")  # a pronoun, but a place named
+    assert not elsewhere.answered and elsewhere.context
+
+
+def test_the_official_text_found_second_does_not_come_first_when_the_question_names_what_it_lacks(advisor):
+    assert names("Mag een Russische gastprofessor bij ons les geven?", "nl") == ("gastprofessor",)
+    assert "msca" in names("En een MSCA-fellow?", "nl") and names("Can I host a guest?", "en") == ()
+    answer = advisor.ask("Mag een Russische gastprofessor bij ons een semester les geven?", "nl")
+    assert answer.quotes[0].text.startswith("No Belgian rule was found on hosting a visiting researcher, guest professor")
+    assert answer.quotes[1].authority == "official"  # still quoted, after the page that names guest professors
+    # a name the official text's own issuer holds does not count against it ("CRef" in the CRef's communiqué)
+    cref = advisor.ask("Quand le CRef et le VLIR ont-ils suspendu leurs relations avec les universités russes ?", "fr")
+    assert cref.quotes[0].authority == "official"
+
+
+def test_a_follow_up_looks_for_a_place_in_the_document_the_earlier_answer_came_from(advisor):
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", "Je travaille à l'UNamur. Mon université a-t-elle pris position sur la Russie en 2022 ?", "fr")
+    ulb, topic = ask_in(advisor, store, "k", "Et l'ULB ?", "fr")
+    assert ulb.quotes[0].text.startswith("At ULB") and store.turns("k")[-1].document == ulb.quotes[0].document
+    ghent, _ = ask_in(advisor, store, "k", "Et à Gand ?", "fr")
+    assert "Ghent University (UGent)" in ghent.quotes[0].text
+    # given the topic alone, the page the topic finds first (the CRef's members) is where Ghent is looked for
+    alone = advisor.ask("Et à Gand ?", "fr", previous=topic)
+    assert "Ghent University (UGent)" not in alone.quotes[0].text
+    assert "Ghent University (UGent)" in advisor.ask("Et à Gand ?", "fr", topic, previous_document=ulb.quotes[0].document
+                                                     ).quotes[0].text
 
 
 def test_words_that_point_back_ask_when_or_how_many_and_french_elision():
