@@ -32,6 +32,7 @@ from .text import (
     gives_date,
     gives_reason,
     is_follow_up,
+    opens_on,
     points_back,
     refers_back,
     sentence_spans,
@@ -93,7 +94,8 @@ def leans_back(text: str) -> bool:
 def refers_to_earlier(text: str, language: str) -> bool:
     """Whether a message that does not say it follows on ("and…") still leans on what was said before: it speaks of
     it with a pronoun or pointing word and names little of its own (`REFERRING_WORDS`)."""
-    return refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
+    return (refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
+            or opens_on(text, language))
 
 
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int,

@@ -418,6 +418,13 @@ def refers_back(text: str, language: str = "") -> bool:
     return points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
 
 
+def opens_on(text: str, language: str = "") -> bool:
+    """Whether a message opens as a follow-up does ("And…", "Et si…", "Ook als…"; Dutch "En…", read as Dutch only:
+    French "En Belgique, …" is no follow-up)."""
+    plain = text.strip()
+    return bool(_OPENS_ON.search(plain)) or language == "nl" and bool(re.match(r"en\b", plain, re.IGNORECASE))
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that leans on the one before it for its subject.
 
