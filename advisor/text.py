@@ -412,10 +412,17 @@ _IMPERSONAL = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il\s+(?:faut|exi
                          re.IGNORECASE)
 
 
+# Dutch "die" is mostly "who"/"which" after a noun ("universiteiten die tekenden"); after a verb or a preposition it
+# points at something said before: "Wie zijn die rectorenraden?", "Wie zat die raad voor?"
+_DUTCH_DEMONSTRATIVE = re.compile(r"\b(?:is|zijn|was|waren|zat|zaten|heeft|hebben|had|geldt|gelden|van|voor|met|over|"
+                                  r"aan|bij|op|uit|door|naar|om)\s+die\s+\w", re.IGNORECASE)
+
+
 def refers_back(text: str, language: str = "") -> bool:
     """Whether a message points back or holds a pronoun standing for something said before ("Qui a signé ce texte
-    côté francophone ?", "Ils demandaient quoi, au juste ?")."""
-    return points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
+    côté francophone ?", "Ils demandaient quoi, au juste ?", "Wie zijn die rectorenraden?")."""
+    return (points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
+            or language == "nl" and bool(_DUTCH_DEMONSTRATIVE.search(text)))
 
 
 def opens_on(text: str, language: str = "") -> bool:

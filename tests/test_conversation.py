@@ -20,6 +20,7 @@ from advisor.text import (
     gives_date,
     gives_reason,
     is_follow_up,
+    opens_on,
     points_back,
     refers_back,
     without_elision,
@@ -290,6 +291,26 @@ def test_a_short_message_speaking_of_what_was_said_before_is_read_with_it(adviso
     answer, topic = ask_in(advisor, store, "k", question, "fr")
     assert answer.answered and answer.context.startswith("Compris comme la suite") and "10 mars" in topic
     assert any("On 27 February 2022" in q.text for q in answer.quotes)
+
+
+def test_a_message_opening_on_and_or_pointing_with_dutch_die_leans_back_when_alone_it_finds_nothing_sure(advisor):
+    assert opens_on("Et s'il s'inscrit plutôt ailleurs ?", "fr") and opens_on("En als ze liever naar Luik gaat?", "nl")
+    assert not opens_on("En Belgique, qui décide ?", "fr") and not opens_on("Can I host a guest?", "en")
+    assert refers_back("Wie zijn die rectorenraden?", "nl") and refers_back("Wie zat die raad voor?", "nl")
+    assert not refers_back("Welke universiteiten die de brief tekenden?", "nl")  # "die" after a noun: "which"
+    assert not refers_back("Is die goed?", "en")
+    for lang, earlier, follow_up, expected in [
+        ("fr", "Un étudiant russe peut-il encore s'inscrire pour un diplôme complet dans une université belge ?",
+         "Et s'il s'inscrit plutôt à la KU Leuven, a-t-il droit à une bourse flamande ?", "Flemish scholarships"),
+        ("nl", "Geldt het communiqué van 10 maart 2022 ook voor de Franstalige universiteiten?",
+         "Wie was toen de voorzitter van die raad?", "council"),
+    ]:
+        assert not advisor.ask(follow_up, lang).answered, follow_up  # alone: nothing sure
+        store = Conversations(60, 10, 10)
+        ask_in(advisor, store, "k", earlier, lang)
+        answer, topic = ask_in(advisor, store, "k", follow_up, lang)
+        assert answer.answered and answer.context and topic == earlier, follow_up
+        assert any(expected in q.text for q in answer.quotes), follow_up
 
 
 def test_a_pronoun_without_a_name_of_its_own_asks_about_the_earlier_subject(advisor):
