@@ -65,6 +65,9 @@ NAME_WEIGHT = 5.0  # a word no list of common words holds (`word_weight` at its 
 SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
 ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
 REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
+TELLING_WEIGHT = 1.5  # below this a word is among the few hundred commonest of its language ("cas", "today"): it
+# tells no passage from another, so it does not move a pointing-back follow-up to the passage beside ("C'est toujours
+# le cas ?" is not asking about "case by case")
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,10 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
     if wanted.words and not moved and answers is None:
         # "Who signed it first?" after the address's wording: the passage beside it in the same document that holds
         # more of what the follow-up asks answers it, not the earlier passage again
-        beside = _beside(hits, wanted, earlier_document, language)
+        # by words that name something ("signed"), not by common ones ("C'est toujours le cas ?" is no "case by case")
+        naming_wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)
+                                                 and word_weight(w, language) >= TELLING_WEIGHT), language)
+        beside = _beside(hits, naming_wanted, earlier_document, language) if naming_wanted.words else None
         if beside is not None:
             hits = [beside, *(h for h in hits if h is not beside)]
     if wanted.words:

@@ -235,6 +235,14 @@ def test_pointing_back_stays_when_no_passage_beside_holds_more_of_the_follow_up(
     assert who.quotes[0].passage_id == first.quotes[0].passage_id  # "BELSPO … suspended" is no better an answer
 
 
+def test_pointing_back_with_only_the_commonest_words_does_not_move_to_the_passage_beside(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "La KU Leuven permet-elle encore à ses chercheurs de voyager en Russie pour un "
+                                           "projet ?", "fr")
+    still, _ = ask_in(advisor, store, "k", "C'est toujours le cas ?", "fr")  # "cas": not the UHasselt "case by case"
+    assert still.context and still.quotes[0].passage_id == first.quotes[0].passage_id
+
+
 def test_pointing_back_to_name_a_body_does_not_put_the_official_text_first_when_it_names_none(advisor):
     store = Conversations(60, 10, 10)
     for question in ("Wat besliste de KU Leuven in 2022 over Rusland?", "En de UGent?"):
