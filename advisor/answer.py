@@ -236,8 +236,8 @@ class Advisor:
         threshold = loaded.retriever.threshold
         unsure = len(rankings) == 1 and rankings[0].confidence < threshold
         if reading is None and earlier and unsure and refers_to_earlier(words, language):
-            # "Ils demandaient quoi, au juste ?": one short ask the guidance is not sure of alone, speaking of what was
-            # said before: it is read with the earlier question as a message opening on "and…" would be
+            # "Ils demandaient quoi, au juste ?", "Et s'il choisit plutôt la KU Leuven, peut-il… ?": one ask the guidance
+            # is not sure of alone that speaks of what was said before or follows on from it: read with it
             reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document)
             parts, rankings, unread = [reading.query], [reading.ranking], []
         whole, by_part = rankings[0], rankings[1:]

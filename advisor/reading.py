@@ -95,8 +95,9 @@ def leans_back(text: str) -> bool:
 
 
 def refers_to_earlier(text: str, language: str) -> bool:
-    """Whether a message that does not say it follows on ("and…") still leans on what was said before: it speaks of
-    it with a pronoun or pointing word and names little of its own (`REFERRING_WORDS`)."""
+    """Whether a message too long to be read as a follow-up at once still leans on what was said before: it opens on
+    "and…" ("Et s'il choisit plutôt la KU Leuven… ?"), or it speaks of it with a pronoun or pointing word and names
+    little of its own (`REFERRING_WORDS`). Asked only of a message that alone the guidance is not sure of."""
     return (refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
             or opens_on(text, language))
 
@@ -355,7 +356,7 @@ def _top(ranking: Ranking) -> Passage | None:
 def names(text: str, language: str) -> tuple[str, ...]:
     """The words of a question rare enough to be names (`NAME_WEIGHT`): "CESAER", "gastprofessor", "MSCA-fellow"."""
     written = (without_elision(w, language) for w in content_words(text, language))
-    # a hyphenated compound names by its parts too: "MSCA-fellow" by "MSCA", "UGent-onderzoekers" by "UGent"
+    # a hyphenated compound names by its parts too: "MSCA-fellow" by "MSCA"
     found = [part for w in written for part in dict.fromkeys([w, *w.split("-")]) if len(part) > 2]
     return tuple(dict.fromkeys(w for w in found if word_weight(w, language) >= NAME_WEIGHT))
 
