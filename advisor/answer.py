@@ -12,7 +12,7 @@ from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .gaps import GapMatch
 from .passages import Passage
-from .reading import JOINED, Reading, leans_back, read_follow_up
+from .reading import JOINED, Reading, holds, leans_back, names, read_follow_up, refers_to_earlier
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -184,7 +184,8 @@ class Advisor:
         return loaded.snapshot.info.id, ranking.confidence, ranking.hits[:limit]
 
     # Answering ---------------------------------------------------------------------
-    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True) -> Answer:
+    def ask(self, question: str, language: str | None = None, previous: str | None = None, summarize: bool = True,
+            previous_document: str | None = None) -> Answer:
         """Answer with verbatim quotes, or say the guidance is silent; above the quotes, a checked summary if a chat model is set.
 
         Args:
@@ -195,13 +196,15 @@ class Advisor:
                 is answered about that subject, borrowing only what it leaves out; one that points back ("Is that
                 the same in Wallonia?", "Why?") stays on the earlier question (advisor/reading.py).
             summarize: False never asks the chat model (the LangChain retriever wants the quotes alone).
+            previous_document: the document the answer to `previous` was quoted from, when the caller kept it: a
+                follow-up naming a place is looked for there ("Et à Gand ?").
         Raises:
             QuestionError: empty or over-long question (its message is in the asker's language).
         """
-        answer = self._answer(question, language, previous)
+        answer = self._answer(question, language, previous, previous_document)
         return _summarized(answer, self.summarizer) if summarize and self.summarizer else answer
 
-    def _answer(self, question: str, language: str | None, previous: str | None) -> Answer:
+    def _answer(self, question: str, language: str | None, previous: str | None, previous_document: str | None) -> Answer:
         # A lone surrogate (from a broken client) cannot be encoded for the models: it becomes "?".
         text = collapse_space((question or "").encode("utf-8", "replace").decode("utf-8"))
         question_language = language
@@ -226,7 +229,7 @@ class Advisor:
         follows = bool(earlier) and leans_back(words)  # "Why?" names nothing of its own but asks about the last turn
         if not follows and not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
-        reading = read_follow_up(loaded.retriever, words, earlier, language, limit) if follows else None
+        reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document) if follows else None
         unread: list[str] = []
         if reading is not None:  # one ask, searched as the follow-up decides: its own subject, or the earlier one
             parts, rankings = [reading.query], [reading.ranking]
@@ -234,20 +237,29 @@ class Advisor:
             parts = question_parts(words, language)
             parts, unread = parts[:MAX_PARTS], parts[MAX_PARTS:]  # past the limit a part is named, not dropped
             rankings = loaded.retriever.search_many([words, *parts] if len(parts) > 1 else [words], language, limit)
-        whole, by_part = rankings[0], rankings[1:]
         retriever = loaded.retriever
+        threshold = retriever.threshold
+        unsure = len(rankings) == 1 and rankings[0].confidence < threshold
+        if reading is None and earlier and unsure and refers_to_earlier(words, language):
+            # "Ils demandaient quoi, au juste ?", "Et s'il choisit plutôt la KU Leuven, peut-il… ?": one ask the guidance
+            # is not sure of alone that speaks of what was said before or follows on from it: read with it
+            reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document)
+            parts, rankings, unread = [reading.query], [reading.ranking], []
+        whole, by_part = rankings[0], rankings[1:]
 
         def covers(ranking: Ranking) -> bool:  # confident enough, and not nearer to a known gap than to the guidance
-            return ranking.confidence >= retriever.threshold and retriever.known_gap(ranking) is None
+            return ranking.confidence >= threshold and retriever.known_gap(ranking) is None
 
         answered_parts = [r for r in by_part if covers(r)]
         if by_part and answered_parts:
-            chosen = _unique([self._choose(r, loaded.snapshot)[0] for r in answered_parts])
+            chosen = _unique([self._choose(r, loaded.snapshot, asked=(part, language))[0]
+                              for part, r in zip(parts, by_part) if covers(r)])
             missing = [part for part, r in zip(parts, by_part) if not covers(r)] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif covers(whole):
             official_first = not (reading and reading.chosen)
-            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first), [], whole.confidence
+            asked = (reading.query if reading else words, language)
+            chosen, missing, confidence = self._choose(whole, loaded.snapshot, official_first, asked), [], whole.confidence
         else:
             chosen, missing, confidence = [], [], whole.confidence
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
@@ -263,18 +275,22 @@ class Advisor:
     def _decline(self, question: str, language: str, reason: str, version: str) -> Answer:
         return self._compose(question, language, (), version, silence=reason)
 
-    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True) -> list[Hit]:
+    def _choose(self, ranking: Ranking, snapshot: Snapshot, official_first: bool = True,
+                asked: tuple[str, str] | None = None) -> list[Hit]:
         """The best passage, or (with `official_first`) the official text when it answers about as well; then close
         runners-up.
 
         About as well: it scores within `official_margin` of the best and is found second (`official_rank`), or the
         passages found before it include a summary citing it by its date ("The CRef and VLIR stated in their
         communiqué of 10 March 2022 that…"), which the text it cites answers as well. Found further down, below
-        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not."""
+        passages that answer from other sources (the EU sanctions, the page on hosting a guest), it is not. Found
+        second, not when the question (`asked`: its text and language) names something the best passage holds and
+        the official text does not ("En een Russische gastprofessor…?": the page on hosting guest professors)."""
         hits, best = ranking.hits, ranking.hits[0].score
+        named = names(*asked) if asked else ()
         official = [h for k, h in enumerate(hits) if official_first and h.score >= best - self.settings.official_margin
                     and snapshot.documents[h.passage.document].authority == OFFICIAL
-                    and (k < self.settings.official_rank
+                    and (k < self.settings.official_rank and not (k and _names_only_first(hits[0], h, named, snapshot, asked))
                          or any(_cites(a.passage, snapshot.documents[h.passage.document]) for a in hits[:k]))]
         first = official[0] if official else hits[0]
         others = [h for h in hits if h is not first and h.score >= best - self.settings.quote_margin]
@@ -385,6 +401,19 @@ def _reading_line(reading: Reading, earlier: str, language: str) -> str:
     if reading.borrowed:
         return t(language, "context_new", subject=subject, borrowed=shorten(", ".join(reading.borrowed), 80))
     return t(language, "context_alone", subject=subject)
+
+
+def _names_only_first(first: Hit, official: Hit, named: tuple[str, ...], snapshot: Snapshot,
+                      asked: tuple[str, str] | None) -> bool:
+    """Whether the first passage holds a name the question writes that the official passage, its document's title
+    and issuer included, does not ("gastprofessor", "CESAER"; not "CRef" against the CRef's own communiqué)."""
+    if not named or asked is None:
+        return False
+    language = asked[1]
+    document = snapshot.documents[official.passage.document]
+    return any(holds(first.passage, w, language) and not holds(official.passage, w, language,
+                                                                 also=f"{document.title} {document.issuer}")
+               for w in named)
 
 
 def _cites(passage: Passage, document: DocumentMeta) -> bool:

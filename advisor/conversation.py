@@ -21,6 +21,7 @@ class Turn:
     question: str  # as asked
     topic: str  # the self-contained question it was read as: itself, the one it pointed back at, or its own
     # subject with what it borrowed from the one before ("And what about PhD students? Russia")
+    document: str = ""  # the document its answer was quoted from first ("" when none): where a follow-up looks
 
 
 @dataclass
@@ -111,10 +112,13 @@ def ask_in(advisor: Advisor, conversations: Conversations, key: str, question: s
     turns = conversations.turns(key)
     replying_to = replying_to[: advisor.settings.max_question_chars] if replying_to else None  # a long reply's text
     previous = replying_to or (turns[-1].topic if turns else None)
-    answer = advisor.ask(question, language, previous)
+    document = turns[-1].document if turns and not replying_to else None
+    answer = advisor.ask(question, language, previous, previous_document=document or None)
     topic = answer.read_as or answer.question
     if answer.small_talk:  # "Thanks!" is no topic: the next follow-up still leans on the question before
         conversations.touch(key)
     else:
-        conversations.add(key, Turn(answer.question, topic))
+        # a follow-up declined keeps leaning on the earlier question, and so on the document its answer came from
+        quoted = answer.quotes[0].document if answer.quotes else (document or "") if topic == previous else ""
+        conversations.add(key, Turn(answer.question, topic, quoted))
     return answer, topic

@@ -32,6 +32,7 @@ from .text import (
     gives_date,
     gives_reason,
     is_follow_up,
+    opens_on,
     points_back,
     refers_back,
     sentence_spans,
@@ -44,6 +45,11 @@ from .text import (
 
 JOINED, NEW_SUBJECT = "joined", "new_subject"
 SHORT = 3  # a message of at most this many words ("Why?", "Since when?", "En de UGent?") may lean on the one before
+# A message the guidance is not sure of alone that speaks of what was said before with a pronoun or pointing word, and
+# names at most this many things of its own ("Ils demandaient quoi, au juste ?", "C'était daté de quand, déjà ?"), is
+# read with the earlier question; a whole question naming more ("Do Elsevier journals still accept manuscripts from
+# authors at universities whose rector signed it?") stays a question of its own
+REFERRING_WORDS = 4
 # Fitted on the thread sets (docs/conversations.md): a follow-up names a subject of its own when
 SUBJECT_WEIGHT = 2.0  # it holds a word at least this rare (advisor.text.word_weight: "PhD", not "since" or "decided"),
 ALONE_CONFIDENT = 0.3  # searched alone, the guidance covers it at least this surely,
@@ -55,9 +61,13 @@ POINTING_CONFIDENT = 0.6  # or this surely when it points back ("Is that the sam
 # sentence quoted; whether a passage holds a word at all stays as written.
 COMPOUNDING = {"nl"}
 COMPOUND_HEAD = 4  # the shortest last part counted ("data", "beurs")
+NAME_WEIGHT = 5.0  # a word no list of common words holds (`word_weight` at its top): a name, an acronym, a compound
 SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
 ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
 REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
+TELLING_WEIGHT = 1.5  # below this a word is among the few hundred commonest of its language ("cas", "today"): it
+# tells no passage from another, so it does not move a pointing-back follow-up to the passage beside ("C'est toujours
+# le cas ?" is not asking about "case by case")
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,18 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
-def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int) -> Reading:
-    """The reading of follow-up `text` after the question `earlier`, with its ranking."""
+def refers_to_earlier(text: str, language: str) -> bool:
+    """Whether a message too long to be read as a follow-up at once still leans on what was said before: it opens on
+    "and…" ("Et s'il choisit plutôt la KU Leuven… ?"), or it speaks of it with a pronoun or pointing word and names
+    little of its own (`REFERRING_WORDS`). Asked only of a message that alone the guidance is not sure of."""
+    return (refers_back(text, language) and 0 < len(set(_own_words(text, language))) <= REFERRING_WORDS
+            or opens_on(text, language))
+
+
+def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int,
+                   earlier_document: str | None = None) -> Reading:
+    """The reading of follow-up `text` after the question `earlier`, with its ranking; `earlier_document` is the
+    document the earlier answer was quoted from, when the conversation kept it (else the one its topic finds first)."""
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
     earlier_words = content_words(earlier, said_before)
     earlier_stems = {stem(without_elision(w, lang), lang) for w in earlier_words for lang in {said_before, language}}
@@ -93,7 +113,10 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
-    if (naming and not points_back(text, language) and alone[0].confidence < retriever.threshold
+    # a pronoun with no name of its own speaks of the earlier subject: "C'était daté de quand, déjà ?" asks about it,
+    # whatever words of its own ("daté") the guidance lacks; "And if she goes to Switzerland?" names a place
+    speaks_of_it = points_back(text, language) or refers_back(text, language) and not _names(text, tuple(naming))
+    if (naming and not speaks_of_it and alone[0].confidence < retriever.threshold
             and not any(_known(retriever, w, language) for w in naming)):
         # it names only what the guidance never mentions, and alone finds nothing sure ("Et pour l'Université de
         # Genève ?", "And in Switzerland?"): neither the earlier answer nor a near miss answers it; the next
@@ -116,14 +139,16 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     # It points back: the earlier question with it, or, when that finds nothing sure, the earlier question's passages.
     sure = joined.confidence >= retriever.threshold
     searched = joined if sure else before
-    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit)
+    ranking, moved = _pointing_back(retriever, searched, before, text, own, earlier, said_before, language, limit,
+                                    earlier_document)
     # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
                    chosen=_first(ranking) != _first(searched))
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],
-                   earlier: str, said_before: str, language: str, limit: int) -> tuple[Ranking, bool]:
+                   earlier: str, said_before: str, language: str, limit: int,
+                   answered_from: str | None = None) -> tuple[Ranking, bool]:
     """The ranking of a follow-up that points back, turned to what it adds, and whether it moved to another passage
     for a place or body the follow-up names.
 
@@ -137,7 +162,9 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
         return ranking, False
     if asks_reason(text):
         return Ranking(_reason_first(retriever, hits)[:limit], ranking.evidence, ranking.confidence), False
-    earlier_document = before.hits[0].passage.document if before.hits else None
+    # "Et à Gand ?" after "Et l'ULB ?" answered from the page on Belgian universities: Ghent is looked for there, not in
+    # the document the topic finds first again (the CRef's members)
+    earlier_document = answered_from or (before.hits[0].passage.document if before.hits else None)
     answers = gives_date if asks_when(text) else gives_count if asks_count(text) else None
     if answers is not None and not answers(hits[0].passage.text):
         # near this search's first or the earlier one's, the earlier answer's document first; or further down, on a
@@ -165,7 +192,10 @@ def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text
     if wanted.words and not moved and answers is None:
         # "Who signed it first?" after the address's wording: the passage beside it in the same document that holds
         # more of what the follow-up asks answers it, not the earlier passage again
-        beside = _beside(hits, wanted, earlier_document, language)
+        # by words that name something ("signed"), not by common ones ("C'est toujours le cas ?" is no "case by case")
+        naming_wanted = retriever.query(" ".join(w for w in own if _known(retriever, w, language)
+                                                 and word_weight(w, language) >= TELLING_WEIGHT), language)
+        beside = _beside(hits, naming_wanted, earlier_document, language) if naming_wanted.words else None
         if beside is not None:
             hits = [beside, *(h for h in hits if h is not beside)]
     if wanted.words:
@@ -321,6 +351,21 @@ def _first(ranking: Ranking) -> str | None:
 
 def _top(ranking: Ranking) -> Passage | None:
     return ranking.hits[0].passage if ranking.hits else None
+
+
+def names(text: str, language: str) -> tuple[str, ...]:
+    """The words of a question rare enough to be names (`NAME_WEIGHT`): "CESAER", "gastprofessor", "MSCA-fellow"."""
+    written = (without_elision(w, language) for w in content_words(text, language))
+    # a hyphenated compound names by its parts too: "MSCA-fellow" by "MSCA"
+    found = [part for w in written for part in dict.fromkeys([w, *w.split("-")]) if len(part) > 2]
+    return tuple(dict.fromkeys(w for w in found if word_weight(w, language) >= NAME_WEIGHT))
+
+
+def holds(passage: Passage, word: str, language: str, also: str = "") -> bool:
+    """Whether a passage's own text, heading or translation (or `also`, in English) holds the word."""
+    bag = set(term_set(passage.text, "en")) | term_set(passage.heading, "en") | term_set(also, "en")
+    bag |= term_set(passage.translations.get(language, ""), language)
+    return _held(bag, Query((word,), {}, (1.0,)), language) > 0
 
 
 def _coverage(passage: Passage | None, wanted: Query, language: str, phrasings: bool = True) -> float:

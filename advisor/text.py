@@ -412,10 +412,24 @@ _IMPERSONAL = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il\s+(?:faut|exi
                          re.IGNORECASE)
 
 
+# Dutch "die" is mostly "who"/"which" after a noun ("universiteiten die tekenden"); after a verb or a preposition it
+# points at something said before: "Wie zijn die rectorenraden?", "Wie zat die raad voor?"
+_DUTCH_DEMONSTRATIVE = re.compile(r"\b(?:is|zijn|was|waren|zat|zaten|heeft|hebben|had|geldt|gelden|van|voor|met|over|"
+                                  r"aan|bij|op|uit|door|naar|om)\s+die\s+\w", re.IGNORECASE)
+
+
 def refers_back(text: str, language: str = "") -> bool:
     """Whether a message points back or holds a pronoun standing for something said before ("Qui a signé ce texte
-    côté francophone ?", "Ils demandaient quoi, au juste ?")."""
-    return points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
+    côté francophone ?", "Ils demandaient quoi, au juste ?", "Wie zijn die rectorenraden?")."""
+    return (points_back(text, language) or bool(_PRONOUNS.search(_IMPERSONAL.sub(" ", text)))
+            or language == "nl" and bool(_DUTCH_DEMONSTRATIVE.search(text)))
+
+
+def opens_on(text: str, language: str = "") -> bool:
+    """Whether a message opens as a follow-up does ("And…", "Et si…", "Ook als…"; Dutch "En…", read as Dutch only:
+    French "En Belgique, …" is no follow-up)."""
+    plain = text.strip()
+    return bool(_OPENS_ON.search(plain)) or language == "nl" and bool(re.match(r"en\b", plain, re.IGNORECASE))
 
 
 def is_follow_up(text: str) -> bool:

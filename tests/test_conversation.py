@@ -9,6 +9,7 @@ import pytest
 from advisor.conversation import Conversations, Turn, ask_in
 from advisor.errors import AdvisorError
 from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
+from advisor.reading import names, refers_to_earlier
 from advisor.strings import t
 from advisor.text import (
     asks_count,
@@ -19,6 +20,7 @@ from advisor.text import (
     gives_date,
     gives_reason,
     is_follow_up,
+    opens_on,
     points_back,
     refers_back,
     without_elision,
@@ -233,6 +235,14 @@ def test_pointing_back_stays_when_no_passage_beside_holds_more_of_the_follow_up(
     assert who.quotes[0].passage_id == first.quotes[0].passage_id  # "BELSPO … suspended" is no better an answer
 
 
+def test_pointing_back_with_only_the_commonest_words_does_not_move_to_the_passage_beside(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "La KU Leuven permet-elle encore à ses chercheurs de voyager en Russie pour un "
+                                           "projet ?", "fr")
+    still, _ = ask_in(advisor, store, "k", "C'est toujours le cas ?", "fr")  # "cas": not the UHasselt "case by case"
+    assert still.context and still.quotes[0].passage_id == first.quotes[0].passage_id
+
+
 def test_pointing_back_to_name_a_body_does_not_put_the_official_text_first_when_it_names_none(advisor):
     store = Conversations(60, 10, 10)
     for question in ("Wat besliste de KU Leuven in 2022 over Rusland?", "En de UGent?"):
@@ -274,6 +284,76 @@ def test_pronouns_that_stand_for_what_was_said_before():
     assert not refers_back("Faut-il une licence, ou il existe une exemption ?", "fr")
     assert not refers_back("Can I host a visiting researcher from Russia?", "en")
     assert not refers_back("Combien le programme PAUSE verse-t-il à l'université ?", "fr")  # names its subject itself
+
+
+def test_a_short_message_speaking_of_what_was_said_before_is_read_with_it(advisor):
+    """A pronoun or pointing word and at most four words of its own: leans back when alone the guidance is unsure."""
+    assert refers_to_earlier("Ils réclamaient quoi, exactement ?", "fr")
+    assert refers_to_earlier("C'était daté de quand, déjà ?", "fr") and refers_to_earlier("How long did it take them?", "en")
+    assert not refers_to_earlier("Can I host a visiting researcher from Russia?", "en")  # no pronoun
+    assert not refers_to_earlier("Do publishers still accept papers from authors whose rector signed it?", "en")
+    question = "Ils réclamaient quoi, exactement ?"
+    assert not advisor.ask(question, "fr").answered  # alone it finds nothing sure
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", "Avant le 10 mars, les recteurs belges avaient-ils déjà pris position sur la guerre ?", "fr")
+    answer, topic = ask_in(advisor, store, "k", question, "fr")
+    assert answer.answered and answer.context.startswith("Compris comme la suite") and "10 mars" in topic
+    assert any("On 27 February 2022" in q.text for q in answer.quotes)
+
+
+def test_a_message_opening_on_and_or_pointing_with_dutch_die_leans_back_when_alone_it_finds_nothing_sure(advisor):
+    assert opens_on("Et s'il s'inscrit plutôt ailleurs ?", "fr") and opens_on("En als ze liever naar Luik gaat?", "nl")
+    assert not opens_on("En Belgique, qui décide ?", "fr") and not opens_on("Can I host a guest?", "en")
+    assert refers_back("Wie zijn die rectorenraden?", "nl") and refers_back("Wie zat die raad voor?", "nl")
+    assert not refers_back("Welke universiteiten die de brief tekenden?", "nl")  # "die" after a noun: "which"
+    assert not refers_back("Is die goed?", "en")
+    for lang, earlier, follow_up, expected in [
+        ("fr", "Un étudiant russe peut-il encore s'inscrire pour un diplôme complet dans une université belge ?",
+         "Et s'il s'inscrit plutôt à la KU Leuven, a-t-il droit à une bourse flamande ?", "Flemish scholarships"),
+        ("nl", "Geldt het communiqué van 10 maart 2022 ook voor de Franstalige universiteiten?",
+         "Wie was toen de voorzitter van die raad?", "council"),
+    ]:
+        assert not advisor.ask(follow_up, lang).answered, follow_up  # alone: nothing sure
+        store = Conversations(60, 10, 10)
+        ask_in(advisor, store, "k", earlier, lang)
+        answer, topic = ask_in(advisor, store, "k", follow_up, lang)
+        assert answer.answered and answer.context and topic == earlier, follow_up
+        assert any(expected in q.text for q in answer.quotes), follow_up
+
+
+def test_a_pronoun_without_a_name_of_its_own_asks_about_the_earlier_subject(advisor):
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", "Le CRef et le VLIR soutiennent-ils encore les chercheurs menacés après la "
+                                           "suspension ?", "fr")
+    when, _ = ask_in(advisor, store, "k", "C'était daté de quand, déjà ?", "fr")  # "daté": nowhere in the guidance
+    assert when.answered and "10 March 2022" in when.quotes[0].text
+    elsewhere, _ = ask_in(advisor, store, "k", "Et s'il part plutôt en Suisse ?", "fr")  # a pronoun, but a place named
+    assert not elsewhere.answered and elsewhere.context
+
+
+def test_the_official_text_found_second_does_not_come_first_when_the_question_names_what_it_lacks(advisor):
+    assert names("Mag een Russische gastprofessor bij ons les geven?", "nl") == ("gastprofessor",)
+    assert "msca" in names("En een MSCA-fellow?", "nl") and names("Can I host a guest?", "en") == ()
+    answer = advisor.ask("Mag een Russische gastprofessor bij ons een semester les geven?", "nl")
+    assert answer.quotes[0].text.startswith("No Belgian rule was found on hosting a visiting researcher, guest professor")
+    assert answer.quotes[1].authority == "official"  # still quoted, after the page that names guest professors
+    # a name the official text's own issuer holds does not count against it ("CRef" in the CRef's communiqué)
+    cref = advisor.ask("Quand le CRef et le VLIR ont-ils suspendu leurs relations avec les universités russes ?", "fr")
+    assert cref.quotes[0].authority == "official"
+
+
+def test_a_follow_up_looks_for_a_place_in_the_document_the_earlier_answer_came_from(advisor):
+    store = Conversations(60, 10, 10)
+    ask_in(advisor, store, "k", "Je travaille à l'UNamur. Mon université a-t-elle pris position sur la Russie en 2022 ?", "fr")
+    ulb, topic = ask_in(advisor, store, "k", "Et l'ULB ?", "fr")
+    assert ulb.quotes[0].text.startswith("At ULB") and store.turns("k")[-1].document == ulb.quotes[0].document
+    ghent, _ = ask_in(advisor, store, "k", "Et à Gand ?", "fr")
+    assert "Ghent University (UGent)" in ghent.quotes[0].text
+    # given the topic alone, the page the topic finds first (the CRef's members) is where Ghent is looked for
+    alone = advisor.ask("Et à Gand ?", "fr", previous=topic)
+    assert "Ghent University (UGent)" not in alone.quotes[0].text
+    assert "Ghent University (UGent)" in advisor.ask("Et à Gand ?", "fr", topic, previous_document=ulb.quotes[0].document
+                                                     ).quotes[0].text
 
 
 def test_words_that_point_back_ask_when_or_how_many_and_french_elision():
