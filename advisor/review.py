@@ -77,7 +77,8 @@ class Entry:
 
 
 def reason_for(answer: Answer) -> str | None:
-    """Why an answer needs a reviewer, or None: declined, or quoted below the engine's own confidence bar.
+    """Why an answer needs a reviewer, or None: declined (not as a known gap), or quoted below the engine's own
+    confidence bar.
 
     The bar is the one the engine already shows the asker ("the guidance may not answer this directly"): the
     confidence, fitted per language, below which the first quote stops being right four times in five. Below
@@ -86,7 +87,9 @@ def reason_for(answer: Answer) -> str | None:
     if answer.small_talk or is_small_talk(answer.question) or not is_supported_language(answer.question):
         return None
     if not answer.answered:
-        return DECLINED
+        # declined as a known gap: what the knowledge already says it does not cover (an admin's decision, or the
+        # gaps file), not a question waiting for one; an asker who disagrees rates it, and the 👎 enters
+        return None if answer.known_gap else DECLINED
     return WEAK if answer.weak else None
 
 

@@ -112,11 +112,13 @@ async def test_the_web_api_says_the_gap_and_whom_to_ask(gapped, embedder):
     try:
         async with client_for(services) as client:
             reply = (await client.post("/api/ask", json={"question": TAX_QUESTIONS["nl"][0]})).json()
+        queued = services.review.entries()
     finally:
         services.journal.close()
         services.review.close()
     assert reply["answered"] is False and reply["known_gap"] == TAX and reply["quotes"] == []
     assert reply["intro"] == t("nl", "known_gap", topic=TAX) and "de FOD Financiën" in reply["footer"]
+    assert queued == []  # the knowledge already says it does not cover it: no question for a reviewer
 
 
 async def test_telegram_says_a_shipped_gap_in_the_askers_language(offline):  # noqa: F811
