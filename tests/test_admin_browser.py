@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "admin-review.png"
 
 # Covered by the guidance, yet declined or answered weakly before anyone curates them; and one it does not cover.
-BRIDGES = ("Est-ce à moi ou au rectorat de décider si je continue à cosigner des articles avec mon collègue de Saint-Pétersbourg ?",
-           "decide whether or not to maintain the individual cooperative relationships")
+BRIDGES = ("Les ponts sont donc coupés avec certaines universités ?",
+           "decided to formally suspend academic relations with universities that had signed this declaration")
 STUDENT = ("Ik ben een aankomende student uit Rusland of Wit-Rusland, kan ik mij nog aanmelden voor het nieuwe studiejaar?",
            "we will continue to welcome individual Russian degree-seeking students")
 OFF_TOPIC = "What language requirements do the applicants need to fulfil?"

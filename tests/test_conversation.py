@@ -10,6 +10,7 @@ from advisor.conversation import Conversations, Turn, ask_in
 from advisor.errors import AdvisorError
 from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
 from advisor.reading import names, refers_to_earlier
+from advisor.retrieve import Hit, Ranking
 from advisor.strings import t
 from advisor.text import (
     asks_count,
@@ -334,9 +335,16 @@ def test_a_pronoun_without_a_name_of_its_own_asks_about_the_earlier_subject(advi
 def test_the_official_text_found_second_does_not_come_first_when_the_question_names_what_it_lacks(advisor):
     assert names("Mag een Russische gastprofessor bij ons les geven?", "nl") == ("gastprofessor",)
     assert "msca" in names("En een MSCA-fellow?", "nl") and names("Can I host a guest?", "en") == ()
-    answer = advisor.ask("Mag een Russische gastprofessor bij ons een semester les geven?", "nl")
-    assert answer.quotes[0].text.startswith("No Belgian rule was found on hosting a visiting researcher, guest professor")
-    assert answer.quotes[1].authority == "official"  # still quoted, after the page that names guest professors
+    # The ranking the rule decides (the communiqué found second, within the official margin of the best passage) is
+    # built here: which questions the shipped knowledge ranks so changes with every attached question.
+    snapshot = advisor.refresh().snapshot
+    page = next(p for p in snapshot.passages.values() if p.text.startswith("No Belgian rule was found on hosting a visiting"))
+    official = next(p for p in snapshot.passages.values() if "individual cooperative relationships" in p.text)
+    ranking = Ranking([Hit(page, 0.50, 0.5, 0.5, 0), Hit(official, 0.47, 0.5, 0.5, 0)], {}, 0.9)
+    named = advisor._choose(ranking, snapshot, asked=("Mag een Russische gastprofessor bij ons een semester les geven?", "nl"))
+    assert [h.passage for h in named] == [page, official]  # still quoted, after the page that names guest professors
+    unnamed = advisor._choose(ranking, snapshot, asked=("Mag ik met een Russische collega blijven samenwerken?", "nl"))
+    assert unnamed[0].passage == official  # no name it lacks: the official text found second comes first, as before
     # a name the official text's own issuer holds does not count against it ("CRef" in the CRef's communiqué)
     cref = advisor.ask("Quand le CRef et le VLIR ont-ils suspendu leurs relations avec les universités russes ?", "fr")
     assert cref.quotes[0].authority == "official"

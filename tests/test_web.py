@@ -20,7 +20,7 @@ from bot.web.admin import admin_tokens
 from .conftest import KNOWLEDGE, make_settings
 
 ANSWER_KEYS = {"question", "answered", "quotes", "text", "language", "intro", "footer", "version", "question_id", "small_talk",
-               "feedback_token", "context", "conversation", "summary", "summary_status", "topic"}
+               "feedback_token", "context", "conversation", "summary", "summary_status", "topic", "known_gap"}
 QUOTE_KEYS = {"text", "document", "title", "issuer", "date", "url", "passage_id", "score", "authority", "highlight",
               "translation", "translation_language", "translation_note", "translation_scope", "view_url"}
 TOKEN = "s3cret-token-for-the-tests"
