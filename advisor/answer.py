@@ -254,6 +254,9 @@ class Advisor:
         if by_part and answered_parts:
             chosen = _unique([self._choose(r, loaded.snapshot, asked=(part, language))[0]
                               for part, r in zip(parts, by_part) if covers(r)])
+            # the passage the whole message finds first goes first, whichever part chose it: the opening statement
+            # may ask less than the part after it ("I'm about to e-mail… Do I need a licence?")
+            chosen.sort(key=lambda h: not whole.hits or h.passage.id != whole.hits[0].passage.id)
             missing = [part for part, r in zip(parts, by_part) if not covers(r)] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif covers(whole):
@@ -346,7 +349,7 @@ class Advisor:
                  gap: GapMatch | None = None) -> Answer:
         contact = self.settings.contact_for(language) or t(language, "contact")
         if gap is not None and not quotes:  # a known gap: its topic, and whom the gaps file says to ask
-            intro = t(language, "known_gap", topic=gap.question.gap.topic)
+            intro = t(language, "known_gap", topic=gap.question.gap.topic_for(language))
             footer = t(language, "ask_contact", contact=gap.question.gap.ask_for(language))
             return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version,
                           known_gap=gap.question.gap.topic)

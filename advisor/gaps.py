@@ -16,28 +16,38 @@ from .errors import DocumentError
 GAPS_FILE = "gaps.md"  # in the knowledge folder
 _TOPIC = re.compile(r"^##\s+(?P<topic>\S.*?)\s*$")
 _ASK = re.compile(r"^Ask(?:\s*\[(?P<language>[^\]]*)\])?\s*:\s*(?P<who>.*?)\s*$", re.IGNORECASE)
+_NAME = re.compile(r"^Topic\s*\[(?P<language>[^\]]*)\]\s*:\s*(?P<name>.*?)\s*$", re.IGNORECASE)
 _QUESTION = re.compile(r"^[-*]\s+\[(?P<language>[^\]]*)\]\s*(?P<question>.*?)\s*$")
 _COMMENT = re.compile(r"^<!--.*-->$")
 
 
 @dataclass(frozen=True)
 class Gap:
-    """A topic the guidance does not cover, and whom to ask about it (`ask`, or its wording for one language)."""
+    """A topic the guidance does not cover, and whom to ask about it (`ask`, or its wording for one language).
+
+    `topic` is the heading's name (the topic's key); `topic_fr` and `topic_nl` are how a French or Dutch asker reads it."""
 
     topic: str
     ask: str
     ask_fr: str = ""
     ask_nl: str = ""
+    topic_fr: str = ""
+    topic_nl: str = ""
 
     def ask_for(self, language: str) -> str:
         return {"fr": self.ask_fr, "nl": self.ask_nl}.get(language, "") or self.ask
 
+    def topic_for(self, language: str) -> str:
+        return {"fr": self.topic_fr, "nl": self.topic_nl}.get(language, "") or self.topic
+
     def to_row(self) -> dict[str, str]:
-        return {"topic": self.topic, "ask": self.ask, "ask_fr": self.ask_fr, "ask_nl": self.ask_nl}
+        return {"topic": self.topic, "ask": self.ask, "ask_fr": self.ask_fr, "ask_nl": self.ask_nl,
+                "topic_fr": self.topic_fr, "topic_nl": self.topic_nl}
 
     @classmethod
-    def from_row(cls, row: Mapping) -> Gap:
-        return cls(str(row["topic"]), str(row["ask"]), str(row.get("ask_fr", "")), str(row.get("ask_nl", "")))
+    def from_row(cls, row: Mapping) -> Gap:  # a version published before topics had translations reads as English
+        return cls(str(row["topic"]), str(row["ask"]), str(row.get("ask_fr", "")), str(row.get("ask_nl", "")),
+                   str(row.get("topic_fr", "")), str(row.get("topic_nl", "")))
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,8 @@ def parse_gaps(name: str, text: str) -> list[GapQuestion]:
 
 
 class _Parser:
-    """Reads a gaps file a line at a time: the header, then each topic's heading, 'Ask:' lines and questions."""
+    """Reads a gaps file a line at a time: the header, then each topic's heading, its 'Topic [fr|nl]:' names,
+    'Ask:' lines and questions."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -80,6 +91,7 @@ class _Parser:
         self.topics: dict[str, int] = {}  # folded topic -> the line of its heading
         self.topic, self.heading_line = "", 0
         self.asks: dict[str, str] = {}  # "" for the default, else the language
+        self.names: dict[str, str] = {}  # language -> the topic's name in it
         self.pending: list[tuple[str, str]] = []
 
     def refuse(self, number: int, why: str) -> DocumentError:
@@ -92,22 +104,34 @@ class _Parser:
             self.close()
             self.start(number, heading["topic"])
         elif not self.topic:  # the header: a title and a paragraph saying what the file is
-            if _ASK.match(line) or _QUESTION.match(line):
+            if _ASK.match(line) or _NAME.match(line) or _QUESTION.match(line):
                 raise self.refuse(number, f"{line[:80]!r} comes before any '## <topic>' heading")
             if line.startswith("#") and not line.startswith("# "):
                 raise self.refuse(number, f"{line[:80]!r}: a topic is written '## <topic>'")
         elif ask := _ASK.match(line):
             self.ask(number, (ask["language"] or "").strip().lower(), ask["who"])
+        elif name := _NAME.match(line):
+            self.name_in(number, name["language"].strip().lower(), name["name"])
         elif question := _QUESTION.match(line):
             self.question(number, question["language"].strip().lower(), question["question"])
         else:
-            raise self.refuse(number, f"expected 'Ask: <who>', '- [en|fr|nl] <question>' or '## <topic>', got {line[:80]!r}")
+            raise self.refuse(number, f"expected 'Ask: <who>', 'Topic [fr|nl]: <name>', '- [en|fr|nl] <question>' or '## <topic>', got {line[:80]!r}")
 
     def start(self, number: int, topic: str) -> None:
         if topic.casefold() in self.topics:
             raise self.refuse(number, f"topic {topic!r} was already given on line {self.topics[topic.casefold()]}")
         self.topics[topic.casefold()] = number
-        self.topic, self.heading_line, self.asks, self.pending = topic, number, {}, []
+        self.topic, self.heading_line, self.asks, self.names, self.pending = topic, number, {}, {}, []
+
+    def name_in(self, number: int, language: str, name: str) -> None:
+        if language not in ("fr", "nl"):
+            raise self.refuse(number, f"unknown language {language!r} in 'Topic [..]:' (the heading names the topic; "
+                                      "'Topic [fr]:' or 'Topic [nl]:' give its name in French or Dutch)")
+        if not name:
+            raise self.refuse(number, f"'Topic [{language}]:' gives no name")
+        if language in self.names:
+            raise self.refuse(number, f"topic {self.topic!r} already has a 'Topic [{language}]:' line")
+        self.names[language] = name
 
     def ask(self, number: int, language: str, who: str) -> None:
         if language and language not in ("fr", "nl"):
@@ -134,7 +158,8 @@ class _Parser:
             raise self.refuse(self.heading_line, f"topic {self.topic!r} has no 'Ask: <who can answer it>' line")
         if not self.pending:
             raise self.refuse(self.heading_line, f"topic {self.topic!r} has no question ('- [en] …')")
-        gap = Gap(self.topic, self.asks[""], self.asks.get("fr", ""), self.asks.get("nl", ""))
+        gap = Gap(self.topic, self.asks[""], self.asks.get("fr", ""), self.asks.get("nl", ""),
+                  self.names.get("fr", ""), self.names.get("nl", ""))
         self.questions.extend(GapQuestion(gap, language, question) for language, question in self.pending)
 
 

@@ -20,6 +20,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "context_alone": "Reading this as a new subject: {subject}",
         "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
+        "reviewed_topic": "Questions an admin marked as not covered",
         "known_gap": "This question is a known gap of the guidance I can quote (topic: “{topic}”).",
         "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
         "official": "official text",
@@ -51,6 +52,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "context_alone": "Compris comme un nouveau sujet : {subject}",
         "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
         "ask_contact": "Adressez-vous à {contact}.",
+        "reviewed_topic": "Questions qu'un administrateur a jugées non couvertes",
         "known_gap": "Cette question est une lacune connue des textes que je peux citer (sujet : « {topic} »).",
         "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
         "official": "texte officiel",
@@ -64,8 +66,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "help": "Posez une question en une phrase, en français, en anglais ou en néerlandais, par exemple : « Puis-je continuer à publier avec un coauteur russe ? » Je réponds par les passages des textes qui y répondent, chacun avec sa source, ou je dis que les textes ne la couvrent pas.",
         "empty": "Posez une question, par exemple : « Puis-je poursuivre ma collaboration avec un collègue russe ? »",
         "too_long": "Votre question compte {length} caractères ; la limite est de {limit}. Raccourcissez-la.",
-        "contact": "l'administration de la recherche ou le service des relations internationales de votre université "
-                   "(pour les sanctions et le contrôle des exportations, son contact « contrôle des exportations » "
+        "contact": "l'administration de la recherche ou au service des relations internationales de votre université "
+                   "(pour les sanctions et le contrôle des exportations, à son contact « contrôle des exportations » "
                    "ou « sécurité de la connaissance »)",
     },
     "nl": {
@@ -82,6 +84,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "context_alone": "Gelezen als een nieuw onderwerp: {subject}",
         "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
         "ask_contact": "Neem contact op met {contact}.",
+        "reviewed_topic": "Vragen die een beheerder als niet behandeld heeft aangeduid",
         "known_gap": "Deze vraag is een bekende leemte in de richtlijnen die ik kan citeren (onderwerp: “{topic}”).",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",
         "official": "officiële tekst",

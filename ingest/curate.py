@@ -32,6 +32,7 @@ from .sources import Change
 QUESTIONS = "questions"
 PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
 REVIEWED_TOPIC = "Questions an admin marked as not covered"  # where a not-covered decision puts its question
+# (its French and Dutch names, which a decline shows, are the strings' "reviewed_topic")
 GAPS_HEADER = ("# Known gaps\n\nQuestions researchers ask that the guidance does not answer, by topic, with whom to ask "
                "instead (docs/knowledge-format.md).\n")
 
@@ -138,9 +139,10 @@ def with_gap(text: str, topic: str, contacts: Mapping[str, str], language: str, 
         return text
     heading = re.search(rf"^##[ \t]+{re.escape(topic)}[ \t]*$", text, re.MULTILINE)
     if heading is None:
+        names = [f"Topic [{lang}]: {t(lang, 'reviewed_topic')}" for lang in ("fr", "nl") if topic == REVIEWED_TOPIC]
         asks = [f"Ask: {contacts['en']}"] + [f"Ask [{lang}]: {contacts[lang]}" for lang in ("fr", "nl")
                                               if contacts.get(lang) and contacts[lang] != contacts["en"]]
-        return text.rstrip("\n") + f"\n\n## {topic}\n" + "\n".join(asks) + f"\n{line}\n"
+        return text.rstrip("\n") + f"\n\n## {topic}\n" + "\n".join(names + asks) + f"\n{line}\n"
     following = re.search(r"^##[ \t]", text[heading.end():], re.MULTILINE)
     end = heading.end() + following.start() if following else len(text)
     block = text[:end].rstrip("\n")

@@ -231,3 +231,17 @@ def test_every_door_links_a_passage_to_its_place_the_same_way():
     assert view_url("guidance/visits abroad.md", "0f3a-1") == "/documents/guidance/visits%20abroad.md#0f3a-1"
     assert (view_url("guidance/a.md", "0f3a", "fr", "https://advisor.example.org/")
             == "https://advisor.example.org/documents/guidance/a.md?lang=fr#0f3a")  # the French translation beside it
+
+
+def test_a_question_in_parts_quotes_first_the_passage_the_whole_message_finds_first(advisor):
+    """Each part still gets its quote; the order follows the whole message, not the order the parts were written in."""
+    asked = ("Who decides whether I keep working with a Russian colleague? "
+             "And do I need a licence to send our chip design files to Kazan?")
+    parts = question_parts(asked, "en")
+    assert len(parts) == 2
+    whole_first = advisor.candidates(asked, "en")[2][0].passage.id
+    first_part_first = advisor.candidates(parts[0], "en")[2][0].passage.id
+    assert first_part_first != whole_first, "the whole message must find another passage first than its first part"
+    answer = advisor.ask(asked)
+    assert answer.quotes[0].passage_id == whole_first
+    assert first_part_first in {q.passage_id for q in answer.quotes}

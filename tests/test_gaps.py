@@ -28,6 +28,8 @@ GAPS = f"""# Known gaps
 Questions the guidance does not answer, and whom to ask instead.
 
 ## {TAX}
+Topic [fr]: Impôt sur le revenu des chercheurs invités
+Topic [nl]: Inkomstenbelasting van gastonderzoekers
 Ask: the FPS Finance
 Ask [fr]: le SPF Finances
 Ask [nl]: de FOD Financiën
@@ -39,6 +41,7 @@ Ask [nl]: de FOD Financiën
 Ask: the admissions office of the university
 - [en] Can students who fled Ukraine finish their academic year at a Belgian university?
 """
+TAX_NAMES = {"en": TAX, "fr": "Impôt sur le revenu des chercheurs invités", "nl": "Inkomstenbelasting van gastonderzoekers"}
 TAX_QUESTIONS = {  # the same question as the gap's, in other words
     "en": ("How is a visiting Russian researcher's salary taxed in Belgium?", "the FPS Finance"),
     "fr": ("Comment le salaire d'un chercheur russe invité est-il imposé en Belgique ?", "le SPF Finances"),
@@ -61,6 +64,10 @@ MOBILITY_ANSWER = "complete their academic year in Belgium or Russia"
     ("## Visas\nAsk:\n- [en] Visa?\n", 2, "'Ask:' names nobody"),
     ("## Visas\nAsk: a\n- [en] Visa?\n\n## visas\nAsk: b\n- [en] Visa again?\n", 5, "was already given on line 1"),
     ("### Visas\nAsk: a\n- [en] Visa?\n", 1, "a topic is written '## <topic>'"),
+    ("## Visas\nTopic [de]: Visa\nAsk: a\n- [en] Visa?\n", 2, "unknown language 'de' in 'Topic [..]:'"),
+    ("## Visas\nTopic [fr]: Visas\nTopic [fr]: Les visas\nAsk: a\n- [en] Visa?\n", 3, "already has a 'Topic [fr]:' line"),
+    ("## Visas\nTopic [nl]:\nAsk: a\n- [en] Visa?\n", 2, "'Topic [nl]:' gives no name"),
+    ("# Gaps\nTopic [fr]: Visas\n", 2, "comes before any '## <topic>' heading"),
 ])
 def test_a_bad_line_is_refused_by_the_file_name_and_its_number(text, line, says):
     with pytest.raises(DocumentError) as refused:
@@ -74,6 +81,8 @@ def test_a_gaps_file_reads_topics_whom_to_ask_and_languages():
     tax, ukraine = questions[0].gap, questions[3].gap
     assert (tax.ask_for("en"), tax.ask_for("fr"), tax.ask_for("nl")) == ("the FPS Finance", "le SPF Finances", "de FOD Financiën")
     assert ukraine.ask_for("nl") == "the admissions office of the university"  # no Dutch wording: the default
+    assert [tax.topic_for(language) for language in ("en", "fr", "nl")] == list(TAX_NAMES.values())
+    assert ukraine.topic_for("fr") == UKRAINE  # no French name: the heading's
 
 
 def knowledge_with(folder, gaps: str | None, checks: str | None = None):
@@ -101,7 +110,7 @@ def test_a_question_near_a_gap_is_declined_with_its_topic_and_whom_to_ask(gapped
     question, ask = TAX_QUESTIONS[language]
     answer = gapped.ask(question, language)
     assert not answer.answered and answer.quotes == () and answer.known_gap == TAX
-    assert answer.intro == t(language, "known_gap", topic=TAX)
+    assert answer.intro == t(language, "known_gap", topic=TAX_NAMES[language])  # the topic as the asker reads it
     assert answer.footer == t(language, "ask_contact", contact=ask) and answer.text == f"{answer.intro} {answer.footer}"
     assert answer.to_dict()["known_gap"] == TAX
 
@@ -117,14 +126,14 @@ async def test_the_web_api_says_the_gap_and_whom_to_ask(gapped, embedder):
         services.journal.close()
         services.review.close()
     assert reply["answered"] is False and reply["known_gap"] == TAX and reply["quotes"] == []
-    assert reply["intro"] == t("nl", "known_gap", topic=TAX) and "de FOD Financiën" in reply["footer"]
+    assert reply["intro"] == t("nl", "known_gap", topic=TAX_NAMES["nl"]) and "de FOD Financiën" in reply["footer"]
     assert queued == []  # the knowledge already says it does not cover it: no question for a reviewer
 
 
 async def test_telegram_says_a_shipped_gap_in_the_askers_language(offline):  # noqa: F811
     chat, _ = await offline()  # the shipped knowledge, with its gaps.md
     [reply] = await chat.send("Les grands éditeurs scientifiques vendent-ils encore des abonnements aux universités russes ?")
-    topic = "Publishers, journals and bibliographic databases"
+    topic = "Éditeurs, revues et bases de données bibliographiques"  # the French name of the shipped topic
     assert reply.text.startswith(t("fr", "known_gap", topic=topic)) and "la bibliothèque de votre université" in reply.text
 
 

@@ -9,10 +9,11 @@ import threading
 import pytest
 
 from advisor.errors import AlreadyDecided, EntryGone, ReviewError, UnknownPassage
+from advisor.gaps import parse_gaps
 from advisor.review import ATTACH, DISMISS, UNCOVERED, ReviewQueue, question_key
 from advisor.strings import t
 from advisor.text import is_small_talk
-from ingest.curate import REVIEWED_TOPIC, anchor, curation, expected_phrases, publish, review_check_id, with_question
+from ingest.curate import REVIEWED_TOPIC, anchor, curation, expected_phrases, publish, review_check_id, with_gap, with_question
 
 from .botapi_standin import ANA
 from .conftest import KNOWLEDGE
@@ -167,6 +168,16 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     declined = advisor.ask(OFF_TOPIC, "en")
     assert not declined.answered and declined.known_gap == REVIEWED_TOPIC
     assert question_key(DECLINED) == question_key(DECLINED.lower() + " !")
+
+
+def test_the_first_not_covered_decision_opens_a_topic_named_in_every_language():
+    contacts = {language: t(language, "contact") for language in ("en", "fr", "nl")}
+    gaps = with_gap("", REVIEWED_TOPIC, contacts, "fr", "Mon assurance couvre-t-elle une erreur d'exportation ?")
+    [question] = parse_gaps("gaps.md", gaps)
+    assert question.gap.topic == REVIEWED_TOPIC and question.language == "fr"
+    assert [question.gap.topic_for(language) for language in ("en", "fr", "nl")] == [
+        t(language, "reviewed_topic") for language in ("en", "fr", "nl")]  # a French asker reads it in French
+    assert question.gap.ask_for("fr") == contacts["fr"]
 
 
 def test_a_pending_decision_can_be_undone_until_it_is_published(make_services):
