@@ -1,8 +1,8 @@
 """What the fit of advisor/tuning.json and the benches beside it share: the knowledge configurations, the question
 sets (all in this repository; a missing one is an error), each question's signals, and the two fits.
 
-Used by bench/tune_retrieval.py (which writes the tuning), bench/ceiling_bench.py, bench/answer_bench.py and
-tests/test_tuning_fit.py.
+Used by bench/tune_retrieval.py (which writes the tuning), bench/ceiling_bench.py, bench/answer_bench.py,
+bench/first_turns.py and tests/test_tuning_fit.py.
 """
 from __future__ import annotations
 
@@ -58,7 +58,13 @@ def question_sets() -> dict[str, tuple[str, list[Case]]]:
     missing = [str(path.relative_to(ROOT)) for _, path in QUESTION_SETS.values() if not path.is_file()]
     if missing:
         raise SystemExit(f"Question sets missing from the repository: {', '.join(missing)}")
-    return {name: (part, read_cases(path)) for name, (part, path) in sorted(QUESTION_SETS.items())}
+    return {name: (part, without_review(read_cases(path))) for name, (part, path) in sorted(QUESTION_SETS.items())}
+
+
+def without_review(cases: list[Case]) -> list[Case]:
+    """Leave out the checks a review decision made (ids "review-…"): each asks the knowledge's own question (an
+    attached question, a gap), is found by itself, and would teach a fit nothing about questions not yet asked."""
+    return [case for case in cases if not case.id.startswith("review-")]
 
 
 def applies(config: str, set_name: str) -> bool:

@@ -80,3 +80,15 @@ def test_the_cross_validated_fit_learns_nothing_from_the_set_it_judges(fitted):
     one = ceiling_bench.late_interaction_figures({("shipped", "a"): marked[::2], ("shipped", "b"): unmarked[1::2]})
     assert one["six + late interaction"]["a"] == one["six signals"]["a"]
     assert one["six signals"]["a"][0] < one["six signals"]["a"][1]
+
+
+def test_the_fit_leaves_out_the_checks_review_decisions_made():
+    sets = fitting.question_sets()
+    part, checks = sets["checks"]
+    every = read_cases(KNOWLEDGE / "checks.jsonl")
+    made_by_review = [c for c in every if c.id.startswith("review-")]
+    assert made_by_review, "the shipped checks hold review decisions' checks: nothing to leave out otherwise"
+    assert part == "tune"
+    assert [c.id for c in checks] == [c.id for c in every if not c.id.startswith("review-")]
+    assert fitting.without_review([Case("review-en-1", "en", "q?", ("a",), "answer"),
+                                   Case("c001", "en", "q?", ("a",), "answer")])[0].id == "c001"
