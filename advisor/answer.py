@@ -256,7 +256,8 @@ class Advisor:
                               for part, r in zip(parts, by_part) if covers(r)])
             # the passage the whole message finds first goes first, whichever part chose it: the opening statement
             # may ask less than the part after it ("I'm about to e-mail… Do I need a licence?")
-            chosen.sort(key=lambda h: not whole.hits or h.passage.id != whole.hits[0].passage.id)
+            first = whole.hits[0].passage.id if whole.hits else None
+            chosen.sort(key=lambda h: h.passage.id != first)
             missing = [part for part, r in zip(parts, by_part) if not covers(r)] + unread
             confidence = min(r.confidence for r in answered_parts)
         elif covers(whole):

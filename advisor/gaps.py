@@ -92,6 +92,7 @@ class _Parser:
         self.topic, self.heading_line = "", 0
         self.asks: dict[str, str] = {}  # "" for the default, else the language
         self.names: dict[str, str] = {}  # language -> the topic's name in it
+        self.named: dict[tuple[str, str], int] = {}  # (language, folded name) -> the line that gave it
         self.pending: list[tuple[str, str]] = []
 
     def refuse(self, number: int, why: str) -> DocumentError:
@@ -131,6 +132,10 @@ class _Parser:
             raise self.refuse(number, f"'Topic [{language}]:' gives no name")
         if language in self.names:
             raise self.refuse(number, f"topic {self.topic!r} already has a 'Topic [{language}]:' line")
+        if (language, name.casefold()) in self.named:
+            raise self.refuse(number, f"the [{language}] name {name!r} was already given on line "
+                                      f"{self.named[(language, name.casefold())]}: one name, one topic")
+        self.named[(language, name.casefold())] = number
         self.names[language] = name
 
     def ask(self, number: int, language: str, who: str) -> None:

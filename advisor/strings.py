@@ -84,7 +84,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "context_alone": "Gelezen als een nieuw onderwerp: {subject}",
         "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
         "ask_contact": "Neem contact op met {contact}.",
-        "reviewed_topic": "Vragen die een beheerder als niet behandeld heeft aangeduid",
+        "reviewed_topic": "Vragen waarvan een beheerder oordeelde dat de teksten ze niet behandelen",
         "known_gap": "Deze vraag is een bekende leemte in de richtlijnen die ik kan citeren (onderwerp: “{topic}”).",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",
         "official": "officiële tekst",

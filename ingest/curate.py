@@ -31,8 +31,7 @@ from .sources import Change
 
 QUESTIONS = "questions"
 PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
-REVIEWED_TOPIC = "Questions an admin marked as not covered"  # where a not-covered decision puts its question
-# (its French and Dutch names, which a decline shows, are the strings' "reviewed_topic")
+REVIEWED_TOPIC = t("en", "reviewed_topic")  # where a not-covered decision puts its question (named in every language)
 GAPS_HEADER = ("# Known gaps\n\nQuestions researchers ask that the guidance does not answer, by topic, with whom to ask "
                "instead (docs/knowledge-format.md).\n")
 
@@ -145,8 +144,10 @@ def with_gap(text: str, topic: str, contacts: Mapping[str, str], language: str, 
         return text.rstrip("\n") + f"\n\n## {topic}\n" + "\n".join(names + asks) + f"\n{line}\n"
     following = re.search(r"^##[ \t]", text[heading.end():], re.MULTILINE)
     end = heading.end() + following.start() if following else len(text)
-    block = text[:end].rstrip("\n")
-    return block + f"\n{line}\n" + ("\n" + text[end:] if following else "")
+    missing = [f"Topic [{lang}]: {t(lang, 'reviewed_topic')}" for lang in ("fr", "nl") if topic == REVIEWED_TOPIC
+               and not re.search(rf"^Topic[ \t]*\[{lang}\]", text[heading.end():end], re.MULTILINE | re.IGNORECASE)]
+    named = text[:heading.end()] + "".join(f"\n{name}" for name in missing) + text[heading.end():end]
+    return named.rstrip("\n") + f"\n{line}\n" + ("\n" + text[end:] if following else "")
 
 
 def expected_phrases(passage: Passage, snapshot: Snapshot) -> list[str]:

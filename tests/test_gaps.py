@@ -9,7 +9,7 @@ import pytest
 
 from advisor.answer import Advisor
 from advisor.errors import DocumentError
-from advisor.gaps import parse_gaps
+from advisor.gaps import Gap, parse_gaps
 from advisor.strings import t
 from bot.serve import Runtime
 from ingest.build import ingest
@@ -68,6 +68,8 @@ MOBILITY_ANSWER = "complete their academic year in Belgium or Russia"
     ("## Visas\nTopic [fr]: Visas\nTopic [fr]: Les visas\nAsk: a\n- [en] Visa?\n", 3, "already has a 'Topic [fr]:' line"),
     ("## Visas\nTopic [nl]:\nAsk: a\n- [en] Visa?\n", 2, "'Topic [nl]:' gives no name"),
     ("# Gaps\nTopic [fr]: Visas\n", 2, "comes before any '## <topic>' heading"),
+    ("## Visas\nTopic [fr]: Séjours\nAsk: a\n- [en] Visa?\n\n## Permits\nTopic [fr]: séjours\nAsk: b\n- [en] Permit?\n", 7,
+     "the [fr] name 'séjours' was already given on line 2"),
 ])
 def test_a_bad_line_is_refused_by_the_file_name_and_its_number(text, line, says):
     with pytest.raises(DocumentError) as refused:
@@ -83,6 +85,17 @@ def test_a_gaps_file_reads_topics_whom_to_ask_and_languages():
     assert ukraine.ask_for("nl") == "the admissions office of the university"  # no Dutch wording: the default
     assert [tax.topic_for(language) for language in ("en", "fr", "nl")] == list(TAX_NAMES.values())
     assert ukraine.topic_for("fr") == UKRAINE  # no French name: the heading's
+
+
+def test_a_gap_stored_before_topics_had_names_reads_with_its_heading_in_every_language():
+    gap = Gap.from_row({"topic": TAX, "ask": "the FPS Finance"})  # a version published before `Topic [..]:` lines
+    assert (gap.topic_for("fr"), gap.topic_for("nl"), gap.ask_for("fr")) == (TAX, TAX, "the FPS Finance")
+
+
+def test_every_shipped_topic_is_named_in_french_and_dutch():
+    questions = parse_gaps("gaps.md", (KNOWLEDGE / "gaps.md").read_text(encoding="utf-8"))
+    unnamed = {q.gap.topic for q in questions if not (q.gap.topic_fr and q.gap.topic_nl and q.gap.ask_fr and q.gap.ask_nl)}
+    assert not unnamed, f"a French or Dutch asker would read these in English: {sorted(unnamed)}"
 
 
 def knowledge_with(folder, gaps: str | None, checks: str | None = None):

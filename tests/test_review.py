@@ -180,6 +180,16 @@ def test_the_first_not_covered_decision_opens_a_topic_named_in_every_language():
     assert question.gap.ask_for("fr") == contacts["fr"]
 
 
+def test_a_reviewed_topic_written_before_it_had_names_gets_them_with_the_next_question():
+    contacts = {language: t(language, "contact") for language in ("en", "fr", "nl")}
+    older = f"# Known gaps\n\n## {REVIEWED_TOPIC}\nAsk: {contacts['en']}\n- [en] Is my insurance valid?\n"
+    gaps = with_gap(older, REVIEWED_TOPIC, contacts, "nl", "Dekt mijn verzekering een exportfout?")
+    first, second = parse_gaps("gaps.md", gaps)
+    assert first.text == "Is my insurance valid?" and second.language == "nl"  # nothing lost, the new one added
+    assert second.gap.topic_for("nl") == t("nl", "reviewed_topic") and second.gap.topic_for("fr") == t("fr", "reviewed_topic")
+    assert with_gap(gaps, REVIEWED_TOPIC, contacts, "fr", "Autre ?").count("Topic [nl]") == 1  # named once
+
+
 def test_a_pending_decision_can_be_undone_until_it_is_published(make_services):
     services = make_services()
     queue = services.review
