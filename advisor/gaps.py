@@ -116,7 +116,8 @@ class _Parser:
         elif question := _QUESTION.match(line):
             self.question(number, question["language"].strip().lower(), question["question"])
         else:
-            raise self.refuse(number, f"expected 'Ask: <who>', 'Topic [fr|nl]: <name>', '- [en|fr|nl] <question>' or '## <topic>', got {line[:80]!r}")
+            raise self.refuse(number, "expected 'Ask: <who>', 'Topic [fr|nl]: <name>', '- [en|fr|nl] <question>' "
+                                      f"or '## <topic>', got {line[:80]!r}")
 
     def start(self, number: int, topic: str) -> None:
         if topic.casefold() in self.topics:

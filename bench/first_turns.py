@@ -9,7 +9,8 @@ questions). Each miss gets one cause: declined (as a known gap, or with the righ
 or lower), the right passage found first but another quoted first (the official text's preference or a question
 in parts), the right passage second or third below the official text or below a guidance page, or lower. The sweep
 counts, per threshold and language, the right first quotes kept and the uncovered questions declined (by the
-threshold or as a known gap). Judging sets are never read; threads.heldout, a judge once, is tuning data by now. Writes bench/results/first_turns.json.
+threshold or as a known gap). Judging sets are never read; threads.heldout, a judge once, is tuning data by
+now. Writes bench/results/first_turns.json.
 """
 from __future__ import annotations
 
