@@ -404,7 +404,8 @@ def points_back(text: str, language: str = "") -> bool:
 # Pronouns that stand for someone or something said before ("their", "ils", "c'était", "hun"): a follow-up holding one
 # must be found alone as surely as one pointing back before it is read as a subject of its own (advisor/reading.py).
 _PRONOUNS = re.compile(
-    r"\b(?:their|he|she|his|her|leur|leurs|ils|elles|il|elle|hun|ze|hij|zij|haar)\b|\bc['’](?:est|était)\b",
+    r"\b(?:their|he|she|his|her|leur|leurs|ils|elles|il|elle|hun|ze|hij|zij|haar|lequel|laquelle|lesquels|lesquelles)\b"
+    r"|\bc['’](?:est|était|étaient)\b",
     re.IGNORECASE)
 # Impersonal "il" is no pronoun of anything said before ("y a-t-il", "faut-il", "il faut", "il existe"), nor is the one
 # a question puts after its verb when it names the subject itself ("Combien le programme PAUSE verse-t-il… ?").
@@ -412,10 +413,10 @@ _IMPERSONAL = re.compile(r"-(?:t-)?(?:il|elle|ils|elles)\b|\b(?:il\s+(?:faut|exi
                          re.IGNORECASE)
 
 
-# Dutch "die" is mostly "who"/"which" after a noun ("universiteiten die tekenden"); after a verb or a preposition it
-# points at something said before: "Wie zijn die rectorenraden?", "Wie zat die raad voor?"
+# Dutch "die" is mostly "who"/"which" after a noun ("universiteiten die tekenden"); after a verb or a preposition, or
+# as the message's last word, it points at something said before: "Wie zijn die rectorenraden?", "Waar vind ik die?"
 _DUTCH_DEMONSTRATIVE = re.compile(r"\b(?:is|zijn|was|waren|zat|zaten|heeft|hebben|had|geldt|gelden|van|voor|met|over|"
-                                  r"aan|bij|op|uit|door|naar|om)\s+die\s+\w", re.IGNORECASE)
+                                  r"aan|bij|op|uit|door|naar|om)\s+die\s+\w|\bdie\W*$", re.IGNORECASE)
 
 
 def refers_back(text: str, language: str = "") -> bool:

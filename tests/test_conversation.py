@@ -281,6 +281,9 @@ def test_pronouns_that_stand_for_what_was_said_before():
     assert refers_back("Ils demandaient quoi, au juste ?", "fr") and refers_back("Et leur doctorant ?", "fr")
     assert refers_back("C'était daté de quand ?", "fr") and refers_back("Hebben ze hun beslissing herzien?", "nl")
     assert refers_back("Qui a signé ce texte ?", "fr")  # a demonstrative points back as before
+    assert refers_back("Waar vind ik die?", "nl") and refers_back("C'étaient lesquelles ?", "fr")
+    assert not refers_back("Is er een lijst van de universiteiten die tekenden?", "nl")  # "which", after its noun
+    assert not refers_back("Will the joint project simply die?", "en")  # Dutch "die" is read in Dutch only
     assert not refers_back("Y a-t-il une règle pour les doctorants ?", "fr")  # impersonal "il"
     assert not refers_back("Faut-il une licence, ou il existe une exemption ?", "fr")
     assert not refers_back("Can I host a visiting researcher from Russia?", "en")
