@@ -39,6 +39,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "checks_none": "No checks ran.", "regressed": "{count} questions that were answered right before would no longer be.",
         "failed_files": "Files that could not be read: {files}.",
         "undo": "Undo", "undone": "Entry {entry} is back in the queue.",
+        "asked_in": "Asked in:", "all": "all", "pages": "Pages of the queue",
     },
     "fr": {
         "title": "Collaboration Advisor : administration", "login": "Se connecter", "token": "Jeton d'administration",
@@ -81,6 +82,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "regressed": "{count} questions qui recevaient la bonne réponse ne la recevraient plus.",
         "failed_files": "Fichiers illisibles : {files}.",
         "undo": "Annuler", "undone": "L'entrée {entry} est de retour dans la liste.",
+        "asked_in": "Posées en :", "all": "toutes", "pages": "Pages de la liste",
     },
     "nl": {
         "title": "Collaboration Advisor: beheer", "login": "Aanmelden", "token": "Beheertoken",
@@ -123,6 +125,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "regressed": "{count} vragen die eerder juist beantwoord werden, zouden dat niet meer zijn.",
         "failed_files": "Bestanden die niet gelezen konden worden: {files}.",
         "undo": "Ongedaan maken", "undone": "Vraag {entry} staat weer in de lijst.",
+        "asked_in": "Gesteld in:", "all": "alle", "pages": "Pagina's van de lijst",
     },
 }
 
