@@ -182,4 +182,4 @@ async def test_a_long_queue_is_paged_and_filtered_by_language_and_a_decision_lan
     fr = [e.id for e in queue if e.language == "fr"]
     assert await dismiss(fr[0], asked="fr") == f"/admin?asked=fr#entry-{fr[1]}"
     assert await dismiss(queue[-1].id, page="2") == f"/admin?page=2#entry-{queue[-2].id}"  # the last: the one before
-    assert f'name="page" value="2"' in (await client.get("/admin?page=2")).text  # its forms keep the page
+    assert 'name="page" value="2"' in (await client.get("/admin?page=2")).text  # its forms keep the page

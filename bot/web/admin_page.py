@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -29,13 +28,14 @@ from ingest.report import IngestReport
 from ingest.service import UPLOAD_FIELDS
 
 from ..services import Services
+from .admin_figures import figures_section
 from .admin_strings import admin_text
+from .admin_view import PAGE_SIZE, QueueView
 from .errors import CHANNEL
 
 COOKIE, LANG_COOKIE = "advisor_admin", "advisor_admin_lang"
 PAGE_UPLOAD_PATH = "/admin/page/upload"
 SESSION_SECONDS = 30 * 60  # idle time after which an admin logs in again
-PAGE_SIZE = 25  # queue entries per page: 117 entries with their candidates were 890 KB of HTML on one page
 STYLE = Path(__file__).parent / "static" / "admin.css"
 
 
@@ -109,32 +109,6 @@ def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> 
 
 
 Handler = Callable[[Session, FormData, str], Awaitable["list[str] | tuple[list[str], str]"]]  # notes[, where to land]
-
-
-@dataclass(frozen=True)
-class QueueView:
-    """Which part of the queue the page shows: one page of the entries asked in one language (or in any)."""
-
-    page: int = 1
-    asked: str | None = None  # the language the questions were asked in, or None for all
-
-    @classmethod
-    def of(cls, values) -> QueueView:
-        """From a query string or a form's hidden fields; anything odd is the first page of every language."""
-        raw, asked = str(values.get("page") or "1"), values.get("asked")
-        return cls(int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1, asked if asked in LANGUAGES else None)
-
-    def query(self, page: int | None = None, asked: str | None | bool = False) -> str:
-        """The address's query for this view, another page of it, or another language (`asked=None`: all)."""
-        page, asked = page or self.page, self.asked if asked is False else asked
-        parts = ([f"page={page}"] if page > 1 else []) + ([f"asked={asked}"] if asked else [])
-        return "?" + "&".join(parts) if parts else ""
-
-    def fields(self) -> dict[str, str]:
-        return {"page": str(self.page)} | ({"asked": self.asked} if self.asked else {})
-
-    def of_queue(self, entries: list[Entry]) -> list[Entry]:
-        return [e for e in entries if self.asked is None or e.language == self.asked]
 
 
 class AdminPage:
@@ -258,7 +232,10 @@ class AdminPage:
 
     async def publish(self, session: Session, form: FormData, language: str) -> list[str]:
         report, carried = await run_in_threadpool(publish, self.services.admin, self.services.review, session.actor)
-        return [built(language, report), admin_text(language, "carried", count=len(carried.entries))]
+        regressed = [f"{r.id}: {r.question} → " + "; ".join(f"#{s.entry} ({s.why})" for s in report.suspects[r.id])
+                     for r in (report.checks.regressions if report.checks else ()) if report.suspects.get(r.id)]
+        return [built(language, report), admin_text(language, "carried", count=len(carried.entries)), *regressed,
+                *report.untaken_lines()]
 
     async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
         version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
@@ -328,7 +305,7 @@ def decision_words(language: str, decision: str, passage: str | None) -> str:
     return admin_text(language, "decision_uncovered") if decision == UNCOVERED else admin_text(language, "dismiss")
 
 
-def dashboard(services: Services, language: str, session: Session, notes: list[str], view: QueueView = QueueView()) -> str:
+def dashboard(services: Services, language: str, session: Session, notes: list[str], view: QueueView | None = None) -> str:
     def say(key: str, **values) -> str:
         return escape(admin_text(language, key, **values))
 
@@ -339,10 +316,10 @@ def dashboard(services: Services, language: str, session: Session, notes: list[s
 
     return _page(language, "".join((
         _button(session, "/admin/logout", admin_text(language, "logout"), {}, "quiet"),
-        _review_section(services, language, session, say, view, said, session.notes_at),
+        _review_section(services, language, session, say, view or QueueView(), said, session.notes_at),
         _versions_section(services, language, session, say, here("versions")),
         _documents_section(services, language, session, say, here("documents")),
-        _figures_section(services, language, say))))
+        figures_section(services, say))))
 
 
 def _entry_html(services: Services, entry: Entry, language: str, session: Session, say, view: QueueView,
@@ -350,6 +327,8 @@ def _entry_html(services: Services, entry: Entry, language: str, session: Sessio
     meta = " · ".join([say(f"reason_{entry.reason}"), entry.language, say("asked", count=entry.count, when=entry.last_asked[:16]
                                                                               .replace("T", " ")),
                        say("confidence", value=f"{entry.confidence:.2f}")])
+    earlier = (f'<p class="earlier">{say("was_" + entry.earlier_decision, date=(entry.earlier_decided_at or "")[:10])}</p>'
+               if entry.earlier_decision else "")
     fields = {"entry": str(entry.id)} | view.fields()
     candidates = "".join(
         f'<li><blockquote>{escape(c.text)}</blockquote>{_translated(services, c.passage_id, entry.language, say)}'
@@ -359,7 +338,8 @@ def _entry_html(services: Services, entry: Entry, language: str, session: Sessio
                   fields | {"decision": ATTACH, "passage": c.passage_id}) + "</li>"
         for c in entry.candidates)
     return (f'<article class="entry" id="entry-{entry.id}"><h3 lang="{escape(entry.language, quote=True)}">'
-            f"#{entry.id} {escape(entry.question)}</h3>{said}<p class=\"meta\">{meta}</p><ol class=\"candidates\">{candidates}</ol>"
+            f"#{entry.id} {escape(entry.question)}</h3>{said}<p class=\"meta\">{meta}</p>{earlier}"
+            f"<ol class=\"candidates\">{candidates}</ol>"
             '<p class="actions">'
             + _button(session, "/admin/page/decide", admin_text(language, "uncovered"), fields | {"decision": UNCOVERED})
             + _button(session, "/admin/page/decide", admin_text(language, "dismiss"), fields | {"decision": DISMISS}, "quiet")
@@ -498,45 +478,3 @@ def _documents_section(services: Services, language: str, session: Session, say,
             f'{fields}{choices}<p><label><input type="checkbox" name="replace"> {say("replace")}</label></p>'
             f'<button type="submit">{say("send")}</button></form>'
             f'<h3>{say("last_build")}</h3>{_build_words(services.admin.last_build(), services.admin.store.version_rows(), say)}</section>')
-
-
-def _figures_section(services: Services, language: str, say) -> str:
-    journal = services.journal
-    stats = journal.stats()
-    since = (datetime.now(UTC) - timedelta(days=13)).date()
-    days = [(since + timedelta(days=n)).isoformat() for n in range(14)]
-    daily = journal.daily(days[0])
-    asked = {d: sum(r[2] for r in daily if r[0] == d) for d in days}
-    declined = {d: sum(r[3] for r in daily if r[0] == d) for d in days}
-    languages: dict[str, int] = {}
-    for _, lang, n, _ in daily:
-        languages[lang] = languages.get(lang, 0) + n
-    total = stats["questions"] or 0
-    share = (lambda n: f"{n / total:.0%}") if total else (lambda n: "—")
-    unanswered = sorted((e for e in services.review.entries() if e.reason == "declined"), key=lambda e: -e.count)[:8]
-    most = "".join(f"<li>{escape(e.question)} ({e.count}×)</li>" for e in unanswered) or f"<li>{say('none')}</li>"
-    table = "".join(f"<tr><th scope=\"row\">{d}</th><td>{asked[d]}</td><td>{declined[d]}</td></tr>" for d in days if asked[d])
-    by_language = ", ".join(f"{lang}: {n}" for lang, n in sorted(languages.items())) or say("none")
-    return (f'<section id="figures" aria-labelledby="figures-h"><h2 id="figures-h">{say("figures")}</h2>'
-            f'<dl><dt>{say("questions")}</dt><dd>{total}</dd><dt>{say("share_declined")}</dt><dd>{share(stats["not_covered"])}</dd>'
-            f'<dt>{say("share_down")}</dt><dd>{share(stats["not_helpful"])}</dd><dt>{say("by_language")}</dt><dd>{escape(by_language)}</dd></dl>'
-            f'<figure><figcaption>{say("per_day")}</figcaption>{_chart(days, asked, declined, say("per_day"))}</figure>'
-            f'<table><thead><tr><th scope="col">{say("day")}</th><th scope="col">{say("questions")}</th>'
-            f'<th scope="col">{say("declined")}</th></tr></thead><tbody>{table}</tbody></table>'
-            f'<h3>{say("most_asked")}</h3><ol>{most}</ol></section>')
-
-
-def _chart(days: list[str], asked: dict[str, int], declined: dict[str, int], label: str) -> str:
-    """Bars per day: the whole bar asked, its darker lower part declined. Inline SVG, no script."""
-    top = max([*asked.values(), 1])
-    width, height, bar = 28 * len(days), 120, 20
-    bars = []
-    for n, day in enumerate(days):
-        x = n * 28 + 4
-        h_all, h_declined = round(100 * asked[day] / top), round(100 * declined[day] / top)
-        bars.append(f'<g><title>{day}: {asked[day]} / {declined[day]}</title>'
-                    f'<rect x="{x}" y="{105 - h_all}" width="{bar}" height="{h_all}" fill="#8fb3d9"/>'
-                    f'<rect x="{x}" y="{105 - h_declined}" width="{bar}" height="{h_declined}" fill="#1f4e79"/>'
-                    f'<text x="{x + bar / 2}" y="117" font-size="8" text-anchor="middle">{day[8:]}</text></g>')
-    return (f'<svg role="img" aria-label="{escape(label, quote=True)}" viewBox="0 0 {width} {height}" width="{width * 2}" '
-            f'height="{height * 2}" xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg>')
