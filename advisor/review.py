@@ -29,6 +29,7 @@ CANDIDATES = 5  # passages shown with each entry: enough that the right one is u
 NEAR = 0.97  # cosine of two question vectors above which they are one question in other words (punctuation, a typo)
 
 DECLINED, WEAK, THUMBS_DOWN = "declined", "weak", "thumbs_down"
+ANSWERED = "answered"  # answered with confidence, though an admin marked it not covered: the gap did not take
 ATTACH, UNCOVERED, DISMISS = "attach", "uncovered", "dismiss"
 DECISIONS = (ATTACH, UNCOVERED, DISMISS)
 OPEN, PENDING, APPLIED, DISMISSED = "open", "pending", "applied", "dismissed"
@@ -37,9 +38,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY, key TEXT, question TEXT, language TEXT, reason TEXT, count INTEGER,
     first_asked TEXT, last_asked TEXT, version TEXT, confidence REAL, candidates TEXT, vector BLOB,
-    status TEXT, decision TEXT, passage_id TEXT, decided_by TEXT, decided_at TEXT, applied_version TEXT);
+    status TEXT, decision TEXT, passage_id TEXT, decided_by TEXT, decided_at TEXT, applied_version TEXT,
+    earlier_decision TEXT, earlier_decided_at TEXT);
 CREATE INDEX IF NOT EXISTS entries_key ON entries (key);
 """
+_ADDED = {"earlier_decision": "TEXT", "earlier_decided_at": "TEXT"}  # columns a queue made before them lacks
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,16 @@ class Entry:
     decision: str | None = None
     passage_id: str | None = None
     decided_by: str | None = None
+    earlier_decision: str | None = None  # the published decision it had before it came back, and when it was taken
+    earlier_decided_at: str | None = None
+
+    @property
+    def note(self) -> str:
+        """Why an entry decided before is in the queue again, or "" for one never decided."""
+        when = (self.earlier_decided_at or "")[:10]
+        if self.earlier_decision == UNCOVERED:
+            return f"marked not covered on {when}, and still answered"
+        return f"attached to a passage on {when}, and asked again ({self.reason})" if self.earlier_decision == ATTACH else ""
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -106,6 +119,10 @@ class ReviewQueue:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
+        for column, kind in _ADDED.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE entries ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
         self.advisor = advisor
         self.audit = audit or advisor.store.audit  # who decided what goes to the store's audit log
@@ -115,7 +132,17 @@ class ReviewQueue:
         """Queue an answered question if it needs a reviewer; the entry's id, or None (also when the queue
         cannot be written: bookkeeping never costs an answer)."""
         reason = reason_for(answer)
+        if reason is None and answer.answered and self._marked_uncovered(answer.question):
+            reason = ANSWERED  # a gap that did not take: the admin hears of it, or it would go unseen
         return self._safely(answer.question, answer.language, reason) if reason else None
+
+    def _marked_uncovered(self, question: str) -> bool:
+        try:
+            return self._run("SELECT 1 FROM entries WHERE key = ? AND status = ? AND decision = ? LIMIT 1",
+                             (question_key(collapse_space(question)), APPLIED, UNCOVERED)).fetchone() is not None
+        except sqlite3.Error as exc:
+            log.error("cannot read the review queue: %s", exc)
+            return False
 
     def thumbs_down(self, asked: tuple[str, str] | None) -> int | None:
         """An asker said the answer to (question, language) did not help."""
@@ -154,11 +181,14 @@ class ReviewQueue:
                     entry_id, status, decision, attached = same
                     # An attachment that did not help puts the question back in front of a reviewer: declined, rated
                     # not helpful, or weak with another passage first. Quoted first but weak, it did what it could.
+                    # A question marked not covered that is still answered comes back too: the gap did not take.
                     quoted = bool(hits) and hits[0].passage.id == attached
-                    reopen = status == APPLIED and decision == ATTACH and not (reason == WEAK and quoted)
+                    reopen = status == APPLIED and (decision == ATTACH and not (reason == WEAK and quoted)
+                                                    or decision == UNCOVERED and reason in (WEAK, ANSWERED))
                     self._db.execute(
                         "UPDATE entries SET count = count + 1, last_asked = ?, reason = ?, version = ?, confidence = ?, "
-                        "candidates = ?" + (", status = 'open', decision = NULL, passage_id = NULL" if reopen else "")
+                        "candidates = ?" + (", status = 'open', earlier_decision = decision, earlier_decided_at = decided_at, "
+                                            "decision = NULL, passage_id = NULL" if reopen else "")
                         + " WHERE id = ?", (now, reason, version, confidence, candidates, entry_id))
                 self._db.execute("COMMIT")
             except BaseException:
@@ -207,6 +237,22 @@ class ReviewQueue:
         """Decided, waiting for a version built with them to publish."""
         rows = self._run(f"SELECT {_COLUMNS} FROM entries WHERE status = ? ORDER BY id", (PENDING,)).fetchall()
         return [_entry(row) for row in rows]
+
+    def published_since(self, version: str | None) -> list[Entry]:
+        """Attach and not-covered decisions applied in a version after `version` (all of them for None)."""
+        rows = self._run(f"SELECT {_COLUMNS} FROM entries WHERE status = ? AND decision IN (?, ?) AND applied_version > ? "
+                         "ORDER BY id", (APPLIED, ATTACH, UNCOVERED, version or "")).fetchall()
+        return [_entry(row) for row in rows]
+
+    def applied_in(self, entry_id: int) -> str | None:
+        row = self._run("SELECT applied_version FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        return row[0] if row else None
+
+    def vectors(self, entry_ids: list[int]) -> dict[int, np.ndarray]:
+        """The questions' vectors (unit length), as the queue embedded them when they were first asked."""
+        marks = ",".join("?" * len(entry_ids))
+        rows = self._run(f"SELECT id, vector FROM entries WHERE id IN ({marks})", tuple(entry_ids)).fetchall() if entry_ids else []
+        return {entry_id: np.frombuffer(blob, dtype=np.float32) for entry_id, blob in rows if blob}
 
     def counts(self) -> dict[str, int]:
         return dict(self._run("SELECT status, COUNT(*) FROM entries GROUP BY status").fetchall())
@@ -288,7 +334,7 @@ class ReviewQueue:
 
 
 _COLUMNS = ("id, question, language, reason, count, first_asked, last_asked, version, confidence, candidates, status, "
-            "decision, passage_id, decided_by")
+            "decision, passage_id, decided_by, earlier_decision, earlier_decided_at")
 
 
 def _entry(row: tuple) -> Entry:

@@ -137,7 +137,7 @@ def run_ingest(settings: Settings, args) -> int:
     if not args.paths:  # the knowledge folder, with the review decisions waiting for a version
         from advisor.answer import Advisor
         from advisor.review import open_queue
-        from ingest.curate import prepare
+        from ingest.curate import explain, prepare
         from ingest.service import KnowledgeAdmin
 
         admin = KnowledgeAdmin(settings, embedder)
@@ -153,6 +153,8 @@ def run_ingest(settings: Settings, args) -> int:
         )
         if queue and carried and report.published:
             queue.mark_applied(list(carried.entries), report.version)
+        if queue and carried:
+            explain(report, carried, queue)
     finally:
         if queue:
             queue.close()
@@ -206,14 +208,14 @@ def review_row(entry) -> dict:
     """An entry as `advisor review --json` prints it."""
     data = entry.to_dict()
     return {key: data[key] for key in ("id", "question", "language", "reason", "count", "last_asked", "confidence",
-                                       "version", "candidates")}
+                                       "version", "candidates")} | ({"note": entry.note} if entry.note else {})
 
 
 def review_table(entries: list) -> str:
     lines = []
     for e in entries:
         lines.append(f"#{e.id}  {e.count}× {e.reason}  [{e.language}]  last {e.last_asked[:16].replace('T', ' ')}  "
-                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}")
+                     f"confidence {e.confidence:.2f}\n    {_short(e.question, 100)}" + (f"\n    ({e.note})" if e.note else ""))
         lines.extend(f"    {c.passage_id}  {c.score:.2f}  {c.document}: {_short(c.text, 70)}" for c in e.candidates)
     return "\n".join(lines)
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from advisor.documents import LANGUAGES
 from advisor.gaps import GAPS_FILE
 from advisor.passages import Passage
@@ -25,7 +27,7 @@ from advisor.strings import t
 from advisor.text import collapse_space, fold
 
 from .formats.markdown import front_matter
-from .report import IngestReport
+from .report import IngestReport, Suspect
 from .service import KnowledgeAdmin
 from .sources import Change
 
@@ -43,6 +45,7 @@ class Curation:
     change: Change
     entries: tuple[int, ...]
     left: tuple[tuple[int, str], ...] = ()  # (entry, why): its passage is gone from the serving version
+    abstain: tuple[tuple[int, str], ...] = ()  # (entry, check): a not-covered decision and its check that it is declined
 
 
 def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], bytes | None], checks_name: str,
@@ -53,8 +56,8 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
     gaps = (read(GAPS_FILE) or b"").decode("utf-8")
     contacts = contacts or {language: t(language, "contact") for language in LANGUAGES}
     checks = (read(checks_name) or b"").decode("utf-8")
-    known = {json.loads(line).get("id") for line in checks.splitlines() if line.strip()}
-    lines, carried, left = [], [], []
+    known = {row.get("id"): row.get("kind") for row in map(json.loads, filter(str.strip, checks.splitlines()))}
+    lines, carried, left, abstain = [], [], [], []
     for entry in pending:
         check_id = review_check_id(entry.language, entry.question)
         if entry.decision == ATTACH:
@@ -70,6 +73,8 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
         elif entry.decision == UNCOVERED:
             gaps = with_gap(gaps, REVIEWED_TOPIC, contacts, entry.language, entry.question)
             row = {"id": check_id, "lang": entry.language, "question": entry.question, "expect_any": [], "kind": "abstain"}
+            if known.get(check_id, "abstain") == "abstain":  # not when the question's check expects an answer already
+                abstain.append((entry.id, check_id))
         else:
             continue
         carried.append(entry.id)
@@ -81,7 +86,7 @@ def curation(pending: list[Entry], snapshot: Snapshot, read: Callable[[str], byt
     if lines:
         put[checks_name] = (checks.rstrip("\n") + "\n" if checks.strip() else "").encode("utf-8") + "\n".join(lines).encode("utf-8") + b"\n"
     label = f"review: {len(carried)} decision{'s' if len(carried) != 1 else ''}"
-    return Curation(Change(put=put, label=label), tuple(carried), tuple(left))
+    return Curation(Change(put=put, label=label), tuple(carried), tuple(left), tuple(abstain))
 
 
 def review_check_id(language: str, question: str) -> str:
@@ -187,4 +192,42 @@ def publish(admin: KnowledgeAdmin, queue: ReviewQueue, actor: str, *, force: boo
     made = prepare(admin.settings, queue, admin.serving_files())
     report = admin.reingest(actor, extra=made.change, force=force,
                             on_published=lambda r: queue.mark_applied(list(made.entries), r.version))
+    explain(report, made, queue)
     return report, made
+
+
+SUSPECTS_ATTACHED = 3  # at most this many decisions attached to the passage a regressed check now quotes are named
+
+
+def explain(report: IngestReport, made: Curation, queue: ReviewQueue) -> None:
+    """Say in the report what the review decisions did to the build: for each regressed check, the decisions published
+    since the version compared with that may have caused it (attached to the passage it now quotes; the decided
+    question nearest to it, by the vectors the queue keeps, made by the same embedder); and the not-covered decisions
+    carried that the version still answers."""
+    checks = report.checks
+    if checks is None or not checks.total:
+        return
+    carried = [e for e in map(queue.get, made.entries) if e is not None]
+    untaken = {entry for entry, check in made.abstain if check in checks.failing}
+    report.untaken = [(e.id, e.question) for e in carried if e.id in untaken]
+    if not checks.regressions:
+        return
+    decisions: list[tuple[Entry, str | None]] = [(e, None) for e in carried if e.decision in (ATTACH, UNCOVERED)]
+    decisions += [(e, queue.applied_in(e.id)) for e in queue.published_since(checks.baseline) if e.id not in made.entries]
+    if not decisions:
+        return
+    vectors = queue.vectors([e.id for e, _ in decisions])
+    asked = queue.advisor.embedder.embed([r.question for r in checks.regressions], query=True)
+    for regression, vector in zip(checks.regressions, asked):
+        vector = vector / (np.linalg.norm(vector) or 1.0)
+        named = [Suspect(e.id, ATTACH, e.question, "attached to the passage now quoted", published)
+                 for e, published in decisions if e.decision == ATTACH and e.passage_id == regression.now_passage]
+        named = named[:SUSPECTS_ATTACHED]
+        near = [(float(vectors[e.id] @ vector), e, published) for e, published in decisions
+                if e.id in vectors and vectors[e.id].shape == vector.shape]
+        if near:
+            cosine, e, published = max(near, key=lambda n: n[0])
+            if all(s.entry != e.id for s in named):
+                named.append(Suspect(e.id, e.decision or "", e.question, f"the decided question nearest to it ({cosine:.2f})",
+                                     published))
+        report.suspects[regression.id] = named

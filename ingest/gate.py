@@ -58,6 +58,7 @@ class Regression:
     now: str | None  # the start of what the new version quotes first, or None if it quotes nothing
     before: str | None = None  # the start of what the serving version quoted first
     touched: bool = False  # the passage the serving version quoted is no longer in the new version as it was
+    now_passage: str | None = None  # the id of the passage the new version quotes first
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class CheckOutcome:
     baseline: str | None = None  # the version compared with: the serving one, or the last good one when it did better
     dropped: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document the new version lacks -> checks
     # that quoted it
+    failing: tuple[str, ...] = ()  # the checks the new version does not pass (a not-covered decision's, that did not take)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,7 +107,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         snapshot = store.load(new)
         results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
-                               hit_at_1=summarize(results).overall.hit_at_1 or 0.0)
+                               hit_at_1=summarize(results).overall.hit_at_1 or 0.0,
+                               failing=tuple(r.case.id for r in results if not r.passed))
         candidates = [v for v in dict.fromkeys([serving, history.last_good(store.audit_entries(), store.version_ids())])
                       if v and store.manifest(v).model == embedder.model_id]
         if not candidates:
@@ -118,7 +121,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         regressions = tuple(
             Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None,
                        old.quotes[0][:160] if old.quotes else None,
-                       touched=bool(old.quotes) and not any(old.quotes[0] in text for text in passages))
+                       touched=bool(old.quotes) and not any(old.quotes[0] in text for text in passages),
+                       now_passage=_quoted(snapshot, now.quotes[0], now.documents[0]) if now.quotes and now.documents else None)
             for old, now in zip(before, results) if old.passed and not now.passed)
         kept = set(snapshot.documents)
         dropped: dict[str, list[str]] = {}
@@ -130,3 +134,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
                        ok=not regressions and outcome.hit_at_1 >= baseline_hit)
 
     return gate
+
+
+def _quoted(snapshot, quote: str, document: str) -> str | None:
+    """The id of the passage of `document` a quote was taken from."""
+    return next((p.id for p in snapshot.passages.values() if p.document == document and quote in p.text), None)

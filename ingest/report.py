@@ -6,6 +6,28 @@ from dataclasses import asdict, dataclass, field
 from .gate import CheckOutcome
 
 
+@dataclass(frozen=True)
+class Suspect:
+    """A review decision that may have made a check regress: attached to the passage now quoted, or the decided
+    question nearest to the check's."""
+
+    entry: int
+    decision: str  # attach | uncovered
+    question: str
+    why: str  # "attached to the passage now quoted" | "the nearest decided question"
+    published_in: str | None = None  # None: carried by this build, so `advisor review undo` takes it back
+
+    def line(self) -> str:
+        said = f"review entry {self.entry} ({self.decision}, “{_cut(self.question, 70)}”), {self.why}"
+        if self.published_in:
+            return f"{said}: published in {self.published_in}"
+        return f"{said}: `advisor review undo {self.entry}`"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 @dataclass
 class IngestReport:
     version: str | None = None
@@ -27,6 +49,8 @@ class IngestReport:
     untranslated: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # language -> document -> openings
     # of its paragraphs that have no translation into that language
     checks: CheckOutcome | None = None
+    suspects: dict[str, list[Suspect]] = field(default_factory=dict)  # regressed check -> the decisions that may be why
+    untaken: list[tuple[int, str]] = field(default_factory=list)  # (entry, question) marked not covered, still answered
     forced: bool = False
     seconds: float = 0.0
 
@@ -75,11 +99,22 @@ class IngestReport:
                 cause = ("the passage it quoted was changed or removed" if r.touched else
                          "the passage it quoted is unchanged: another passage now ranks first")
                 lines.append(f"  - regressed {r.id}: {r.question!r} quoted {r.before!r}, now {r.now!r} ({cause})")
+                lines.extend(f"      perhaps {s.line()}" for s in self.suspects.get(r.id, ()))
             if not c.ok and not self.published:
-                lines.append("To publish: fix the document; or, if the new answer is right, update the check in "
+                undo = ("undo the review decision that caused it (`advisor review undo N`, or Undo on /admin) and "
+                        "publish again; or " if any(not s.published_in for ss in self.suspects.values() for s in ss) else "")
+                lines.append(f"To publish: {undo}fix the document; or, if the new answer is right, update the check in "
                              "checks.jsonl; or publish anyway with `advisor ingest --force` (recorded as forced).")
+        lines.extend(self.untaken_lines())
         lines.append(f"Took {self.seconds:.1f} s.")
         return "\n".join(lines)
+
+    def untaken_lines(self) -> list[str]:
+        """The not-covered decisions this version still answers: their gap did not take, their check guards nothing."""
+        if not self.untaken:
+            return []
+        return ([f"Marked not covered, yet the version built still answers them (did not take): {len(self.untaken)}"]
+                + [f"  - entry {entry}: “{_cut(question, 90)}”" for entry, question in self.untaken])
 
 
 def _paragraphs(openings: list[str]) -> str:

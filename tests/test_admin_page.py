@@ -1,6 +1,7 @@
 """The /admin page over HTTP: the session cookie, CSRF, languages, and bad input that must never be a 500."""
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -8,6 +9,7 @@ import pytest
 
 from bot.web import create_app
 
+from .conftest import ROOT
 from .test_web import TOKEN
 
 DECLINED = "Les ponts sont donc coupés avec certaines universités ?"
@@ -136,12 +138,48 @@ async def test_an_entry_reads_in_the_askers_language_and_a_decision_is_said_wher
     assert '<blockquote class="translation" lang="fr">' in article and french[:40].replace("'", "&#x27;") in article
     assert f"<code>{candidate.id}</code>" in article  # the id `advisor review attach` takes
 
+    following = next(e for e in services.review.entries() if e.id != entry.id)
     response = await client.post("/admin/page/decide", data={"csrf": csrf, "entry": str(entry.id), "decision": "attach",
                                                              "passage": candidate.id})
-    assert response.headers["location"] == "/admin#review"
+    assert response.headers["location"] == f"/admin#entry-{following.id}"  # on to the next undecided entry
     page = (await client.get("/admin?lang=en")).text
-    review = re.search(r'<section id="review".*?</section>', page, re.S).group(0)
-    assert notes(review) and "It takes effect when you publish" in notes(review)[0]  # seen where the page opens
-    waiting = re.search(r"<h3>Decided, waiting to be published</h3><ul>(.*?)</ul>", review, re.S).group(1)
+    landed = re.search(rf'<article class="entry" id="entry-{following.id}">(.*?)</article>', page, re.S).group(1)
     opening = candidate.text[:60].replace("'", "&#x27;").replace('"', "&quot;")
+    said = notes(landed)  # seen where the page opens, naming the passage by its document and first words
+    assert said and "It takes effect when you publish" in said[0] and candidate.document in said[0] and opening in said[0]
+    review = re.search(r'<section id="review".*?</section>', page, re.S).group(0)
+    waiting = re.search(r"<h3>Decided, waiting to be published</h3><ul>(.*?)</ul>", review, re.S).group(1)
     assert candidate.document in waiting and opening in waiting  # which passage, not only its id
+
+
+async def test_a_long_queue_is_paged_and_filtered_by_language_and_a_decision_lands_on_the_next_entry(site):
+    services, _, browser = site
+    traffic = [json.loads(line) for line in (ROOT / "eval" / "traffic.jsonl").read_text().splitlines()]
+    asked = [q for language in ("en", "fr", "nl") for q in [q for q in traffic if q["lang"] == language][:10]]
+    for question in asked:
+        services.review.enter(question["question"], question["lang"], "weak")
+    queue = services.review.entries()
+    assert len(queue) == 32
+    client, csrf = await logged_in(browser)
+
+    def articles(page: str) -> list[int]:
+        return [int(n) for n in re.findall(r'<article class="entry" id="entry-(\d+)">', page)]
+
+    first, second = (await client.get("/admin?lang=en")).text, (await client.get("/admin?page=2")).text
+    assert articles(first) == [e.id for e in queue[:25]] and articles(second) == [e.id for e in queue[25:]]
+    assert "Questions to review (32)" in first and '<a href="/admin?page=2#review">2</a>' in first
+    french = (await client.get("/admin?asked=fr")).text
+    assert articles(french) == [e.id for e in queue if e.language == "fr"] and "Ce passage y répond" not in french
+    assert f'<a href="/admin?asked=fr#review" aria-current="page">fr ({len(articles(french))})</a>' in french
+    assert "Ce passage y répond" in (await client.get("/admin?lang=fr")).text  # ?lang= still switches the page's language
+
+    async def dismiss(entry: int, **view: str) -> str:
+        form = {"csrf": csrf, "entry": str(entry), "decision": "dismiss"} | view
+        return (await client.post("/admin/page/decide", data=form)).headers["location"]
+
+    assert await dismiss(queue[24].id, page="1") == f"/admin#entry-{queue[25].id}"  # the next one moves up to page 1
+    assert await dismiss(queue[26].id, page="2") == f"/admin?page=2#entry-{queue[27].id}"
+    fr = [e.id for e in queue if e.language == "fr"]
+    assert await dismiss(fr[0], asked="fr") == f"/admin?asked=fr#entry-{fr[1]}"
+    assert await dismiss(queue[-1].id, page="2") == f"/admin?page=2#entry-{queue[-2].id}"  # the last: the one before
+    assert 'name="page" value="2"' in (await client.get("/admin?page=2")).text  # its forms keep the page

@@ -226,3 +226,51 @@ def test_a_decisions_check_is_named_by_its_question_not_by_the_stores_entry_numb
     assert first != second and first.startswith("review-fr-") and second.startswith("review-en-")
     assert review_check_id("fr", DECLINED.upper() + " !") == first  # the same question, as the queue groups it
     assert review_check_id("nl", DECLINED) != first
+
+
+def test_a_refusal_names_the_review_decision_that_caused_it_and_the_undo_that_takes_it_back(make_services, tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    services = make_services(knowledge_dir=knowledge)
+    queue, advisor = services.review, services.advisor
+    check = next(json.loads(line) for line in (knowledge / "checks.jsonl").read_text().splitlines() if '"c005"' in line)
+    assert any(check["expect_any"][0] in q.text for q in advisor.ask(check["question"], "en").quotes[:1])
+    # an asker rates the right answer not helpful, and an admin marks the question not covered, by mistake
+    mistaken = queue.thumbs_down((check["question"], "en"))
+    queue.decide(mistaken, UNCOVERED, "web:alice")
+    elsewhere = queue.enter(OFF_TOPIC, "en", "declined")
+    queue.decide(elsewhere, UNCOVERED, "web:alice")
+
+    refused, _ = publish(services.admin, queue, "web:alice")
+    assert not refused.published and "c005" in [r.id for r in refused.checks.regressions]
+    assert [(s.entry, s.why) for s in refused.suspects["c005"]] == [(mistaken, "the decided question nearest to it (1.00)")]
+    said = refused.summary()
+    assert f"perhaps review entry {mistaken} (uncovered, “{check['question'][:40]}" in said
+    assert f"`advisor review undo {mistaken}`" in said and f"undo {elsewhere}`" not in said
+    assert "To publish: undo the review decision that caused it (`advisor review undo N`" in said
+
+    assert queue.undo(mistaken, "web:alice")  # what `advisor review undo N` does
+    published, carried = publish(services.admin, queue, "web:alice")
+    assert published.published and carried.entries == (elsewhere,), published.summary()
+
+
+async def test_a_question_marked_not_covered_that_is_still_answered_is_said_to_not_take_and_comes_back(make_services, tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    # known gaps that take only by a wide margin (ADVISOR_GAP_MARGIN_EN): the gap of a not-covered decision may not take
+    services = make_services(knowledge_dir=knowledge, gap_margin_en=0.5)
+    queue = services.review
+    asked = "Can I attend a conference in Russia?"
+    entry = queue.thumbs_down((asked, "en"))
+    queue.decide(entry, UNCOVERED, "web:alice")
+    report, _ = publish(services.admin, queue, "web:alice")
+    assert report.published and report.untaken == [(entry, asked)], report.summary()
+    assert f"still answers them (did not take): 1\n  - entry {entry}: “{asked}”" in report.summary()
+
+    async with client_for(services) as client:
+        answer = (await client.post("/api/ask", json={"question": asked.lower()})).json()
+    assert answer["answered"]
+    again = queue.get(entry)
+    when = next(e for e in services.admin.store.audit_entries() if e["action"] == "review")["time"][:10]
+    assert (again.status, again.count, again.earlier_decision) == ("open", 2, UNCOVERED)
+    assert again.note == f"marked not covered on {when}, and still answered"

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -29,7 +28,9 @@ from ingest.report import IngestReport
 from ingest.service import UPLOAD_FIELDS
 
 from ..services import Services
+from .admin_figures import figures_section
 from .admin_strings import admin_text
+from .admin_view import PAGE_SIZE, QueueView
 from .errors import CHANNEL
 
 COOKIE, LANG_COOKIE = "advisor_admin", "advisor_admin_lang"
@@ -44,7 +45,7 @@ class Session:
     csrf: str
     expires: float
     notes: list[str] = field(default_factory=list)  # what the last actions did, shown once
-    notes_at: str = "review"  # the section the last action belongs to: its notes are shown at the top of it
+    notes_at: str = "review"  # where the last action's notes are shown: its section, or the entry the page lands on
 
 
 class Sessions:
@@ -107,7 +108,7 @@ def add_admin_page(app: FastAPI, services: Services, tokens: dict[str, str]) -> 
     return page.sessions
 
 
-Handler = Callable[[Session, FormData, str], Awaitable[list[str]]]
+Handler = Callable[[Session, FormData, str], Awaitable["list[str] | tuple[list[str], str]"]]  # notes[, where to land]
 
 
 class AdminPage:
@@ -139,12 +140,15 @@ class AdminPage:
             if isinstance(checked, Response):
                 return checked
             session, form = checked
-            session.notes_at = anchor.lstrip("#")  # the page opens there, and says what the action did there
+            where = anchor
             try:
-                session.notes.extend(await handler(session, form, page_language(request)))
+                said = await handler(session, form, page_language(request))
+                notes, where = said if isinstance(said, tuple) else (said, anchor)
+                session.notes.extend(notes)
             except AdvisorError as exc:  # named, safe to show: the admin reads why nothing changed
                 session.notes.append(str(exc))
-            return RedirectResponse(f"/admin{anchor}", 303)
+            session.notes_at = where.split("#")[-1]  # the page opens there, and says what the action did there
+            return RedirectResponse(f"/admin{where}", 303)
 
         return endpoint
 
@@ -155,7 +159,7 @@ class AdminPage:
             response: Response = HTMLResponse(login_page(language))
         else:
             notes, session.notes = session.notes, []
-            response = HTMLResponse(dashboard(self.services, language, session, notes))
+            response = HTMLResponse(dashboard(self.services, language, session, notes, QueueView.of(request.query_params)))
         if request.query_params.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, path="/admin", samesite="strict", httponly=True)
         response.headers["Cache-Control"] = "no-store"
@@ -185,28 +189,53 @@ class AdminPage:
         response.delete_cookie(COOKIE, path="/admin")
         return response
 
-    async def decide(self, session: Session, form: FormData, language: str) -> list[str]:
+    async def decide(self, session: Session, form: FormData, language: str) -> tuple[list[str], str]:
         raw, decision = str(form.get("entry") or ""), str(form.get("decision") or "")
+        view = QueueView.of(form)
         if not raw.isdigit():
-            return [admin_text(language, "bad_entry", value=raw[:40])]
+            return [admin_text(language, "bad_entry", value=raw[:40])], view.query() + "#review"
         entry, passage = int(raw), str(form.get("passage") or "") or None
+        following = await run_in_threadpool(self._following, entry, view)
         changed = await run_in_threadpool(self.services.review.decide, entry, decision, session.actor, passage)
         if not changed:
-            return [admin_text(language, "already", entry=entry)]
-        if decision == DISMISS:
-            return [admin_text(language, "dismissed", entry=entry)]
-        return [admin_text(language, "decided", entry=entry, decision=decision_words(language, decision, passage))]
+            said = admin_text(language, "already", entry=entry)
+        elif decision == DISMISS:
+            said = admin_text(language, "dismissed", entry=entry)
+        else:
+            words = decision_words(language, decision, passage)
+            opening = _passage_words(self.services, passage) if decision == ATTACH else ""
+            said = admin_text(language, "decided", entry=entry, decision=f"{words} ({opening})" if opening else words)
+        return [said], following
 
-    async def undo(self, session: Session, form: FormData, language: str) -> list[str]:
+    def _following(self, entry_id: int, view: QueueView) -> str:
+        """Where the page lands once `entry_id` is decided: the next undecided entry of the view (the one before, for
+        the last), on the page it will then be on; the queue's top when none is left."""
+        entries = view.of_queue(self.services.review.entries())
+        ids = [e.id for e in entries]
+        if entry_id not in ids:
+            return view.query() + "#review"
+        at = ids.index(entry_id)
+        rest = ids[:at] + ids[at + 1:]
+        if not rest:
+            return view.query(page=1) + "#review"
+        landing = min(at, len(rest) - 1)
+        return view.query(page=landing // PAGE_SIZE + 1) + f"#entry-{rest[landing]}"
+
+    async def undo(self, session: Session, form: FormData, language: str) -> tuple[list[str], str]:
         raw = str(form.get("entry") or "")
         if not raw.isdigit():
-            return [admin_text(language, "bad_entry", value=raw[:40])]
+            return [admin_text(language, "bad_entry", value=raw[:40])], "#review"
         undone = await run_in_threadpool(self.services.review.undo, int(raw), session.actor)
-        return [admin_text(language, "undone" if undone else "already", entry=int(raw))]
+        ids = [e.id for e in await run_in_threadpool(self.services.review.entries)]
+        back = QueueView(ids.index(int(raw)) // PAGE_SIZE + 1).query() + f"#entry-{raw}" if int(raw) in ids else "#review"
+        return [admin_text(language, "undone" if undone else "already", entry=int(raw))], back
 
     async def publish(self, session: Session, form: FormData, language: str) -> list[str]:
         report, carried = await run_in_threadpool(publish, self.services.admin, self.services.review, session.actor)
-        return [built(language, report), admin_text(language, "carried", count=len(carried.entries))]
+        regressed = [f"{r.id}: {r.question} → " + "; ".join(f"#{s.entry} ({s.why})" for s in report.suspects[r.id])
+                     for r in (report.checks.regressions if report.checks else ()) if report.suspects.get(r.id)]
+        return [built(language, report), admin_text(language, "carried", count=len(carried.entries)), *regressed,
+                *report.untaken_lines()]
 
     async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
         version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
@@ -276,7 +305,7 @@ def decision_words(language: str, decision: str, passage: str | None) -> str:
     return admin_text(language, "decision_uncovered") if decision == UNCOVERED else admin_text(language, "dismiss")
 
 
-def dashboard(services: Services, language: str, session: Session, notes: list[str]) -> str:
+def dashboard(services: Services, language: str, session: Session, notes: list[str], view: QueueView | None = None) -> str:
     def say(key: str, **values) -> str:
         return escape(admin_text(language, key, **values))
 
@@ -287,17 +316,20 @@ def dashboard(services: Services, language: str, session: Session, notes: list[s
 
     return _page(language, "".join((
         _button(session, "/admin/logout", admin_text(language, "logout"), {}, "quiet"),
-        _review_section(services, language, session, say, here("review")),
+        _review_section(services, language, session, say, view or QueueView(), said, session.notes_at),
         _versions_section(services, language, session, say, here("versions")),
         _documents_section(services, language, session, say, here("documents")),
-        _figures_section(services, language, say))))
+        figures_section(services, say))))
 
 
-def _entry_html(services: Services, entry: Entry, language: str, session: Session, say) -> str:
+def _entry_html(services: Services, entry: Entry, language: str, session: Session, say, view: QueueView,
+                said: str = "") -> str:
     meta = " · ".join([say(f"reason_{entry.reason}"), entry.language, say("asked", count=entry.count, when=entry.last_asked[:16]
                                                                               .replace("T", " ")),
                        say("confidence", value=f"{entry.confidence:.2f}")])
-    fields = {"entry": str(entry.id)}
+    earlier = (f'<p class="earlier">{say("was_" + entry.earlier_decision, date=(entry.earlier_decided_at or "")[:10])}</p>'
+               if entry.earlier_decision else "")
+    fields = {"entry": str(entry.id)} | view.fields()
     candidates = "".join(
         f'<li><blockquote>{escape(c.text)}</blockquote>{_translated(services, c.passage_id, entry.language, say)}'
         f'<p class="source">{escape(c.document)} · <code>{escape(c.passage_id)}</code> · {c.score:.2f} · '
@@ -306,7 +338,8 @@ def _entry_html(services: Services, entry: Entry, language: str, session: Sessio
                   fields | {"decision": ATTACH, "passage": c.passage_id}) + "</li>"
         for c in entry.candidates)
     return (f'<article class="entry" id="entry-{entry.id}"><h3 lang="{escape(entry.language, quote=True)}">'
-            f"#{entry.id} {escape(entry.question)}</h3><p class=\"meta\">{meta}</p><ol class=\"candidates\">{candidates}</ol>"
+            f"#{entry.id} {escape(entry.question)}</h3>{said}<p class=\"meta\">{meta}</p>{earlier}"
+            f"<ol class=\"candidates\">{candidates}</ol>"
             '<p class="actions">'
             + _button(session, "/admin/page/decide", admin_text(language, "uncovered"), fields | {"decision": UNCOVERED})
             + _button(session, "/admin/page/decide", admin_text(language, "dismiss"), fields | {"decision": DISMISS}, "quiet")
@@ -321,26 +354,57 @@ def _translated(services: Services, passage_id: str, language: str, say) -> str:
             f"{escape(text)}</blockquote>") if text else ""
 
 
-def _opening(services: Services, passage_id: str | None) -> str:
-    """Which passage a pending attachment names: its document and first words, not only its id."""
+def _passage_words(services: Services, passage_id: str | None) -> str:
+    """Which passage an attachment names, in plain words: its document and first words, not only its id."""
     passage = services.advisor.passage(passage_id) if passage_id else None
     if passage is None:
         return ""
     words = passage.text if len(passage.text) <= 120 else passage.text[:120].rsplit(" ", 1)[0] + "…"
-    return f'<br><span class="meta">{escape(passage.document)}: “{escape(words)}”</span>'
+    return f"{passage.document}: “{words}”"
 
 
-def _review_section(services: Services, language: str, session: Session, say, notes: str) -> str:
+def _opening(services: Services, passage_id: str | None) -> str:
+    """Which passage a pending attachment names: its document and first words, not only its id."""
+    words = _passage_words(services, passage_id)
+    return f'<br><span class="meta">{escape(words)}</span>' if words else ""
+
+
+def _review_section(services: Services, language: str, session: Session, say, view: QueueView, said: str,
+                    notes_at: str) -> str:
     entries = services.review.entries()
-    listed = "".join(_entry_html(services, e, language, session, say) for e in entries) or f"<p>{say('empty_queue')}</p>"
+    shown = view.of_queue(entries)
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    view = QueueView(min(view.page, pages), view.asked)
+    on_page = shown[(view.page - 1) * PAGE_SIZE:view.page * PAGE_SIZE]
+    landing = next((e.id for e in on_page if notes_at == f"entry-{e.id}"), None)  # the notes are said where it lands
+    listed = "".join(_entry_html(services, e, language, session, say, view, said if e.id == landing else "")
+                     for e in on_page) or f"<p>{say('empty_queue')}</p>"
+    notes = said if notes_at == "review" or notes_at.startswith("entry-") and landing is None else ""
     pending = services.review.pending()
     waiting = "".join(f"<li>#{e.id} {escape(e.question)}: {escape(decision_words(language, e.decision or '', e.passage_id))} "
                       f"({say('by', who=e.decided_by or '')}){_opening(services, e.passage_id)} "
                       + _button(session, "/admin/page/undo", admin_text(language, "undo"), {"entry": str(e.id)}, "quiet")
                       + "</li>" for e in pending)
     return (f'<section id="review" aria-labelledby="review-h"><h2 id="review-h">{say("review")} ({len(entries)})</h2>'
-            f'{notes}<p class="help">{say("review_help")}</p>{listed}'
+            f'{notes}<p class="help">{say("review_help")}</p>{_queue_nav(entries, view, pages, say)}{listed}'
+            + (_queue_nav(entries, view, pages, say, languages=False) if len(on_page) > 5 else "") +
             f'<h3>{say("pending")}</h3>' + (f"<ul>{waiting}</ul>" if waiting else f"<p>{say('no_pending')}</p>") + "</section>")
+
+
+def _queue_nav(entries: list[Entry], view: QueueView, pages: int, say, languages: bool = True) -> str:
+    """Links to the queue's pages and, above the entries, to the questions asked in each language; no script."""
+    def link(query: str, label: str, current: bool) -> str:
+        return f'<a href="/admin{query}#review"' + (' aria-current="page"' if current else "") + f">{label}</a>"
+
+    counts = {code: sum(e.language == code for e in entries) for code in LANGUAGES}
+    by_language = ('<p class="filter">' + say("asked_in") + " " + " · ".join(
+        [link(view.query(page=1, asked=None), f"{say('all')} ({len(entries)})", view.asked is None)]
+        + [link(view.query(page=1, asked=code), f"{code} ({n})", view.asked == code) for code, n in counts.items() if n])
+        + "</p>") if languages and len(entries) > 0 else ""
+    numbers = (f'<nav class="pages" aria-label="{say("pages")}">' + " ".join(
+        link(view.query(page=n), str(n), n == view.page)
+        for n in range(1, pages + 1)) + "</nav>") if pages > 1 else ""
+    return by_language + numbers
 
 
 def _versions_section(services: Services, language: str, session: Session, say, notes: str) -> str:
@@ -414,45 +478,3 @@ def _documents_section(services: Services, language: str, session: Session, say,
             f'{fields}{choices}<p><label><input type="checkbox" name="replace"> {say("replace")}</label></p>'
             f'<button type="submit">{say("send")}</button></form>'
             f'<h3>{say("last_build")}</h3>{_build_words(services.admin.last_build(), services.admin.store.version_rows(), say)}</section>')
-
-
-def _figures_section(services: Services, language: str, say) -> str:
-    journal = services.journal
-    stats = journal.stats()
-    since = (datetime.now(UTC) - timedelta(days=13)).date()
-    days = [(since + timedelta(days=n)).isoformat() for n in range(14)]
-    daily = journal.daily(days[0])
-    asked = {d: sum(r[2] for r in daily if r[0] == d) for d in days}
-    declined = {d: sum(r[3] for r in daily if r[0] == d) for d in days}
-    languages: dict[str, int] = {}
-    for _, lang, n, _ in daily:
-        languages[lang] = languages.get(lang, 0) + n
-    total = stats["questions"] or 0
-    share = (lambda n: f"{n / total:.0%}") if total else (lambda n: "—")
-    unanswered = sorted((e for e in services.review.entries() if e.reason == "declined"), key=lambda e: -e.count)[:8]
-    most = "".join(f"<li>{escape(e.question)} ({e.count}×)</li>" for e in unanswered) or f"<li>{say('none')}</li>"
-    table = "".join(f"<tr><th scope=\"row\">{d}</th><td>{asked[d]}</td><td>{declined[d]}</td></tr>" for d in days if asked[d])
-    by_language = ", ".join(f"{lang}: {n}" for lang, n in sorted(languages.items())) or say("none")
-    return (f'<section id="figures" aria-labelledby="figures-h"><h2 id="figures-h">{say("figures")}</h2>'
-            f'<dl><dt>{say("questions")}</dt><dd>{total}</dd><dt>{say("share_declined")}</dt><dd>{share(stats["not_covered"])}</dd>'
-            f'<dt>{say("share_down")}</dt><dd>{share(stats["not_helpful"])}</dd><dt>{say("by_language")}</dt><dd>{escape(by_language)}</dd></dl>'
-            f'<figure><figcaption>{say("per_day")}</figcaption>{_chart(days, asked, declined, say("per_day"))}</figure>'
-            f'<table><thead><tr><th scope="col">{say("day")}</th><th scope="col">{say("questions")}</th>'
-            f'<th scope="col">{say("declined")}</th></tr></thead><tbody>{table}</tbody></table>'
-            f'<h3>{say("most_asked")}</h3><ol>{most}</ol></section>')
-
-
-def _chart(days: list[str], asked: dict[str, int], declined: dict[str, int], label: str) -> str:
-    """Bars per day: the whole bar asked, its darker lower part declined. Inline SVG, no script."""
-    top = max([*asked.values(), 1])
-    width, height, bar = 28 * len(days), 120, 20
-    bars = []
-    for n, day in enumerate(days):
-        x = n * 28 + 4
-        h_all, h_declined = round(100 * asked[day] / top), round(100 * declined[day] / top)
-        bars.append(f'<g><title>{day}: {asked[day]} / {declined[day]}</title>'
-                    f'<rect x="{x}" y="{105 - h_all}" width="{bar}" height="{h_all}" fill="#8fb3d9"/>'
-                    f'<rect x="{x}" y="{105 - h_declined}" width="{bar}" height="{h_declined}" fill="#1f4e79"/>'
-                    f'<text x="{x + bar / 2}" y="117" font-size="8" text-anchor="middle">{day[8:]}</text></g>')
-    return (f'<svg role="img" aria-label="{escape(label, quote=True)}" viewBox="0 0 {width} {height}" width="{width * 2}" '
-            f'height="{height * 2}" xmlns="http://www.w3.org/2000/svg">{"".join(bars)}</svg>')

@@ -13,6 +13,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "effect when you publish and the checks pass.",
         "empty_queue": "Nothing to review.", "asked": "asked {count}×, last {when}", "confidence": "confidence {value}",
         "reason_declined": "declined", "reason_weak": "weak match", "reason_thumbs_down": "rated not helpful",
+        "reason_answered": "answered", "was_uncovered": "Marked not covered on {date}, and still answered: the gap did not take.",
+        "was_attach": "Attached to a passage on {date}, and asked again since.",
         "attach": "This passage answers it", "uncovered": "Not covered", "dismiss": "Dismiss", "view": "read in its document",
         "translation": "In the asker's language (unofficial translation):",
         "pending": "Decided, waiting to be published", "no_pending": "No decisions are waiting.",
@@ -39,6 +41,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "checks_none": "No checks ran.", "regressed": "{count} questions that were answered right before would no longer be.",
         "failed_files": "Files that could not be read: {files}.",
         "undo": "Undo", "undone": "Entry {entry} is back in the queue.",
+        "asked_in": "Asked in:", "all": "all", "pages": "Pages of the queue",
     },
     "fr": {
         "title": "Collaboration Advisor : administration", "login": "Se connecter", "token": "Jeton d'administration",
@@ -52,6 +55,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "décisions prennent effet à la publication, si les contrôles réussissent.",
         "empty_queue": "Rien à examiner.", "asked": "posée {count}×, dernière fois {when}", "confidence": "confiance {value}",
         "reason_declined": "refusée", "reason_weak": "réponse peu sûre", "reason_thumbs_down": "jugée inutile",
+        "reason_answered": "répondue", "was_uncovered": "Indiquée non couverte le {date}, et toujours répondue : la lacune "
+        "n'a pas pris.", "was_attach": "Rattachée à un passage le {date}, et reposée depuis.",
         "attach": "Ce passage y répond", "uncovered": "Non couverte", "dismiss": "Écarter", "view": "lire dans le document",
         "translation": "Dans la langue de la question (traduction non officielle) :",
         "pending": "Décidées, en attente de publication", "no_pending": "Aucune décision en attente.",
@@ -81,6 +86,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "regressed": "{count} questions qui recevaient la bonne réponse ne la recevraient plus.",
         "failed_files": "Fichiers illisibles : {files}.",
         "undo": "Annuler", "undone": "L'entrée {entry} est de retour dans la liste.",
+        "asked_in": "Posées en :", "all": "toutes", "pages": "Pages de la liste",
     },
     "nl": {
         "title": "Collaboration Advisor: beheer", "login": "Aanmelden", "token": "Beheertoken",
@@ -93,6 +99,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "neer. Beslissingen gelden zodra u publiceert en de controles slagen.",
         "empty_queue": "Niets te beoordelen.", "asked": "{count}× gesteld, laatst {when}", "confidence": "zekerheid {value}",
         "reason_declined": "geweigerd", "reason_weak": "zwak antwoord", "reason_thumbs_down": "niet nuttig",
+        "reason_answered": "beantwoord", "was_uncovered": "Op {date} als niet gedekt gemarkeerd, en nog steeds beantwoord: "
+        "de lacune werkt niet.", "was_attach": "Op {date} aan een passage gekoppeld, en sindsdien opnieuw gesteld.",
         "attach": "Deze passage beantwoordt ze", "uncovered": "Niet gedekt", "dismiss": "Negeren",
         "view": "lezen in het document",
         "translation": "In de taal van de vraag (niet-officiële vertaling):",
@@ -123,6 +131,7 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "regressed": "{count} vragen die eerder juist beantwoord werden, zouden dat niet meer zijn.",
         "failed_files": "Bestanden die niet gelezen konden worden: {files}.",
         "undo": "Ongedaan maken", "undone": "Vraag {entry} staat weer in de lijst.",
+        "asked_in": "Gesteld in:", "all": "alle", "pages": "Pagina's van de lijst",
     },
 }
 
