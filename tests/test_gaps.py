@@ -17,7 +17,6 @@ from ingest.gate import checks_gate
 from ingest.service import KnowledgeAdmin
 
 from .conftest import KNOWLEDGE, make_settings
-from .test_telegram import no_network, offline  # noqa: F401  (fixtures)
 from .test_web import client_for
 
 COMMUNIQUE = "2022-03-10-cref-vlir-communique.md"
@@ -141,13 +140,6 @@ async def test_the_web_api_says_the_gap_and_whom_to_ask(gapped, embedder):
     assert reply["answered"] is False and reply["known_gap"] == TAX and reply["quotes"] == []
     assert reply["intro"] == t("nl", "known_gap", topic=TAX_NAMES["nl"]) and "de FOD Financiën" in reply["footer"]
     assert queued == []  # the knowledge already says it does not cover it: no question for a reviewer
-
-
-async def test_telegram_says_a_shipped_gap_in_the_askers_language(offline):  # noqa: F811
-    chat, _ = await offline()  # the shipped knowledge, with its gaps.md
-    [reply] = await chat.send("Les grands éditeurs scientifiques vendent-ils encore des abonnements aux universités russes ?")
-    topic = "Éditeurs, revues et bases de données bibliographiques"  # the French name of the shipped topic
-    assert reply.text.startswith(t("fr", "known_gap", topic=topic)) and "la bibliothèque de votre université" in reply.text
 
 
 def test_a_covered_question_near_a_gap_is_still_answered(gapped):

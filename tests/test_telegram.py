@@ -590,3 +590,11 @@ async def test_the_bot_reaches_the_bot_api_through_a_proxy(tmp_path, store_copy,
         standin.close()
         proxy.shutdown()
         services.journal.close()
+
+
+async def test_telegram_says_a_shipped_gap_in_the_askers_language(offline):
+    """A question the shipped knowledge/gaps.md knows it does not answer: its topic and whom to ask, in French."""
+    chat, _ = await offline()
+    [reply] = await chat.send("Les grands éditeurs scientifiques vendent-ils encore des abonnements aux universités russes ?")
+    topic = "Éditeurs, revues et bases de données bibliographiques"  # the French name of the shipped topic
+    assert reply.text.startswith(t("fr", "known_gap", topic=topic)) and "la bibliothèque de votre université" in reply.text
