@@ -305,6 +305,18 @@ def test_a_short_message_speaking_of_what_was_said_before_is_read_with_it(adviso
     assert any("On 27 February 2022" in q.text for q in answer.quotes)
 
 
+def test_a_message_opening_on_a_short_question_about_the_last_answer_is_read_with_it(advisor):
+    """"Where's that from?" leans back, and so does the message when the asker goes on after it."""
+    store = Conversations(60, 10, 10)
+    earlier = "Did the Russian Union of Rectors publish a statement supporting the invasion?"
+    first, _ = ask_in(advisor, store, "k", earlier, "en")
+    answer, topic = ask_in(advisor, store, "k", "Where's that from? I need a source for my report.", "en")
+    assert answer.answered and earlier in answer.context and topic == earlier
+    assert answer.quotes[0].passage_id == first.quotes[0].passage_id  # still the passage the earlier answer quoted
+    alone = ask_in(advisor, Conversations(60, 10, 10), "k", "Where's that from? I need a source for my report.", "en")[0]
+    assert not alone.context  # with nothing before it, it is read as it stands
+
+
 def test_a_message_opening_on_and_or_pointing_with_dutch_die_leans_back_when_alone_it_finds_nothing_sure(advisor):
     assert opens_on("Et s'il s'inscrit plutôt ailleurs ?", "fr") and opens_on("En als ze liever naar Luik gaat?", "nl")
     assert not opens_on("En Belgique, qui décide ?", "fr") and not opens_on("Can I host a guest?", "en")
