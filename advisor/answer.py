@@ -12,7 +12,7 @@ from .embeddings import Embedder
 from .errors import QuestionError, StoreError
 from .gaps import GapMatch
 from .passages import Passage
-from .reading import JOINED, Reading, holds, leans_back, names, read_follow_up, refers_to_earlier
+from .reading import JOINED, Reading, holds, leans_back, names, opens_leaning_back, read_follow_up, refers_to_earlier
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -226,11 +226,9 @@ class Advisor:
             return replace(answer, intro=said, text=f"{said}\n\n{answer.footer}")
         words, limit = without_markup(text), max(8, self.settings.max_quotes * 3)
         earlier = without_markup(collapse_space(previous or ""))[: self.settings.max_question_chars]
-        spans = sentence_spans(words)
-        opening = words[spans[0][0]:spans[0][1]] if len(spans) > 1 else ""
         # "Why?" names nothing of its own but asks about the last turn; so does a message that opens on such a question
         # and goes on ("Where's that from? I need a source for my report.")
-        follows = bool(earlier) and (leans_back(words) or "?" in opening and leans_back(opening))
+        follows = bool(earlier) and (leans_back(words) or opens_leaning_back(words))
         if not follows and not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
         reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document) if follows else None

@@ -94,6 +94,14 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
+def opens_leaning_back(text: str) -> bool:
+    """Whether a message of several sentences opens on a short question that leans on the one before ("Where's that
+    from? I need a source for my report.")."""
+    spans = sentence_spans(text)
+    opening = text[spans[0][0]:spans[0][1]] if len(spans) > 1 else ""
+    return "?" in opening and leans_back(opening)
+
+
 def refers_to_earlier(text: str, language: str) -> bool:
     """Whether a message too long to be read as a follow-up at once still leans on what was said before: it opens on
     "and…" ("Et s'il choisit plutôt la KU Leuven… ?"), or it speaks of it with a pronoun or pointing word and names
