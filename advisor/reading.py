@@ -25,6 +25,7 @@ from .text import (
     asks_count,
     asks_reason,
     asks_when,
+    asks_whom,
     content_words,
     detect_language,
     draws_consequence,
@@ -32,12 +33,14 @@ from .text import (
     gives_date,
     gives_reason,
     is_follow_up,
+    names_whom,
     opens_on,
     points_back,
     refers_back,
     sentence_spans,
     stem,
     term_set,
+    without_asking_whom,
     without_elision,
     word_weight,
     words,
@@ -63,6 +66,7 @@ COMPOUNDING = {"nl"}
 COMPOUND_HEAD = 4  # the shortest last part counted ("data", "beurs")
 NAME_WEIGHT = 5.0  # a word no list of common words holds (`word_weight` at its top): a name, an acronym, a compound
 SETTING_SHARE = 0.1  # an earlier word held by at least this share of the passages is setting, lent to a new subject
+WHOM_REACH = 8  # "Who do I ask?": how far down the reading's passages one saying whom to ask is looked for
 ANSWER_REACH = 3  # "Since when?" when the first passage holds no date: how far down one that does is looked for
 REASON_REACH = 2  # "Why?" after a sentence that draws a consequence: how many passages back its reason is looked for
 TELLING_WEIGHT = 1.5  # below this a word is among the few hundred commonest of its language ("cas", "today"): it
@@ -94,6 +98,13 @@ def leans_back(text: str) -> bool:
     return is_follow_up(text) or 0 < len(words(text)) <= SHORT and not any(c.isdigit() for c in text)
 
 
+def asks_whom_next(text: str, language: str) -> bool:
+    """Whether a message asks whom to turn to next: it names little else ("Who do I ask?", "Alors je demande à qui,
+    concrètement ?") or opens as a follow-up ("And for a student exchange in Yekaterinburg, who do I ask?").
+    "Whom should I ask whether our MoU is still valid?" is a question of its own."""
+    return asks_whom(text) and (len(words(without_asking_whom(text))) <= SHORT or opens_on(text, language))
+
+
 def opens_leaning_back(text: str) -> bool:
     """Whether a message of several sentences opens on a short question that leans on the one before ("Where's that
     from? I need a source for my report.")."""
@@ -113,11 +124,25 @@ def refers_to_earlier(text: str, language: str) -> bool:
 def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str, limit: int,
                    earlier_document: str | None = None) -> Reading:
     """The reading of follow-up `text` after the question `earlier`, with its ranking; `earlier_document` is the
-    document the earlier answer was quoted from, when the conversation kept it (else the one its topic finds first)."""
+    document the earlier answer was quoted from, when the conversation kept it (else the one its topic finds first).
+
+    One asking whom to turn to ("Who do I ask?", "En voor een ERC-aanvraag, bij wie kan ik dan terecht?") is read
+    for the subject it names, or the earlier one, and answered first by a passage saying whom to ask about it."""
+    if not asks_whom(text):
+        return _read(retriever, text, earlier, language, limit, earlier_document)
+    reading = _read(retriever, text, earlier, language, limit, earlier_document, without_asking_whom(text))
+    # naming nothing else, it asks whom to ask about the earlier subject: its own document's contact comes first
+    return _whom_first(reading, earlier_document if reading.kind == JOINED and not reading.own else None)
+
+
+def _read(retriever: Retriever, text: str, earlier: str, language: str, limit: int,
+          earlier_document: str | None = None, subject: str | None = None) -> Reading:
     said_before = detect_language(earlier, language)  # "Et pour les doctorants ?" may follow an English question
     earlier_words = content_words(earlier, said_before)
     earlier_stems = {stem(without_elision(w, lang), lang) for w in earlier_words for lang in {said_before, language}}
-    own = tuple(dict.fromkeys(w for w in _own_words(text, language) if stem(w, language) not in earlier_stems))
+    # `subject`: the words that name what it asks about, when some of it only asks whom to turn to
+    own = tuple(dict.fromkeys(w for w in _own_words(subject if subject is not None else text, language)
+                              if stem(w, language) not in earlier_stems))
     naming = [w for w in own if word_weight(w, language) >= SUBJECT_WEIGHT]
     joined_text = f"{earlier} {text}"
     joined, before, *alone = retriever.search_many([joined_text, earlier, *([text] if naming else [])], language, limit * 3)
@@ -152,6 +177,25 @@ def read_follow_up(retriever: Retriever, text: str, earlier: str, language: str,
     # the place it moved to ("Ce réseau existe aussi en Wallonie ?") stays in the topic a later "Depuis quand ?" leans on
     return Reading(JOINED, joined_text, _as_written(own, text), (), ranking, joined_text if moved else earlier,
                    chosen=_first(ranking) != _first(searched))
+
+
+def _whom_first(reading: Reading, document: str | None) -> Reading:
+    """The reading with a passage near the top that says whom to ask put first, quoted from that sentence: one of
+    `document` (the earlier answer's, when the follow-up names nothing else), else the first; unchanged when none does."""
+    hits = list(reading.ranking.hits)
+    saying = [(hit, i) for hit in hits[:WHOM_REACH] for i in _saying_whom(hit.passage)[:1]]
+    if not saying:
+        return reading
+    hit, sentence = next(((h, i) for h, i in saying if h.passage.document == document), saying[0])
+    ranking = Ranking([replace(hit, sentence=sentence), *(h for h in hits if h is not hit)], reading.ranking.evidence,
+                      reading.ranking.confidence)
+    return replace(reading, ranking=ranking, chosen=reading.chosen or hit is not hits[0])
+
+
+def _saying_whom(passage: Passage) -> list[int]:
+    """The passage's sentences that say whom to ask, by index."""
+    spans = passage.sentences or ((0, len(passage.text)),)
+    return [i for i, (a, b) in enumerate(spans) if names_whom(passage.text[a:b])]
 
 
 def _pointing_back(retriever: Retriever, ranking: Ranking, before: Ranking, text: str, own: tuple[str, ...],

@@ -365,6 +365,49 @@ def gives_count(text: str) -> bool:
     return bool(_COUNT.search(text))
 
 
+# Asking whom to turn to ("Who do I ask?", "À qui dois-je m'adresser ?", "Bij wie moet ik zijn?"), and what answers it:
+# a sentence of the guidance naming the office or contact to ask. The knowledge documents are written in English.
+_ASKS_WHOM = re.compile(
+    r"\bwhom?\s+(?:do|should|can|could|would|must|shall)\s+(?:I|we)\s+(?:ask|contact|turn to|talk to|go to|speak to|"
+    r"check with|write to)\b"
+    r"|\bwho\b[\w\s']{0,30}?\b(?:can|could|will|would)\s+(?:actually\s+)?(?:tell|confirm|advise|help)\s+(?:me|us)\b"
+    r"|\bwhom?\s+to\s+(?:ask|contact|turn to)\b"
+    r"|\bà\s+qui\s+(?:dois-je|devons-nous|puis-je|faut-il|m['’]adresser|nous\s+adresser|s['’]adresser|demander|écrire)"
+    r"|\b(?:je\s+m['’]adresse|je\s+demande|m['’]adresser|s['’]adresser)\s+à\s+qui\b"
+    r"|\bqui\s+(?:dois-je|devons-nous|faut-il|puis-je|peut-on)\s+(?:contacter|consulter|prévenir|interroger|solliciter)\b"
+    r"|\bqui\b[\w\s,']{0,30}?\b(?:peut|pourrait)\s+(?:me|nous)\s+(?:dire|confirmer|renseigner|conseiller|aider)\b"
+    r"|\bbij\s+wie\b"
+    r"|\bwie\b[\w\s,']{0,30}?\b(?:kan|kunnen|moet)\s+(?:me|mij|ons)\s+(?:zeggen|vertellen|helpen|bevestigen|adviseren)\b"
+    r"|\bwie\s+(?:moet|kan|moeten|kunnen)\s+(?:ik|we|wij)\s+(?:contacteren|aanspreken|raadplegen|mailen)\b"
+    r"|\bwie\s+kijkt\b[\w\s]{0,30}\bna\b"
+    r"|\bwaar\s+(?:kan|moet)\s+ik\s+(?:terecht|aankloppen)\b"
+    # who, at our own university, can tell: "who at the university…", "qui, chez nous, …", "wie regelt dat bij ons"
+    r"|\bwho\b[\w\s]{0,20}?\bat\s+(?:the|our|my)\s+(?:university|faculty|institute)\b"
+    r"|\bqui\b[\w\s,]{0,20}?\bchez\s+nous\b|\bwie\b[\w\s]{0,20}?\bbij\s+ons\b",
+    re.IGNORECASE)
+_NAMES_WHOM = re.compile(
+    r"\b(?:ask|asks|contact|go to|goes to|take (?:the|your) question to|turn to|put you in touch|check with|consult|"
+    r"check)\b[^.;]{0,80}?\b(?:office|offices|contact|department|adviser|advisers|school|authority|authorities|service|"
+    r"officer|desk|committee|funder|FWO|F\.R\.S\.-FNRS)\b"
+    r"|\b(?:office|contact|department)\b[^.;]{0,30}?\bto ask\b|\bfirst stop\b",
+    re.IGNORECASE)
+
+
+def asks_whom(text: str) -> bool:
+    """Whether a message asks whom to turn to ("Who do I ask?", "Qui dois-je contacter ?", "Bij wie moet ik zijn?")."""
+    return bool(_ASKS_WHOM.search(text))
+
+
+def without_asking_whom(text: str) -> str:
+    """The message without its words asking whom to turn to: what is left names the subject, if anything."""
+    return collapse_space(_ASKS_WHOM.sub(" ", text))
+
+
+def names_whom(sentence: str) -> bool:
+    """Whether a sentence of the guidance says whom to ask ("…go to your university's export-control contact")."""
+    return bool(_NAMES_WHOM.search(sentence))
+
+
 def asks_reason(text: str) -> bool:
     """Whether a message asks why ("Why?", "Pourquoi ?", "Waarom was dat?")."""
     return bool(_ASKS_REASON.search(text))

@@ -9,21 +9,24 @@ import pytest
 from advisor.conversation import Conversations, Turn, ask_in
 from advisor.errors import AdvisorError
 from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
-from advisor.reading import names, refers_to_earlier
+from advisor.reading import asks_whom_next, names, refers_to_earlier
 from advisor.retrieve import Hit, Ranking
 from advisor.strings import t
 from advisor.text import (
     asks_count,
     asks_reason,
     asks_when,
+    asks_whom,
     draws_consequence,
     gives_count,
     gives_date,
     gives_reason,
     is_follow_up,
+    names_whom,
     opens_on,
     points_back,
     refers_back,
+    without_asking_whom,
     without_elision,
 )
 from bot.serve import Runtime
@@ -120,11 +123,11 @@ def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(adviso
 
 @pytest.mark.parametrize("lang, hosting, phd_students, subject", [
     ("en", "Can I host a visiting researcher from Russia in my group?", "And what about PhD students?",
-     "Reading this as: PhD students, with Russia as in your earlier question"),
+     "Reading this as: “PhD students”, with “Russia” from your earlier question"),
     ("fr", "Puis-je accueillir un chercheur russe en visite dans mon équipe ?", "Et pour les doctorants ?",
-     "Compris comme : doctorants, avec russe comme dans votre question précédente"),
+     "Compris comme : « doctorants », avec « russe » de votre question précédente"),
     ("nl", "Mag ik een Russische gastonderzoeker in mijn groep ontvangen?", "En voor doctoraatsstudenten?",
-     "Gelezen als: doctoraatsstudenten, met Russische zoals in uw vorige vraag"),
+     "Gelezen als: “doctoraatsstudenten”, met “Russische” uit uw vorige vraag"),
 ])
 def test_a_follow_up_naming_a_new_subject_is_answered_about_it(advisor, lang, hosting, phd_students, subject):
     """Issue 23: "And what about PhD students?" after hosting a visitor quotes the guidance on PhD students."""
@@ -201,6 +204,38 @@ def test_why_is_answered_by_the_reason_not_by_the_decision_again(advisor):
     assert "therefore decided" in first.quotes[0].text
     why, _ = ask_in(advisor, store, "k", "Why?")  # the decision says "therefore": its reason is in the passage before
     assert "Russian Union of Rectors" in why.quotes[0].text and "therefore decided" not in why.quotes[0].text
+
+
+@pytest.mark.parametrize("lang, earlier, whom", [
+    ("en", "Do I need an export licence to send software to a Russian partner?", "Who do I ask?"),
+    ("fr", "Ai-je besoin d'une licence pour envoyer un logiciel à un partenaire russe ?", "Qui dois-je contacter ?"),
+    ("nl", "Heb ik een vergunning nodig om software naar een Russische partner te sturen?", "Bij wie moet ik zijn?"),
+])
+def test_who_do_i_ask_is_answered_by_whom_to_ask_about_the_earlier_subject(advisor, lang, earlier, whom):
+    """Found by a new user: "Who do I ask?" after an export question was declined, and "Qui dois-je contacter ?" took
+    "dois-je contacter" for a subject of its own and quoted the page on scholars at risk."""
+    store = Conversations(60, 10, 10)
+    first, _ = ask_in(advisor, store, "k", earlier, lang)
+    assert first.answered
+    answer, _ = ask_in(advisor, store, "k", whom, lang)
+    assert answer.answered and answer.context.startswith(t(lang, "context", previous="")[:12])
+    assert "export-control" in answer.quotes[0].text and "contact" in answer.quotes[0].text
+
+
+def test_asking_whom_to_turn_to_and_a_sentence_that_says_it():
+    for asked in ("Who do I ask?", "who at the university can actually tell us what applies?", "Qui dois-je contacter ?",
+                  "Alors je demande à qui, concrètement ?", "Bij wie ga ik daarmee langs?",
+                  "Wie kan me zeggen welke regels het FWO toepast?"):
+        assert asks_whom(asked), asked
+    for other in ("Who signed it?", "Who decided that?", "Wie heeft dat beslist?", "Ça s'adresse à qui, exactement ?",
+                  "Who can host a Russian PhD student?", "Qui a signé ce texte côté francophone ?"):
+        assert not asks_whom(other), other
+    assert without_asking_whom("En voor een ERC-aanvraag, bij wie kan ik dan terecht?") == "En voor een ERC-aanvraag, kan ik dan terecht?"
+    assert asks_whom_next("Who do I ask?", "en") and asks_whom_next("Alors je demande à qui, concrètement ?", "fr")
+    assert asks_whom_next("And for a student exchange with a university in Yekaterinburg, who do I ask?", "en")
+    assert not asks_whom_next("Whom should I ask whether our MoU with a Russian institute is still valid?", "en")
+    assert names_whom("Questions about sharing data go to your university's export-control or knowledge-security contact.")
+    assert names_whom("It is the office to ask about them.") and not names_whom("The rectors decided to suspend relations.")
 
 
 def test_a_place_named_after_that_is_looked_for_where_the_earlier_answer_came_from(advisor):
