@@ -7,12 +7,22 @@ import time
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
-from .documents import LANGUAGES, OFFICIAL, DocumentMeta, view_url
+from .documents import LANGUAGES, OFFICIAL, SUMMARY, DocumentMeta, view_url
 from .embeddings import Embedder
 from .errors import QuestionError, StoreError
-from .gaps import GapMatch
+from .gaps import REVIEWED_TOPIC, GapMatch
 from .passages import Passage
-from .reading import JOINED, Reading, holds, leans_back, names, opens_leaning_back, read_follow_up, refers_to_earlier
+from .reading import (
+    JOINED,
+    Reading,
+    asks_whom_next,
+    holds,
+    leans_back,
+    names,
+    opens_leaning_back,
+    read_follow_up,
+    refers_to_earlier,
+)
 from .retrieve import Hit, Ranking, Retriever
 from .settings import Settings
 from .store import Snapshot, Store, open_store
@@ -228,7 +238,7 @@ class Advisor:
         earlier = without_markup(collapse_space(previous or ""))[: self.settings.max_question_chars]
         # "Why?" names nothing of its own but asks about the last turn; so does a message that opens on such a question
         # and goes on ("Where's that from? I need a source for my report.")
-        follows = bool(earlier) and (leans_back(words) or opens_leaning_back(words))
+        follows = bool(earlier) and (leans_back(words) or opens_leaning_back(words) or asks_whom_next(words, language))
         if not follows and not has_question_words(text, language):
             return self._decline(text, language, "no_question", version)
         reading = read_follow_up(loaded.retriever, words, earlier, language, limit, previous_document) if follows else None
@@ -352,7 +362,10 @@ class Advisor:
                  gap: GapMatch | None = None) -> Answer:
         contact = self.settings.contact_for(language) or t(language, "contact")
         if gap is not None and not quotes:  # a known gap: its topic, and whom the gaps file says to ask
-            intro = t(language, "known_gap", topic=gap.question.gap.topic_for(language))
+            known = gap.question.gap
+            # the review's own topic is a heading, not a subject: say what it means instead of naming it
+            intro = (t(language, "reviewed_gap") if known.topic == REVIEWED_TOPIC
+                     else t(language, "known_gap", topic=known.topic_for(language)))
             footer = t(language, "ask_contact", contact=gap.question.gap.ask_for(language))
             return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version,
                           known_gap=gap.question.gap.topic)
@@ -446,7 +459,10 @@ def source_line(quote: Quote, language: str) -> str:
     """Title, issuer, date, authority and link of a quote, in one line."""
     bits = [quote.title, quote.issuer, quote.date, t(language, quote.authority)]
     line = ", ".join(b for b in bits if b)
-    return f"{line}. {quote.url}" if quote.url else f"{line}."
+    if not quote.url:
+        return f"{line}."
+    # a summary's link leads to a page it summarises, which need not hold these words: it says so
+    return f"{line}. {t(language, 'summary_source', url=quote.url) if quote.authority == SUMMARY else quote.url}"
 
 
 def _check_model(snapshot: Snapshot, embedder: Embedder) -> None:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from .documents import LANGUAGES
 from .errors import DocumentError
+from .strings import t
 
 GAPS_FILE = "gaps.md"  # in the knowledge folder
+REVIEWED_TOPIC = t("en", "reviewed_topic")  # where the review puts a not-covered question (named in every language)
 _TOPIC = re.compile(r"^##\s+(?P<topic>\S.*?)\s*$")
 _ASK = re.compile(r"^Ask(?:\s*\[(?P<language>[^\]]*)\])?\s*:\s*(?P<who>.*?)\s*$", re.IGNORECASE)
 _NAME = re.compile(r"^Topic\s*\[(?P<language>[^\]]*)\]\s*:\s*(?P<name>.*?)\s*$", re.IGNORECASE)

@@ -8,7 +8,7 @@ from __future__ import annotations
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "intro_one": "This is what the guidance says:",
-        "intro_many": "These passages of the guidance answer your question:",
+        "intro_many": "This is what the guidance says, in these passages:",
         "weak": "The guidance may not answer this directly; this is the closest it comes:",
         "part_missing": "The guidance does not cover this part of your question: “{part}”.",
         "intro_rest": "On the rest of your question, this is what the guidance says:",
@@ -16,15 +16,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_question": "I could not find a question in your message. Ask in a sentence, for example: "
                        "“Can I keep working with my Russian co-author?”",
         "context": "Reading this as a follow-up to your earlier question: “{previous}”",
-        "context_new": "Reading this as: {subject}, with {borrowed} as in your earlier question",
-        "context_alone": "Reading this as a new subject: {subject}",
-        "not_covered": "The guidance I can quote does not cover this question, and I will not guess.",
+        "context_new": "Reading this as: “{subject}”, with “{borrowed}” from your earlier question",
+        "context_alone": "Reading this as a new subject: “{subject}”",
+        "not_covered": "The guidance I can quote, on working with Russian institutions and colleagues since the Belgian "
+                       "rectors' decision of March 2022, does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
         "reviewed_topic": "Questions an admin marked as not covered",
+        "reviewed_gap": "An admin has already looked at questions like this one and found that the guidance I can quote "
+                        "does not cover them.",
         "known_gap": "This question is a known gap of the guidance I can quote (topic: “{topic}”).",
         "footer": "These are quotes, not legal advice. For your own situation, ask {contact}.",
         "official": "official text",
         "summary": "summary",
+        "summary_source": "A source of this summary: {url}",
         "translation": "Unofficial translation",
         "translation_passage": "Unofficial translation of the whole paragraph",
         "translation_note": "Unofficial translation; only the original text governs.",
@@ -39,7 +43,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "intro_one": "Voici ce que disent les textes :",
-        "intro_many": "Ces passages des textes répondent à votre question :",
+        "intro_many": "Voici ce que disent les textes, dans ces passages :",
         "weak": "Les textes ne répondent peut-être pas directement ; voici ce qui s'en approche le plus :",
         "part_missing": "Les textes ne couvrent pas cette partie de votre question : « {part} ».",
         "intro_rest": "Sur le reste de votre question, voici ce que disent les textes :",
@@ -48,15 +52,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
                        "« Puis-je poursuivre ma collaboration avec un collègue russe ? »",
         "context": "Compris comme la suite de votre question précédente : « {previous} »",
-        "context_new": "Compris comme : {subject}, avec {borrowed} comme dans votre question précédente",
-        "context_alone": "Compris comme un nouveau sujet : {subject}",
-        "not_covered": "Les textes que je peux citer ne couvrent pas cette question, et je ne veux pas deviner.",
+        "context_new": "Compris comme : « {subject} », avec « {borrowed} » de votre question précédente",
+        "context_alone": "Compris comme un nouveau sujet : « {subject} »",
+        "not_covered": "Les textes que je peux citer, sur la collaboration avec des institutions et des collègues russes "
+                       "depuis la décision des recteurs belges de mars 2022, ne couvrent pas cette question, et je ne "
+                       "veux pas deviner.",
         "ask_contact": "Adressez-vous à {contact}.",
         "reviewed_topic": "Questions qu'un administrateur a jugées non couvertes",
+        "reviewed_gap": "Un administrateur a déjà examiné des questions comme celle-ci et constaté que les textes que je "
+                        "peux citer ne les couvrent pas.",
         "known_gap": "Cette question est une lacune connue des textes que je peux citer (sujet : « {topic} »).",
         "footer": "Ce sont des citations, pas un avis juridique. Pour votre situation, adressez-vous à {contact}.",
         "official": "texte officiel",
         "summary": "résumé",
+        "summary_source": "Une source de ce résumé : {url}",
         "translation": "Traduction non officielle",
         "translation_passage": "Traduction non officielle de tout le paragraphe",
         "translation_note": "Traduction non officielle ; seul le texte original fait foi.",
@@ -72,7 +81,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "nl": {
         "intro_one": "Dit zeggen de richtlijnen:",
-        "intro_many": "Deze passages uit de richtlijnen beantwoorden uw vraag:",
+        "intro_many": "Dit zeggen de richtlijnen, in deze passages:",
         "weak": "De richtlijnen beantwoorden dit misschien niet rechtstreeks; dit komt er het dichtst bij:",
         "part_missing": "Dit deel van uw vraag behandelen de richtlijnen niet: “{part}”.",
         "intro_rest": "Over de rest van uw vraag zeggen de richtlijnen dit:",
@@ -80,15 +89,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
                        "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
         "context": "Gelezen als vervolg op uw vorige vraag: “{previous}”",
-        "context_new": "Gelezen als: {subject}, met {borrowed} zoals in uw vorige vraag",
-        "context_alone": "Gelezen als een nieuw onderwerp: {subject}",
-        "not_covered": "De teksten die ik kan citeren behandelen deze vraag niet, en ik ga niet gissen.",
+        "context_new": "Gelezen als: “{subject}”, met “{borrowed}” uit uw vorige vraag",
+        "context_alone": "Gelezen als een nieuw onderwerp: “{subject}”",
+        "not_covered": "De teksten die ik kan citeren, over samenwerken met Russische instellingen en collega's sinds de "
+                       "beslissing van de Belgische rectoren van maart 2022, behandelen deze vraag niet, en ik ga niet "
+                       "gissen.",
         "ask_contact": "Neem contact op met {contact}.",
         "reviewed_topic": "Vragen waarvan een beheerder oordeelde dat de teksten ze niet behandelen",
+        "reviewed_gap": "Een beheerder heeft vragen als deze al bekeken en vastgesteld dat de teksten die ik kan citeren "
+                        "ze niet behandelen.",
         "known_gap": "Deze vraag is een bekende leemte in de richtlijnen die ik kan citeren (onderwerp: “{topic}”).",
         "footer": "Dit zijn citaten, geen juridisch advies. Voor uw eigen situatie: neem contact op met {contact}.",
         "official": "officiële tekst",
         "summary": "samenvatting",
+        "summary_source": "Een bron van deze samenvatting: {url}",
         "translation": "Niet-officiële vertaling",
         "translation_passage": "Niet-officiële vertaling van de hele alinea",
         "translation_note": "Niet-officiële vertaling; alleen de oorspronkelijke tekst is rechtsgeldig.",

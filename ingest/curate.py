@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.documents import LANGUAGES
-from advisor.gaps import GAPS_FILE
+from advisor.gaps import GAPS_FILE, REVIEWED_TOPIC
 from advisor.passages import Passage
 from advisor.review import ATTACH, UNCOVERED, Entry, ReviewQueue, question_key
 from advisor.settings import Settings
@@ -33,7 +33,6 @@ from .sources import Change
 
 QUESTIONS = "questions"
 PHRASE_WORDS = 12  # an expected phrase: the opening words of one sentence, enough to name it and no other
-REVIEWED_TOPIC = t("en", "reviewed_topic")  # where a not-covered decision puts its question (named in every language)
 GAPS_HEADER = ("# Known gaps\n\nQuestions researchers ask that the guidance does not answer, by topic, with whom to ask "
                "instead (docs/knowledge-format.md).\n")
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from advisor.answer import Advisor
+from advisor.answer import Advisor, Quote, source_line
 from advisor.errors import QuestionError
 from advisor.store import KnowledgeStore
 from advisor.strings import t
@@ -245,3 +245,14 @@ def test_a_question_in_parts_quotes_first_the_passage_the_whole_message_finds_fi
     answer = advisor.ask(asked)
     assert answer.quotes[0].passage_id == whole_first
     assert first_part_first in {q.passage_id for q in answer.quotes}
+
+
+@pytest.mark.parametrize("language, said", [("en", "A source of this summary: "), ("fr", "Une source de ce résumé : "),
+                                            ("nl", "Een bron van deze samenvatting: ")])
+def test_a_summary_s_link_is_said_to_be_a_source_of_it_not_where_its_words_are(language, said):
+    """Found by a new user: in the terminal a summary's sentence linked to the ULiège news page as if it were quoted."""
+    summary = Quote("No Belgian rule was found.", "guidance/x.md", "Whom to ask", "Compiled", "2026-11-26",
+                    "https://news.example.org/a", "p1", 0.9, "summary")
+    assert source_line(summary, language).endswith(f". {said}https://news.example.org/a")
+    official = replace(summary, authority="official")
+    assert source_line(official, language).endswith(". https://news.example.org/a")

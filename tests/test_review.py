@@ -167,6 +167,7 @@ def test_published_decisions_change_knowledge_and_answers_only_on_publish(make_s
     assert f"- [en] {OFF_TOPIC}" in reviewed and f"Ask: {services.settings.contact_for('en') or t('en', 'contact')}" in reviewed
     declined = advisor.ask(OFF_TOPIC, "en")
     assert not declined.answered and declined.known_gap == REVIEWED_TOPIC
+    assert declined.intro == t("en", "reviewed_gap") and REVIEWED_TOPIC not in declined.text  # said, not a heading shown
     assert question_key(DECLINED) == question_key(DECLINED.lower() + " !")
 
 

@@ -52,7 +52,7 @@ async def test_in_a_group_each_user_has_a_conversation_and_a_reply_leans_on_the_
 
 HOSTING = "Can I host a visiting researcher from Russia in my group?"
 PHD = "And what about PhD students?"
-READ_AS_PHD = "Reading this as: PhD students, with Russia as in your earlier question"
+READ_AS_PHD = "Reading this as: “PhD students”, with “Russia” from your earlier question"
 
 
 async def test_a_new_subject_reads_the_same_in_a_private_chat_a_group_and_a_reply(offline):
@@ -99,7 +99,7 @@ async def test_a_conversation_through_the_bot_api_as_a_user_sees_it(live):
     follow_up = await say("Is that the same in Wallonia?")
     assert follow_up.text.startswith(READ_WITH_CONFERENCE)
     french = await say("Et pour les doctorants ?", ANA | {"language_code": "fr"})
-    assert french.text.startswith("Compris comme : doctorants, avec")  # a subject of its own, with Russia kept
+    assert french.text.startswith("Compris comme : « doctorants », avec")  # a subject of its own, with Russia kept
     assert (await say("Thanks!")).text.startswith("You are welcome")
     assert (await say("/new")).text.startswith("A new conversation")
     assert "earlier question" not in (await say("Is that the same in Wallonia?")).text

@@ -281,7 +281,7 @@
     }
 
     var shown = false;
-    function open() {
+    function open(event) {
       panel.hidden = false;
       launcher.hidden = true;
       launcher.setAttribute("aria-expanded", "true");
@@ -290,18 +290,23 @@
         var newest = log.lastElementChild;
         if (newest) log.scrollTop = Math.max(0, newest.offsetTop - 8);
       }
-      input.focus();
+      state.open = true;
+      save();
+      // opened by the reader, not brought back by a reload: only then does the box take the focus
+      if (event) input.focus();
     }
 
     function shut() {
       panel.hidden = true;
       launcher.hidden = false;
       launcher.setAttribute("aria-expanded", "false");
+      state.open = false;
+      save();
       launcher.focus();
     }
 
     function restart() {
-      state = { conversation: null, turns: [] };
+      state = { conversation: null, turns: [], open: true };
       save();
       log.textContent = "";
       addMessage(el("p", null, T.greeting));
@@ -527,7 +532,8 @@
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (json) {
           if (response.ok) return { ok: true, json: json };
-          if (response.status === 502 || response.status === 503 || response.status === 504) {  // a proxy without its server
+          // a proxy without its server
+          if (response.status === 502 || response.status === 503 || response.status === 504) {
             return { ok: false, unreachable: true, error: json.error || T.error };
           }
           if (response.status === 429) {
@@ -620,7 +626,7 @@
       });
     }
 
-    // Focus stays inside the open panel: Tab from its last control goes to its first, Shift+Tab the other way.
+    // Focus stays inside the open panel: Tab wraps around, both ways.
     function trap(event) {
       var items = Array.prototype.filter.call(panel.querySelectorAll("button,a[href],textarea,[tabindex='0']"), function (x) {
         return !x.disabled && x.getClientRects().length;
@@ -668,6 +674,8 @@
       addMessage(document.createTextNode(turn.q), "user");
       addMessage(renderAnswer(turn));
     });
+    // open before the reload: open again, at the newest message
+    if (state.open) open();
   }
 
   if (document.body) mount();
