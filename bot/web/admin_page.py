@@ -235,7 +235,7 @@ class AdminPage:
         regressed = [f"{r.id}: {r.question} → " + "; ".join(f"#{s.entry} ({s.why})" for s in report.suspects[r.id])
                      for r in (report.checks.regressions if report.checks else ()) if report.suspects.get(r.id)]
         return [built(language, report), admin_text(language, "carried", count=len(carried.entries)), *regressed,
-                *report.untaken_lines()]
+                *report.answered_lines(), *report.untaken_lines()]
 
     async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
         version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
