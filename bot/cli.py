@@ -377,12 +377,13 @@ def run_audit(settings: Settings, args) -> int:
 
 
 def audit_table(entries: list[dict], width: int = 60) -> str:
-    """The audit log as a table a person reads: one line per entry, details shortened to `width` characters."""
+    """The audit log as a table a person reads: one line per entry, details shortened to `width` characters; a
+    version published with --force says so in its result, where no shortening hides it."""
     rows = [("when (UTC)", "action", "by", "version", "result", "details")]
     for e in entries:
         details = "; ".join(_audit_details(e))
         rows.append((str(e.get("time", ""))[:16].replace("T", " "), str(e.get("action", "")), str(e.get("actor", "")),
-                     str(e.get("version") or ""), str(e.get("result") or ""),
+                     str(e.get("version") or ""), str(e.get("result") or "") + (" (forced)" if e.get("forced") else ""),
                      details if len(details) <= width else details[: width - 1] + "…"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
@@ -403,8 +404,6 @@ def _audit_details(entry: dict) -> list[str]:
     checks = entry.get("checks")
     if isinstance(checks, dict) and checks.get("total"):
         details.append(f"checks {checks.get('passed')}/{checks['total']}")
-    if entry.get("forced"):
-        details.append("forced")
     if entry.get("reason"):
         details.append(str(entry["reason"]))
     return details

@@ -11,6 +11,7 @@ import pytest
 
 from advisor.answer import Advisor
 from advisor.errors import AdvisorError, DocumentError, IngestBusy, StoreError
+from bot import cli
 from ingest.build import ingest
 from ingest.gate import CheckOutcome, Regression, checks_gate
 from ingest.report import IngestReport
@@ -271,3 +272,26 @@ def test_a_filled_gap_whose_decision_is_not_published_yet_is_taken_back_with_rev
     assert "drop the old decision: `advisor review undo 12` (the decision is not published yet)" in said
     assert ("“Do researchers decide?” quoted “Researchers decide themselves”; now it is declined (the passage it quoted "
             "is unchanged)") in said
+
+
+@pytest.fixture
+def command(site, capsys, monkeypatch):
+    """`advisor … --store S` run through `main(argv)` over the site's store and knowledge folder, as an admin runs it."""
+    admin, kb = site
+    monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: HashEmbedder())
+    monkeypatch.setenv("ADVISOR_KNOWLEDGE_DIR", str(kb))
+
+    def run(*args: str) -> str:
+        capsys.readouterr()
+        assert cli.main([*args, "--store", str(admin.settings.store_dir)]) == 0
+        return capsys.readouterr().out
+
+    return run
+
+
+def test_the_audit_table_shows_a_forced_publish_as_forced(site, command, tmp_path):
+    admin, _ = site
+    forced = admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
+    assert forced.published and forced.forced
+    rows = {line.split()[4]: line for line in command("audit").splitlines()[1:]}  # by version
+    assert "published (forced)" in rows[forced.version] and "forced" not in rows["v0001"]

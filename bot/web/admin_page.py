@@ -430,7 +430,8 @@ def _versions_section(services: Services, language: str, session: Session, say, 
 
 
 def _audit_words(entry: dict) -> str:
-    bits = [str(entry[k]) for k in ("version", "document", "decision", "passage", "result", "reason") if entry.get(k)]
+    bits = [str(entry[k]) + (" (forced)" if k == "result" and entry.get("forced") else "")
+            for k in ("version", "document", "decision", "passage", "result", "reason") if entry.get(k)]
     if entry.get("question"):
         bits.append(f"“{str(entry['question'])[:80]}”")
     return " · ".join(bits)
