@@ -356,8 +356,7 @@ def run_rollback(settings: Settings, args) -> int:
 
     if args.version and args.to and args.version != args.to:
         raise AdvisorError(f"Two versions named: {args.version} and --to {args.to}; name one.")
-    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who())
-    print(f"Now serving knowledge version {target}.")
+    print(KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who()).summary())
     return 0
 
 

@@ -1,6 +1,7 @@
 """What one ingestion did; every door (CLI, Telegram, web) shows this same summary."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from .gate import REVIEW_CHECKS, CheckOutcome, Regression
@@ -128,6 +129,37 @@ class IngestReport:
             return []
         return ([f"Marked not covered, yet the version built still answers them (did not take): {len(self.untaken)}"]
                 + [f"  - entry {entry}: “{_cut(question, 90)}”" for entry, question in self.untaken])
+
+
+ROLLED_BACK = {  # what `RolledBack.summary` says, in English; a door passes its own language's sentences
+    "rolled_back": "Now serving knowledge version {version}.",
+    "rolled_back_moved": "Moved out of the knowledge folder into {trash}: {files}.",
+    "rolled_back_restored": "Put back in the knowledge folder as they were in {version}: {files}.",
+}
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """What a rollback did: the version serving now, and the knowledge folder's files it moved to the trash or put back."""
+
+    version: str
+    previous: str | None
+    trash: str | None = None  # the folder in the store's trash that received the files moved out of the knowledge folder
+    moved: tuple[str, ...] = ()  # files moved into `trash`: an upload rolled back, or the newer content of one put back
+    restored: tuple[str, ...] = ()  # files written back with their content of `version`
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"summary": self.summary()}
+
+    def summary(self, say: Callable[..., str] | None = None) -> str:
+        """A sentence a line; `say(key, **values)` words them in a door's language (keys as in ROLLED_BACK)."""
+        say = say or (lambda key, **values: ROLLED_BACK[key].format(**values))
+        lines = [say("rolled_back", version=self.version)]
+        if self.moved:
+            lines.append(say("rolled_back_moved", trash=self.trash, files=", ".join(self.moved)))
+        if self.restored:
+            lines.append(say("rolled_back_restored", version=self.version, files=", ".join(self.restored)))
+        return "\n".join(lines)
 
 
 def _checks_line(c: CheckOutcome, serving: str | None) -> str:

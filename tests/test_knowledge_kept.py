@@ -84,10 +84,10 @@ def test_rollback_returns_to_what_served_and_pruning_keeps_the_last_good_version
     good = store.current_id()
     bad = admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
     assert bad.published and documents(admin) == {"c.md"}
-    assert admin.rollback(None, "test") == good
+    assert admin.rollback(None, "test").version == good
     third = admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
     assert third.published
-    assert admin.rollback(None, "test") == good  # what served before, not the previous number (the broken one)
+    assert admin.rollback(None, "test").version == good  # what served before, not the previous number (the broken one)
     fourth = admin.add_document("e.md", DOC.format(title="E", body="Summer schools in Russia are a personal choice.").encode(),
                                 "test")
     assert fourth.published and good in store.version_ids()  # it served in the last publishes: kept
@@ -295,3 +295,18 @@ def test_the_audit_table_shows_a_forced_publish_as_forced(site, command, tmp_pat
     assert forced.published and forced.forced
     rows = {line.split()[4]: line for line in command("audit").splitlines()[1:]}  # by version
     assert "published (forced)" in rows[forced.version] and "forced" not in rows["v0001"]
+
+
+def test_a_rollback_says_which_files_it_moved_out_of_the_knowledge_folder_and_where(site, command):
+    admin, kb = site
+    admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
+    said = command("rollback")
+    trash = admin.store.audit_entries()[-1]["trash"]
+    assert said == f"Now serving knowledge version v0001.\nMoved out of the knowledge folder into {trash}: d.md.\n"
+    assert (Path(trash) / "d.md").is_file() and not (kb / "d.md").exists()
+    replaced = DOC.format(title="B2", body="Export of dual-use technology needs a licence from the region.")
+    assert admin.add_document("b.md", replaced.encode(), "test", replace=True).published
+    said = command("rollback", "--to", "v0001")
+    trash = admin.store.audit_entries()[-1]["trash"]
+    assert said == (f"Now serving knowledge version v0001.\nMoved out of the knowledge folder into {trash}: b.md.\n"
+                    "Put back in the knowledge folder as they were in v0001: b.md.\n")

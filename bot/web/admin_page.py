@@ -238,8 +238,8 @@ class AdminPage:
                 *report.answered_lines(), *report.untaken_lines()]
 
     async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
-        version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
-        return [admin_text(language, "rolled_back", version=version)]
+        done = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
+        return done.summary(lambda key, **values: admin_text(language, key, **values)).splitlines()
 
     async def upload(self, session: Session, form: FormData, language: str) -> list[str]:
         sent = form.get("file")
