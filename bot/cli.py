@@ -356,8 +356,7 @@ def run_rollback(settings: Settings, args) -> int:
 
     if args.version and args.to and args.version != args.to:
         raise AdvisorError(f"Two versions named: {args.version} and --to {args.to}; name one.")
-    target = KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who())
-    print(f"Now serving knowledge version {target}.")
+    print(KnowledgeAdmin(settings, embedder_for(settings)).rollback(args.to or args.version, who()).summary())
     return 0
 
 
@@ -377,12 +376,13 @@ def run_audit(settings: Settings, args) -> int:
 
 
 def audit_table(entries: list[dict], width: int = 60) -> str:
-    """The audit log as a table a person reads: one line per entry, details shortened to `width` characters."""
+    """The audit log as a table a person reads: one line per entry, details shortened to `width` characters; a
+    version published with --force says so in its result, where no shortening hides it."""
     rows = [("when (UTC)", "action", "by", "version", "result", "details")]
     for e in entries:
         details = "; ".join(_audit_details(e))
         rows.append((str(e.get("time", ""))[:16].replace("T", " "), str(e.get("action", "")), str(e.get("actor", "")),
-                     str(e.get("version") or ""), str(e.get("result") or ""),
+                     str(e.get("version") or ""), str(e.get("result") or "") + (" (forced)" if e.get("forced") else ""),
                      details if len(details) <= width else details[: width - 1] + "…"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
@@ -403,8 +403,6 @@ def _audit_details(entry: dict) -> list[str]:
     checks = entry.get("checks")
     if isinstance(checks, dict) and checks.get("total"):
         details.append(f"checks {checks.get('passed')}/{checks['total']}")
-    if entry.get("forced"):
-        details.append("forced")
     if entry.get("reason"):
         details.append(str(entry["reason"]))
     return details

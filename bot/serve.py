@@ -100,6 +100,7 @@ async def run(settings: Settings) -> None:
     import uvicorn
 
     from .web import create_app
+    from .web.admin import admin_tokens
 
     sock = listen(settings.web_host, settings.web_port)  # before loading anything: a taken port is said at once
     services = Runtime(settings)
@@ -119,6 +120,8 @@ async def run(settings: Settings) -> None:
         tasks.append(asyncio.create_task(run_telegram(services, stop), name="telegram"))
     else:
         log.info("Telegram is off: ADVISOR_TELEGRAM_TOKEN is not set.")
+    if not admin_tokens(settings):  # /admin then answers 404, as if there were no such page
+        log.info("The admin page (/admin) is off: ADVISOR_ADMIN_TOKEN is not set.")
     log.info("Web chat at http://%s:%s/ (API docs at /docs)", settings.web_host, settings.web_port)
     try:
         await tasks[0]  # the web server ends on Ctrl-C / SIGTERM

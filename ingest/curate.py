@@ -27,6 +27,7 @@ from advisor.strings import t
 from advisor.text import collapse_space, fold
 
 from .formats.markdown import front_matter
+from .gate import REVIEW_CHECKS
 from .report import IngestReport, Suspect
 from .service import KnowledgeAdmin
 from .sources import Change
@@ -92,7 +93,7 @@ def review_check_id(language: str, question: str) -> str:
     """The id of the check a decision makes: from the question itself, not the entry's number, which only counts within one
     store, so that decisions taken on two stores (two admins' branches of the knowledge) never share an id."""
     digest = hashlib.sha256(f"{language}:{question_key(question)}".encode()).hexdigest()[:12]
-    return f"review-{language}-{digest}"
+    return f"{REVIEW_CHECKS}{language}-{digest}"
 
 
 def questions_file(document: str, snapshot: Snapshot, read: Callable[[str], bytes | None], made: Mapping[str, str]) -> str:
@@ -201,13 +202,16 @@ SUSPECTS_ATTACHED = 3  # at most this many decisions attached to the passage a r
 def explain(report: IngestReport, made: Curation, queue: ReviewQueue) -> None:
     """Say in the report what the review decisions did to the build: for each regressed check, the decisions published
     since the version compared with that may have caused it (attached to the passage it now quotes; the decided
-    question nearest to it, by the vectors the queue keeps, made by the same embedder); and the not-covered decisions
-    carried that the version still answers."""
+    question nearest to it, by the vectors the queue keeps, made by the same embedder); the not-covered decisions
+    carried that a document of this build now answers (`advisor review undo` takes them back while not published);
+    and those carried that the version still answers."""
     checks = report.checks
     if checks is None or not checks.total:
         return
     carried = [e for e in map(queue.get, made.entries) if e is not None]
-    untaken = {entry for entry, check in made.abstain if check in checks.failing}
+    answered = {r.id for r in checks.answered}
+    report.filled = {check: entry for entry, check in made.abstain if check in answered}
+    untaken = {entry for entry, check in made.abstain if check in checks.failing and check not in answered}
     report.untaken = [(e.id, e.question) for e in carried if e.id in untaken]
     if not checks.regressions:
         return

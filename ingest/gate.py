@@ -9,12 +9,14 @@ import numpy as np
 
 from advisor.answer import Advisor
 from advisor.embeddings import Embedder
-from advisor.evaluate import read_cases, run, summarize
+from advisor.evaluate import Result, read_cases, run, summarize
 from advisor.settings import Settings
-from advisor.store import Store, history
+from advisor.store import Snapshot, Store, history
 from advisor.text import collapse_space, without_markup
 
 from .cache import VECTOR_CACHE, EmbeddingCache
+
+REVIEW_CHECKS = "review-"  # how the id of a check a review decision made begins (ingest/curate.py)
 
 
 class _RememberingEmbedder:
@@ -59,6 +61,7 @@ class Regression:
     before: str | None = None  # the start of what the serving version quoted first
     touched: bool = False  # the passage the serving version quoted is no longer in the new version as it was
     now_passage: str | None = None  # the id of the passage the new version quotes first
+    now_document: str | None = None  # and its document
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,10 @@ class CheckOutcome:
     dropped: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document the new version lacks -> checks
     # that quoted it
     failing: tuple[str, ...] = ()  # the checks the new version does not pass (a not-covered decision's, that did not take)
+    failed_before: int = 0  # of those, how many the version compared with failed too: not regressions
+    answers: int = 0  # the `answer` checks, over which hit@1 is counted (`abstain` checks pass by declining)
+    answered: tuple[Regression, ...] = ()  # review `abstain` checks now answered by a document this version adds or
+    # changes: the gap an admin marked is filled, so they do not block; the report asks the admin to look
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,7 +115,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
                                hit_at_1=summarize(results).overall.hit_at_1 or 0.0,
-                               failing=tuple(r.case.id for r in results if not r.passed))
+                               failing=tuple(r.case.id for r in results if not r.passed),
+                               answers=sum(r.case.kind == "answer" for r in results))
         candidates = [v for v in dict.fromkeys([serving, history.last_good(store.audit_entries(), store.version_ids())])
                       if v and store.manifest(v).model == embedder.model_id]
         if not candidates:
@@ -117,23 +125,44 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         baseline = max(candidates, key=lambda v: summarize(runs[v]).overall.hit_at_1 or 0.0)  # ties: the serving one
         before = runs[baseline]
         baseline_hit = summarize(before).overall.hit_at_1 or 0.0
-        passages = [p.text for p in snapshot.passages.values()]
-        regressions = tuple(
-            Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None,
-                       old.quotes[0][:160] if old.quotes else None,
-                       touched=bool(old.quotes) and not any(old.quotes[0] in text for text in passages),
-                       now_passage=_quoted(snapshot, now.quotes[0], now.documents[0]) if now.quotes and now.documents else None)
-            for old, now in zip(before, results) if old.passed and not now.passed)
+        fresh = _added_or_changed(store, serving, snapshot)
+        worse = [(_regression(old, now, snapshot), _gap_filled(now, fresh))
+                 for old, now in zip(before, results) if old.passed and not now.passed]
+        regressions = tuple(r for r, filled in worse if not filled)
+        answered = tuple(r for r, filled in worse if filled)
         kept = set(snapshot.documents)
         dropped: dict[str, list[str]] = {}
         for old, now in zip(before, results):
             if old.passed and not now.passed and old.documents and old.documents[0] not in kept:
                 dropped.setdefault(old.documents[0], []).append(old.case.id)
         return replace(outcome, baseline_hit_at_1=baseline_hit, regressions=regressions, baseline=baseline,
-                       dropped={d: tuple(ids) for d, ids in sorted(dropped.items())},
+                       dropped={d: tuple(ids) for d, ids in sorted(dropped.items())}, answered=answered,
+                       failed_before=sum(not old.passed and not now.passed for old, now in zip(before, results)),
                        ok=not regressions and outcome.hit_at_1 >= baseline_hit)
 
     return gate
+
+
+def _regression(old: Result, now: Result, snapshot: Snapshot) -> Regression:
+    """A check the compared version passed and the new one fails: what each quoted first, and where it comes from."""
+    return Regression(now.case.id, now.case.question, now.quotes[0][:160] if now.quotes else None,
+                      old.quotes[0][:160] if old.quotes else None,
+                      touched=bool(old.quotes) and not any(old.quotes[0] in p.text for p in snapshot.passages.values()),
+                      now_passage=_quoted(snapshot, now.quotes[0], now.documents[0]) if now.quotes and now.documents else None,
+                      now_document=now.documents[0] if now.documents else None)
+
+
+def _added_or_changed(store: Store, serving: str, snapshot: Snapshot) -> set[str]:
+    """The documents of the new version that the serving one lacks or holds in another content."""
+    old = {d.path: d.content_hash for d in store.manifest(serving).documents}
+    return {path for path, meta in snapshot.documents.items() if old.get(path) != meta.content_hash}
+
+
+def _gap_filled(now: Result, fresh: set[str]) -> bool:
+    """A question an admin marked not covered in the review (its `abstain` check), now answered from a document this
+    version adds or changes: what the admin was waiting for, not a regression. From an unchanged one, it is one."""
+    return (now.case.kind == "abstain" and now.case.id.startswith(REVIEW_CHECKS) and now.answered
+            and bool(now.documents) and now.documents[0] in fresh)
 
 
 def _quoted(snapshot, quote: str, document: str) -> str | None:

@@ -1,9 +1,10 @@
 """What one ingestion did; every door (CLI, Telegram, web) shows this same summary."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from .gate import CheckOutcome
+from .gate import REVIEW_CHECKS, CheckOutcome, Regression
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class IngestReport:
     checks: CheckOutcome | None = None
     suspects: dict[str, list[Suspect]] = field(default_factory=dict)  # regressed check -> the decisions that may be why
     untaken: list[tuple[int, str]] = field(default_factory=list)  # (entry, question) marked not covered, still answered
+    filled: dict[str, int] = field(default_factory=dict)  # a check in checks.answered -> the pending decision that made it
     forced: bool = False
     seconds: float = 0.0
 
@@ -90,24 +92,36 @@ class IngestReport:
             lines.append("Checks: none ran" + (f" ({self.checks.note})" if self.checks.note else "") + ".")
         elif self.checks:
             c = self.checks
-            lines.append(f"Checks: {c.passed}/{c.total} passed (hit@1 {c.hit_at_1:.0%}"
-                         + (f", {c.baseline} {c.baseline_hit_at_1:.0%}" if c.baseline_hit_at_1 is not None else "")
-                         + (f"; {c.note}" if c.note else "") + ").")
+            lines.append(_checks_line(c, self.previous))
             for document, ids in c.dropped.items():
                 lines.append(f"  - the checks {', '.join(ids)} rely on {document}, which this version would drop")
             for r in c.regressions:
-                cause = ("the passage it quoted was changed or removed" if r.touched else
-                         "the passage it quoted is unchanged: another passage now ranks first")
-                lines.append(f"  - regressed {r.id}: {r.question!r} quoted {r.before!r}, now {r.now!r} ({cause})")
+                lines.append(f"  - regressed {r.id}: {_regressed(r)}")
                 lines.extend(f"      perhaps {s.line()}" for s in self.suspects.get(r.id, ()))
             if not c.ok and not self.published:
                 undo = ("undo the review decision that caused it (`advisor review undo N`, or Undo on /admin) and "
                         "publish again; or " if any(not s.published_in for ss in self.suspects.values() for s in ss) else "")
                 lines.append(f"To publish: {undo}fix the document; or, if the new answer is right, update the check in "
                              "checks.jsonl; or publish anyway with `advisor ingest --force` (recorded as forced).")
+        lines.extend(self.answered_lines())
         lines.extend(self.untaken_lines())
         lines.append(f"Took {self.seconds:.1f} s.")
         return "\n".join(lines)
+
+    def answered_lines(self) -> list[str]:
+        """The questions marked not covered in the review that a document of this build now answers: not a regression,
+        but an answer an admin should read, and a decision to drop if it is right."""
+        if not self.checks or not self.checks.answered:
+            return []
+        lines = [f"Now answered — was marked not covered in the review: “{_cut(r.question, 90)}” → {r.now_document} "
+                 f"(“{_cut(r.now or '', 70)}”; check {r.id})" for r in self.checks.answered]
+        pending = [self.filled[r.id] for r in self.checks.answered if r.id in self.filled and not self.published]
+        drop = (" and ".join(f"`advisor review undo {entry}`" for entry in pending) + " (the decision is not published yet)"
+                if pending else
+                "delete the check's line (by its id) from checks.jsonl and the question's line from gaps.md (under "
+                "“Questions an admin marked as not covered”), then run `advisor ingest`")
+        return lines + ["  Read the answer: if it is right, drop the old decision: " + drop
+                        + "; if it is wrong, fix the document, or roll back with `advisor rollback`."]
 
     def untaken_lines(self) -> list[str]:
         """The not-covered decisions this version still answers: their gap did not take, their check guards nothing."""
@@ -115,6 +129,70 @@ class IngestReport:
             return []
         return ([f"Marked not covered, yet the version built still answers them (did not take): {len(self.untaken)}"]
                 + [f"  - entry {entry}: “{_cut(question, 90)}”" for entry, question in self.untaken])
+
+
+ROLLED_BACK = {  # what `RolledBack.summary` says, in English; a door passes its own language's sentences
+    "rolled_back": "Now serving knowledge version {version}.",
+    "rolled_back_moved": "Moved out of the knowledge folder into {trash}: {files}.",
+    "rolled_back_restored": "Put back in the knowledge folder as they were in {version}: {files}.",
+}
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """What a rollback did: the version serving now, and the knowledge folder's files it moved to the trash or put back."""
+
+    version: str
+    previous: str | None
+    trash: str | None = None  # the folder in the store's trash that received the files moved out of the knowledge folder
+    moved: tuple[str, ...] = ()  # files moved into `trash`: an upload rolled back, or the newer content of one put back
+    restored: tuple[str, ...] = ()  # files written back with their content of `version`
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"summary": self.summary()}
+
+    def summary(self, say: Callable[..., str] | None = None) -> str:
+        """A sentence a line; `say(key, **values)` words them in a door's language (keys as in ROLLED_BACK)."""
+        say = say or (lambda key, **values: ROLLED_BACK[key].format(**values))
+        lines = [say("rolled_back", version=self.version)]
+        if self.moved:
+            lines.append(say("rolled_back_moved", trash=self.trash, files=", ".join(self.moved)))
+        if self.restored:
+            lines.append(say("rolled_back_restored", version=self.version, files=", ".join(self.restored)))
+        return "\n".join(lines)
+
+
+def _checks_line(c: CheckOutcome, serving: str | None) -> str:
+    """How many checks passed, and that those failing count against publishing only if they passed before."""
+    said = f"Checks: {c.passed} of {c.total} passed"
+    if c.baseline is None:
+        return said + (f" ({c.note})." if c.note else ".")
+    which = ("the serving version" if c.baseline == serving else
+             f"the last version published because its checks passed, which did better than the serving {serving}")
+    said += f", compared with {c.baseline} ({which})"
+    failing = c.total - c.passed
+    if not failing:
+        return said + "."
+    if not c.failed_before:
+        said += f", which passed the other {failing}."
+    else:
+        said += f", which failed {'the' if c.failed_before == failing else f'{c.failed_before} of the'} other {failing} too."
+    return (said + f" Only a check that passed in {c.baseline} and fails now keeps a version from being published"
+            + (" (not a question marked not covered that a document this version adds or changes now answers: below)."
+               if c.answered else "."))
+
+
+def _regressed(r: Regression) -> str:
+    """What a regressed check's question got before and now, in words; why, when the passage it quoted tells."""
+    if r.before is None:  # an `abstain` check: no passage was quoted, so none was changed or outranked
+        why = " (it was marked not covered in the review)" if r.id.startswith(REVIEW_CHECKS) else ""
+        return f"“{r.question}” was declined{why}; now it quotes “{r.now}”" + (f" from {r.now_document}" if r.now_document else "")
+    if r.now is None:
+        cause = "the passage it quoted was changed or removed" if r.touched else "the passage it quoted is unchanged"
+        return f"“{r.question}” quoted “{r.before}”; now it is declined ({cause})"
+    cause = ("the passage it quoted was changed or removed" if r.touched else
+             "the passage it quoted is unchanged: another passage now ranks first")
+    return f"“{r.question}” quoted “{r.before}”; now “{r.now}” ({cause})"
 
 
 def _paragraphs(openings: list[str]) -> str:

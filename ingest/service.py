@@ -26,6 +26,7 @@ from .build import NO_CHANGE, STAGING_PREFIX, IngestReport, ingest, serving_file
 from .formats import accepted, unsupported
 from .gate import checks_gate
 from .load import RESERVED
+from .report import RolledBack
 from .sandbox import check_untrusted
 from .sources import Change, FileSet, SourceArchive, Trash, checked_name, companions, digest
 
@@ -179,7 +180,7 @@ class KnowledgeAdmin:
         """The version a rollback with no version named would serve: the one that served before, not undone since."""
         return history.rollback_target(self.store.audit_entries(), self.store.current_id(), self.store.version_ids())
 
-    def rollback(self, version: str | None, actor: str, *, wait_seconds: float = 5.0) -> str:
+    def rollback(self, version: str | None, actor: str, *, wait_seconds: float = 5.0) -> RolledBack:
         """Serve `version`, or the version that served before the serving one; the knowledge folder follows: files that
         came with the versions rolled back leave it for the trash, and files they changed get their earlier content.
         An ingestion still running after `wait_seconds` makes it IngestBusy."""
@@ -201,9 +202,9 @@ class KnowledgeAdmin:
             self.store.audit("rollback", actor, version=target, previous=current, back=version is None, **moved)
         if self.on_change:
             self.on_change()
-        return target
+        return RolledBack(target, current, moved.get("trash"), tuple(moved.get("moved", ())), tuple(moved.get("restored", ())))
 
-    def _follow(self, old: VersionInfo | None, new: VersionInfo) -> dict[str, object]:
+    def _follow(self, old: VersionInfo | None, new: VersionInfo) -> dict:
         """Put back in the knowledge folder what `new` was built from, where the folder still holds what `old` was:
         a file only `old` had goes to the trash; one both had, in another content, gets `new`'s content back; one
         only `new` had comes back if a removal moved it from the folder to the trash. A file the folder holds in a
@@ -213,7 +214,7 @@ class KnowledgeAdmin:
         knowledge = self.settings.knowledge_dir
         bin_ = Trash(self.settings.store_dir / "trash")
         trash = bin_.folder(f"rollback-to-{new.id}")
-        trashed, restored = [], []
+        trashed, restored, moved = [], [], []
         for name, key in sorted(old.files.items()):
             path = knowledge / checked_name(name)
             if new.files.get(name) == key or not path.is_file() or digest(path.read_bytes()) != key:
@@ -222,6 +223,7 @@ class KnowledgeAdmin:
             if name in new.files and data is None:
                 continue  # its earlier content is not kept on this host: the folder is left as it is
             Trash.move(knowledge, name, trash)
+            moved.append(name)
             if data is not None:
                 write_bytes_atomically(path, data)
                 restored.append(name)
@@ -233,7 +235,7 @@ class KnowledgeAdmin:
             if data is not None:
                 write_bytes_atomically(path, data)
                 restored.append(name)
-        return {"trash": str(trash) if trash.exists() else None, "restored": restored, "trashed": trashed}
+        return {"trash": str(trash) if trash.exists() else None, "moved": moved, "restored": restored, "trashed": trashed}
 
     def _kept(self, name: str, key: str) -> bytes | None:
         try:

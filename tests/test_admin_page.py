@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import httpx
 import pytest
@@ -183,3 +184,21 @@ async def test_a_long_queue_is_paged_and_filtered_by_language_and_a_decision_lan
     assert await dismiss(fr[0], asked="fr") == f"/admin?asked=fr#entry-{fr[1]}"
     assert await dismiss(queue[-1].id, page="2") == f"/admin?page=2#entry-{queue[-2].id}"  # the last: the one before
     assert 'name="page" value="2"' in (await client.get("/admin?page=2")).text  # its forms keep the page
+
+
+@pytest.mark.slow
+async def test_a_rollback_on_the_page_says_which_files_it_moved_out_of_the_knowledge_folder_and_where(make_services, tmp_path):
+    knowledge = shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    services = make_services(admin_token=TOKEN, knowledge_dir=knowledge)
+    memo = ("---\ntitle: Memo\nissuer: Test\ndate: 2026-11-01\n---\n# Memo\n\n"
+            "Guest lecturers from Russia register with the faculty secretariat before their visit.\n")
+    assert services.admin.add_document("memo.md", memo.encode(), "web:admin").published
+    transport = httpx.ASGITransport(app=create_app(services), client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        client, csrf = await logged_in(lambda: client)
+        response = await client.post("/admin/page/rollback", data={"csrf": csrf, "version": ""})
+        assert response.status_code == 303, response.text
+        said = notes((await client.get("/admin")).text)
+    trash = services.admin.store.audit_entries()[-1]["trash"]
+    assert said == ["Now serving version v0001.", f"Moved out of the knowledge folder into {trash}: memo.md."]
+    assert not (knowledge / "memo.md").exists()

@@ -252,3 +252,24 @@ def test_review_decisions_from_the_terminal_publish_with_advisor_ingest(advisor,
     assert not services.advisor.ask(OFF_TOPIC).answered
     actions = [(e["action"], e.get("decision")) for e in services.admin.store.audit_entries()][-5:]
     assert ("review", "attach") in actions and ("review", "dismiss") in actions and actions[-1][0] == "publish"
+
+
+@pytest.mark.parametrize("token, said", [(None, True), ("a-token-of-twenty-chars", False)])
+def test_serve_says_in_its_log_when_the_admin_page_is_off(tmp_path, token, said):
+    from .conftest import free_port
+
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"} | ({"ADVISOR_ADMIN_TOKEN": token} if token else {})
+    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(free_port()), "--store",
+                               str(tmp_path / "store")], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    log = []
+    try:
+        for line in server.stdout:  # an empty store: it starts at once, not ready, and says where it listens
+            log.append(line)
+            if "Web chat at" in line:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "Web chat at" in log[-1], "".join(log)
+    assert ("The admin page (/admin) is off: ADVISOR_ADMIN_TOKEN is not set." in "".join(log)) is said

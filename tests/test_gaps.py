@@ -197,7 +197,7 @@ def test_a_rollback_restores_the_gaps_of_the_version_it_serves(tmp_path, embedde
     assert second.published and advisor.refresh(force=True).snapshot.info.id == second.version
     assert {q.gap.topic for q in advisor.refresh().snapshot.gaps} == {UKRAINE}
     assert advisor.ask(question, "fr").known_gap == ""
-    assert KnowledgeAdmin(settings, embedder).rollback(None, "test") == first.version
+    assert KnowledgeAdmin(settings, embedder).rollback(None, "test").version == first.version
     assert advisor.refresh(force=True).snapshot.info.id == first.version
     assert advisor.ask(question, "fr").known_gap == TAX and f"## {TAX}" in (knowledge / "gaps.md").read_text()
 

@@ -109,7 +109,7 @@ def test_versions_are_pruned_and_rollback_publishes_an_earlier_one(kb, tmp_path)
     store = KnowledgeStore(settings.store_dir)
     assert store.version_ids() == versions[1:]
     admin = KnowledgeAdmin(settings, HashEmbedder())
-    assert admin.rollback(None, "test") == versions[1]
+    assert admin.rollback(None, "test").version == versions[1]
     assert store.current_id() == versions[1]
     assert [e["action"] for e in store.audit_entries()][-1] == "rollback"
 

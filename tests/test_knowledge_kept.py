@@ -2,6 +2,7 @@
 keeps what a rollback needs, and every act is in the audit log. Each reproduction of issue 26 on a real store."""
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -10,8 +11,10 @@ import pytest
 
 from advisor.answer import Advisor
 from advisor.errors import AdvisorError, DocumentError, IngestBusy, StoreError
+from bot import cli
 from ingest.build import ingest
-from ingest.gate import checks_gate
+from ingest.gate import CheckOutcome, Regression, checks_gate
+from ingest.report import IngestReport
 from ingest.service import KnowledgeAdmin
 
 from .conftest import KNOWLEDGE, make_settings
@@ -81,10 +84,10 @@ def test_rollback_returns_to_what_served_and_pruning_keeps_the_last_good_version
     good = store.current_id()
     bad = admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
     assert bad.published and documents(admin) == {"c.md"}
-    assert admin.rollback(None, "test") == good
+    assert admin.rollback(None, "test").version == good
     third = admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
     assert third.published
-    assert admin.rollback(None, "test") == good  # what served before, not the previous number (the broken one)
+    assert admin.rollback(None, "test").version == good  # what served before, not the previous number (the broken one)
     fourth = admin.add_document("e.md", DOC.format(title="E", body="Summer schools in Russia are a personal choice.").encode(),
                                 "test")
     assert fourth.published and good in store.version_ids()  # it served in the last publishes: kept
@@ -217,3 +220,93 @@ def test_one_file_added_to_the_shipped_knowledge_keeps_every_answer(store_copy, 
     assert report.checks.total > 100 and not report.checks.regressions
     answer = Advisor(settings, embedder).ask("Can I keep working with my Russian co-author?", "en")
     assert answer.quotes and answer.quotes[0].document != "visiting-researchers.md"
+
+
+NOT_COVERED = "Peer reviewing manuscripts: which rules?"  # declined by the two documents of `site`
+MARKED = json.dumps({"id": "review-en-0123456789ab", "lang": "en", "question": NOT_COVERED, "expect_any": [],
+                     "kind": "abstain", "source": "review"}) + "\n"  # as a "not covered" review decision writes it
+
+
+def test_a_question_marked_not_covered_that_a_new_document_answers_is_published_and_named(site):
+    admin, kb = site
+    with open(kb / "checks.jsonl", "a") as checks:
+        checks.write(MARKED)
+    (kb / "c.md").write_text(DOC.format(title="Doc C", body="Peer reviewing manuscripts follows each journal's rules."))
+    report = admin.reingest("test")
+    said = report.summary()
+    assert report.published and not report.checks.regressions, said
+    assert ("Now answered — was marked not covered in the review: “Peer reviewing manuscripts: which rules?” → c.md "
+            "(“Peer reviewing manuscripts follows each journal's rules.”; check review-en-0123456789ab)") in said
+    assert "drop the old decision: delete the check's line (by its id) from checks.jsonl" in said
+    assert "Checks: 2 of 3 passed, compared with v0001 (the serving version), which passed the other 1." in said
+    assert MARKED in (kb / "checks.jsonl").read_text()  # nothing dropped for the admin: they decide
+    again = admin.reingest("test", paths=[note(kb.parent, "d.md", "Summer schools in Russia are a personal choice.")])
+    assert again.published and "which failed the other 1 too." in again.summary(), again.summary()
+    assert "Now answered" not in again.summary()  # said once, by the build that filled the gap
+
+
+def test_a_question_marked_not_covered_that_an_unchanged_document_now_answers_is_a_regression(site):
+    admin, kb = site
+    with open(kb / "checks.jsonl", "a") as checks:
+        checks.write(MARKED)
+    (kb / "questions").mkdir()  # a question attached to a.md pulls the not-covered one to it; a.md itself is unchanged
+    (kb / "questions" / "a.md").write_text("---\nquestions_for: a.md\n---\n\n<!-- original: Researchers decide themselves "
+                                           "whether to keep -->\n- Peer reviewing manuscripts with Russian colleagues?\n")
+    report = admin.reingest("test")
+    said = report.summary()
+    assert not report.published and [r.id for r in report.checks.regressions] == ["review-en-0123456789ab"], said
+    assert ("regressed review-en-0123456789ab: “Peer reviewing manuscripts: which rules?” was declined (it was marked "
+            "not covered in the review); now it quotes “Researchers decide themselves") in said
+    assert "from a.md\n" in said and "None" not in said and "ranks first" not in said and "Now answered" not in said
+
+
+def test_a_filled_gap_whose_decision_is_not_published_yet_is_taken_back_with_review_undo():
+    filled = Regression("review-en-0123456789ab", NOT_COVERED, "Peer reviewing manuscripts follows…", None,
+                        now_document="c.md")
+    checks = CheckOutcome(ok=False, total=3, passed=1, hit_at_1=0.5, baseline_hit_at_1=1.0, baseline="v0001",
+                          regressions=(Regression("k1", "Do researchers decide?", None, "Researchers decide themselves"),),
+                          answered=(filled,))
+    report = IngestReport(version="v0002", previous="v0001", checks=checks, filled={filled.id: 12})
+    said = report.summary()
+    assert "Now answered — was marked not covered in the review: “Peer reviewing manuscripts: which rules?” → c.md" in said
+    assert "drop the old decision: `advisor review undo 12` (the decision is not published yet)" in said
+    assert ("“Do researchers decide?” quoted “Researchers decide themselves”; now it is declined (the passage it quoted "
+            "is unchanged)") in said
+
+
+@pytest.fixture
+def command(site, capsys, monkeypatch):
+    """`advisor … --store S` run through `main(argv)` over the site's store and knowledge folder, as an admin runs it."""
+    admin, kb = site
+    monkeypatch.setattr(cli, "embedder_for", lambda settings, threads=None: HashEmbedder())
+    monkeypatch.setenv("ADVISOR_KNOWLEDGE_DIR", str(kb))
+
+    def run(*args: str) -> str:
+        capsys.readouterr()
+        assert cli.main([*args, "--store", str(admin.settings.store_dir)]) == 0
+        return capsys.readouterr().out
+
+    return run
+
+
+def test_the_audit_table_shows_a_forced_publish_as_forced(site, command, tmp_path):
+    admin, _ = site
+    forced = admin.reingest("test", paths=[note(tmp_path, "c.md", "Visiting scholars register.")], exact=True, force=True)
+    assert forced.published and forced.forced
+    rows = {line.split()[4]: line for line in command("audit").splitlines()[1:]}  # by version
+    assert "published (forced)" in rows[forced.version] and "forced" not in rows["v0001"]
+
+
+def test_a_rollback_says_which_files_it_moved_out_of_the_knowledge_folder_and_where(site, command):
+    admin, kb = site
+    admin.add_document("d.md", DOC.format(title="D", body="Conferences in Moscow need approval.").encode(), "test")
+    said = command("rollback")
+    trash = admin.store.audit_entries()[-1]["trash"]
+    assert said == f"Now serving knowledge version v0001.\nMoved out of the knowledge folder into {trash}: d.md.\n"
+    assert (Path(trash) / "d.md").is_file() and not (kb / "d.md").exists()
+    replaced = DOC.format(title="B2", body="Export of dual-use technology needs a licence from the region.")
+    assert admin.add_document("b.md", replaced.encode(), "test", replace=True).published
+    said = command("rollback", "--to", "v0001")
+    trash = admin.store.audit_entries()[-1]["trash"]
+    assert said == (f"Now serving knowledge version v0001.\nMoved out of the knowledge folder into {trash}: b.md.\n"
+                    "Put back in the knowledge folder as they were in v0001: b.md.\n")

@@ -535,7 +535,8 @@ async def test_an_admin_adds_with_a_caption_form_removes_and_rolls_back_in_teleg
     _, removed = await standin.reply_to(standin.user_sends("/remove travel.html", user=ADMIN), count=2, timeout=60)
     assert removed.text.startswith("Published knowledge version v0003") and "Removed: travel.html" in removed.text
     _, rolled = await standin.reply_to(standin.user_sends("/rollback", user=ADMIN), count=2, timeout=60)
-    assert rolled.text == "Now serving knowledge version v0002."
+    assert rolled.text == ("Now serving knowledge version v0002.\nPut back in the knowledge folder as they were in v0002: "
+                           "travel.html, travel.html.meta.yaml.")
     assert (services.settings.knowledge_dir / "travel.html").is_file()
     actions = [(e["action"], e["actor"]) for e in services.admin.store.audit_entries()]
     assert ("remove", f"telegram:{ADMIN['id']}") in actions and actions[-1] == ("rollback", f"telegram:{ADMIN['id']}")

@@ -6,6 +6,7 @@ import html
 import json
 import re
 import shutil
+from pathlib import Path
 
 import httpx
 import pytest
@@ -441,7 +442,10 @@ async def test_uploading_a_document_publishes_it_and_rollback_restores(admin, kn
     assert (knowledge_copy / "fieldwork-travel.md").is_file()
     assert services.advisor.version != first
     rolled = await client.post("/admin/rollback", json={"version": first})
-    assert rolled.json() == {"version": first} and services.advisor.version == first
+    said = rolled.json()
+    assert said["version"] == first and services.advisor.version == first
+    assert said["moved"] == ["fieldwork-travel.md"] and (Path(said["trash"]) / "fieldwork-travel.md").is_file()
+    assert f"Moved out of the knowledge folder into {said['trash']}: fieldwork-travel.md." in said["summary"]
     actors = {(e["action"], e["actor"]) for e in KnowledgeStore(services.settings.store_dir).audit_entries()}
     assert {("rollback", "web:admin")} <= actors
 
@@ -469,7 +473,8 @@ async def test_web_admin_adds_with_details_removes_and_rolls_back_to_what_served
         d["path"] for d in (await client.get("/admin/documents")).json()}
 
     rolled = await client.post("/admin/rollback", json={})  # back to what served before the removal
-    assert rolled.json() == {"version": with_travel} and services.advisor.version == with_travel
+    assert rolled.json()["version"] == with_travel and services.advisor.version == with_travel
+    assert rolled.json()["restored"] == ["travel.html", "travel.html.meta.yaml"], rolled.json()
     assert (knowledge_copy / "travel.html").is_file()  # the folder follows what serves
     actions = [(e["action"], e["actor"]) for e in KnowledgeStore(services.settings.store_dir).audit_entries()]
     assert ("remove", "web:admin") in actions and actions[-1] == ("rollback", "web:admin")

@@ -288,8 +288,8 @@ async def rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services, user = services_of(context), update.effective_user
     language = user_language(user)
     version = context.args[0] if context.args else None
-    await _admin_act(update, lambda: t_plain(language, "rolled_back",
-                                             version=services.admin.rollback(version, f"telegram:{user.id}")))
+    await _admin_act(update, lambda: services.admin.rollback(version, f"telegram:{user.id}").summary(
+        lambda key, **values: t_plain(language, key, **values)))
 
 
 async def _admin_act(update: Update, act) -> None:

@@ -114,7 +114,7 @@ def add_admin_routes(app: FastAPI, services: Services, tokens: dict[str, str]) -
         """Serve the version that served before the serving one (not undone since), or the version named."""
         if body.version is not None and body.version not in services.admin.store.version_ids():
             raise HTTPException(404, f"There is no knowledge version {body.version!r}.")
-        return {"version": await run_in_threadpool(services.admin.rollback, body.version, actor)}
+        return (await run_in_threadpool(services.admin.rollback, body.version, actor)).to_dict()
 
 
 def admin_tokens(settings: Settings) -> dict[str, str]:

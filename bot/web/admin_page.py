@@ -235,11 +235,11 @@ class AdminPage:
         regressed = [f"{r.id}: {r.question} → " + "; ".join(f"#{s.entry} ({s.why})" for s in report.suspects[r.id])
                      for r in (report.checks.regressions if report.checks else ()) if report.suspects.get(r.id)]
         return [built(language, report), admin_text(language, "carried", count=len(carried.entries)), *regressed,
-                *report.untaken_lines()]
+                *report.answered_lines(), *report.untaken_lines()]
 
     async def rollback(self, session: Session, form: FormData, language: str) -> list[str]:
-        version = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
-        return [admin_text(language, "rolled_back", version=version)]
+        done = await run_in_threadpool(self.services.admin.rollback, str(form.get("version") or "") or None, session.actor)
+        return done.summary(lambda key, **values: admin_text(language, key, **values)).splitlines()
 
     async def upload(self, session: Session, form: FormData, language: str) -> list[str]:
         sent = form.get("file")
@@ -430,7 +430,8 @@ def _versions_section(services: Services, language: str, session: Session, say, 
 
 
 def _audit_words(entry: dict) -> str:
-    bits = [str(entry[k]) for k in ("version", "document", "decision", "passage", "result", "reason") if entry.get(k)]
+    bits = [str(entry[k]) + (" (forced)" if k == "result" and entry.get("forced") else "")
+            for k in ("version", "document", "decision", "passage", "result", "reason") if entry.get(k)]
     if entry.get("question"):
         bits.append(f"“{str(entry['question'])[:80]}”")
     return " · ".join(bits)

@@ -25,6 +25,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "publish_help": "Builds a new version with the knowledge folder and the decisions, runs the checks, and serves it "
         "only if they pass.", "rollback": "Roll back to", "rollback_default": "the version that served before",
         "rolled_back": "Now serving version {version}.", "audit": "Recent changes",
+        "rolled_back_moved": "Moved out of the knowledge folder into {trash}: {files}.",
+        "rolled_back_restored": "Put back in the knowledge folder as they were in {version}: {files}.",
         "documents": "Documents", "upload": "Add or replace a document", "file": "File", "replace": "Replace the document "
         "of the same name (tick to confirm)", "doc_title": "Title", "issuer": "Issuer", "date": "Date (YYYY-MM-DD)",
         "url": "Web address", "authority": "Authority", "official": "official text", "summary": "summary",
@@ -68,6 +70,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "publish_help": "Construit une nouvelle version avec le dossier de connaissances et les décisions, lance les "
         "contrôles, et ne la met en service que s'ils réussissent.", "rollback": "Revenir à",
         "rollback_default": "la version précédemment en service", "rolled_back": "Version {version} en service.",
+        "rolled_back_moved": "Déplacés du dossier des connaissances vers {trash} : {files}.",
+        "rolled_back_restored": "Remis dans le dossier des connaissances tels qu'ils étaient dans {version} : {files}.",
         "audit": "Changements récents", "documents": "Documents", "upload": "Ajouter ou remplacer un document",
         "file": "Fichier", "replace": "Remplacer le document du même nom (cochez pour confirmer)", "doc_title": "Titre",
         "issuer": "Émetteur", "date": "Date (AAAA-MM-JJ)", "url": "Adresse web", "authority": "Autorité",
@@ -113,6 +117,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "publish_help": "Bouwt een nieuwe versie met de kennismap en de beslissingen, voert de controles uit en neemt ze "
         "alleen in gebruik als ze slagen.", "rollback": "Terug naar", "rollback_default": "de versie die eerder in gebruik was",
         "rolled_back": "Versie {version} is nu in gebruik.", "audit": "Recente wijzigingen", "documents": "Documenten",
+        "rolled_back_moved": "Uit de kennismap verplaatst naar {trash}: {files}.",
+        "rolled_back_restored": "Teruggezet in de kennismap zoals ze in {version} waren: {files}.",
         "upload": "Een document toevoegen of vervangen", "file": "Bestand",
         "replace": "Het document met dezelfde naam vervangen (aanvinken om te bevestigen)", "doc_title": "Titel",
         "issuer": "Uitgever", "date": "Datum (JJJJ-MM-DD)", "url": "Webadres", "authority": "Gezag",
