@@ -34,6 +34,7 @@ from .text import (
     detect_language,
     has_question_words,
     is_supported_language,
+    points_back,
     question_parts,
     sentence_spans,
     shorten,
@@ -281,6 +282,10 @@ class Advisor:
         quotes = tuple(q for q in (self._quote(h, loaded.snapshot, language) for h in chosen) if q)
         missing = missing if quotes else []
         weak = bool(quotes) and confidence < retriever.confident(language)
+        if weak and not earlier and leans_back(words) and points_back(words, language):
+            # "Is that the same in Wallonia?" in a new conversation, or one expired: "that" stands for nothing here, and
+            # the near misses found for "the same in Wallonia" would answer a question nobody asked
+            return self._decline(text, language, "no_earlier", version)
         gap = None if quotes else retriever.known_gap(whole)
         answer = replace(self._compose(text, language, quotes, version, weak=weak, missing=missing, gap=gap), weak=weak)
         if reading is None:

@@ -16,31 +16,33 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
+from .asking import (
+    asks_count,
+    asks_reason,
+    asks_when,
+    asks_whom,
+    draws_consequence,
+    gives_count,
+    gives_date,
+    gives_reason,
+    names_whom,
+    without_asking_whom,
+)
 from .documents import OFFICIAL
 from .lexical import MIN_PREFIX, Query
 from .passages import Passage
 from .retrieve import Hit, Ranking, Retriever
 from .text import (
     STOPWORDS,
-    asks_count,
-    asks_reason,
-    asks_when,
-    asks_whom,
     content_words,
     detect_language,
-    draws_consequence,
-    gives_count,
-    gives_date,
-    gives_reason,
     is_follow_up,
-    names_whom,
     opens_on,
     points_back,
     refers_back,
     sentence_spans,
     stem,
     term_set,
-    without_asking_whom,
     without_elision,
     word_weight,
     words,

@@ -18,6 +18,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "context": "Reading this as a follow-up to your earlier question: “{previous}”",
         "context_new": "Reading this as: “{subject}”, with “{borrowed}” from your earlier question",
         "context_alone": "Reading this as a new subject: “{subject}”",
+        "no_earlier": "Your message seems to follow on from a question before it, but this conversation has none (it "
+                      "is new, or it has expired). Please ask your question in full.",
         "not_covered": "The guidance I can quote, on working with Russian institutions and colleagues since the Belgian "
                        "rectors' decision of March 2022, does not cover this question, and I will not guess.",
         "ask_contact": "Please ask {contact}.",
@@ -52,8 +54,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_question": "Je ne trouve pas de question dans votre message. Posez-la en une phrase, par exemple : "
                        "« Puis-je poursuivre ma collaboration avec un collègue russe ? »",
         "context": "Compris comme la suite de votre question précédente : « {previous} »",
-        "context_new": "Compris comme : « {subject} », avec « {borrowed} » de votre question précédente",
+        "context_new": "Compris comme : « {subject} », avec « {borrowed} » repris de votre question précédente",
         "context_alone": "Compris comme un nouveau sujet : « {subject} »",
+        "no_earlier": "Votre message renvoie à une question précédente, mais cette conversation n'en a pas (elle est "
+                      "nouvelle, ou elle a expiré). Posez votre question en entier.",
         "not_covered": "Les textes que je peux citer, sur la collaboration avec des institutions et des collègues russes "
                        "depuis la décision des recteurs belges de mars 2022, ne couvrent pas cette question, et je ne "
                        "veux pas deviner.",
@@ -89,8 +93,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_question": "Ik vind geen vraag in uw bericht. Stel ze in een zin, bijvoorbeeld: "
                        "“Mag ik blijven samenwerken met mijn Russische coauteur?”",
         "context": "Gelezen als vervolg op uw vorige vraag: “{previous}”",
-        "context_new": "Gelezen als: “{subject}”, met “{borrowed}” uit uw vorige vraag",
+        "context_new": "Gelezen als: “{subject}”, met “{borrowed}” overgenomen uit uw vorige vraag",
         "context_alone": "Gelezen als een nieuw onderwerp: “{subject}”",
+        "no_earlier": "Uw bericht verwijst naar een eerdere vraag, maar dit gesprek heeft er geen (het is nieuw, of "
+                      "het is verlopen). Stel uw vraag volledig.",
         "not_covered": "De teksten die ik kan citeren, over samenwerken met Russische instellingen en collega's sinds de "
                        "beslissing van de Belgische rectoren van maart 2022, behandelen deze vraag niet, en ik ga niet "
                        "gissen.",

@@ -121,7 +121,7 @@ async def run(settings: Settings) -> None:
     else:
         log.info("Telegram is off: ADVISOR_TELEGRAM_TOKEN is not set.")
     if not admin_tokens(settings):  # /admin then answers 404, as if there were no such page
-        log.info("The admin page (/admin) is off: ADVISOR_ADMIN_TOKEN is not set.")
+        log.info("The admin page (/admin) is off: neither ADVISOR_ADMIN_TOKEN nor ADVISOR_ADMIN_TOKENS is set.")
     log.info("Web chat at http://%s:%s/ (API docs at /docs)", settings.web_host, settings.web_port)
     try:
         await tasks[0]  # the web server ends on Ctrl-C / SIGTERM

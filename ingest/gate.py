@@ -80,9 +80,8 @@ class CheckOutcome:
     # that quoted it
     failing: tuple[str, ...] = ()  # the checks the new version does not pass (a not-covered decision's, that did not take)
     failed_before: int = 0  # of those, how many the version compared with failed too: not regressions
-    answers: int = 0  # the `answer` checks, over which hit@1 is counted (`abstain` checks pass by declining)
-    answered: tuple[Regression, ...] = ()  # review `abstain` checks now answered by a document this version adds or
-    # changes: the gap an admin marked is filled, so they do not block; the report asks the admin to look
+    answered: tuple[Regression, ...] = ()  # review `abstain` checks now answered by words the version compared with
+    # lacked: the gap an admin marked is filled, so they do not block; the report asks the admin to look
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,8 +114,7 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         results = run(Advisor(settings, remembering, store, snapshot=snapshot), cases)
         outcome = CheckOutcome(ok=True, total=len(results), passed=sum(r.passed for r in results),
                                hit_at_1=summarize(results).overall.hit_at_1 or 0.0,
-                               failing=tuple(r.case.id for r in results if not r.passed),
-                               answers=sum(r.case.kind == "answer" for r in results))
+                               failing=tuple(r.case.id for r in results if not r.passed))
         candidates = [v for v in dict.fromkeys([serving, history.last_good(store.audit_entries(), store.version_ids())])
                       if v and store.manifest(v).model == embedder.model_id]
         if not candidates:
@@ -125,8 +123,8 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
         baseline = max(candidates, key=lambda v: summarize(runs[v]).overall.hit_at_1 or 0.0)  # ties: the serving one
         before = runs[baseline]
         baseline_hit = summarize(before).overall.hit_at_1 or 0.0
-        fresh = _added_or_changed(store, serving, snapshot)
-        worse = [(_regression(old, now, snapshot), _gap_filled(now, fresh))
+        known = [p.text for p in store.load(baseline).passages.values()]  # the words the version compared with held
+        worse = [(_regression(old, now, snapshot), _gap_filled(now, known))
                  for old, now in zip(before, results) if old.passed and not now.passed]
         regressions = tuple(r for r, filled in worse if not filled)
         answered = tuple(r for r, filled in worse if filled)
@@ -152,17 +150,12 @@ def _regression(old: Result, now: Result, snapshot: Snapshot) -> Regression:
                       now_document=now.documents[0] if now.documents else None)
 
 
-def _added_or_changed(store: Store, serving: str, snapshot: Snapshot) -> set[str]:
-    """The documents of the new version that the serving one lacks or holds in another content."""
-    old = {d.path: d.content_hash for d in store.manifest(serving).documents}
-    return {path for path, meta in snapshot.documents.items() if old.get(path) != meta.content_hash}
-
-
-def _gap_filled(now: Result, fresh: set[str]) -> bool:
-    """A question an admin marked not covered in the review (its `abstain` check), now answered from a document this
-    version adds or changes: what the admin was waiting for, not a regression. From an unchanged one, it is one."""
-    return (now.case.kind == "abstain" and now.case.id.startswith(REVIEW_CHECKS) and now.answered
-            and bool(now.documents) and now.documents[0] in fresh)
+def _gap_filled(now: Result, known: list[str]) -> bool:
+    """A question an admin marked not covered in the review (its `abstain` check), now answered by words no passage of
+    the version compared with held (a new document, or new words in one): what the admin was waiting for, not a
+    regression. Answered by words that were there already (an attachment or a synonym pulled it over), it is one."""
+    return (now.case.kind == "abstain" and now.case.id.startswith(REVIEW_CHECKS) and now.answered and bool(now.quotes)
+            and not any(now.quotes[0] in text for text in known))
 
 
 def _quoted(snapshot, quote: str, document: str) -> str | None:

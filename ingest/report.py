@@ -109,7 +109,7 @@ class IngestReport:
         return "\n".join(lines)
 
     def answered_lines(self) -> list[str]:
-        """The questions marked not covered in the review that a document of this build now answers: not a regression,
+        """The questions marked not covered in the review that this build answers with new words: not a regression,
         but an answer an admin should read, and a decision to drop if it is right."""
         if not self.checks or not self.checks.answered:
             return []
@@ -120,8 +120,9 @@ class IngestReport:
                 if pending else
                 "delete the check's line (by its id) from checks.jsonl and the question's line from gaps.md (under "
                 "“Questions an admin marked as not covered”), then run `advisor ingest`")
-        return lines + ["  Read the answer: if it is right, drop the old decision: " + drop
-                        + "; if it is wrong, fix the document, or roll back with `advisor rollback`."]
+        # a refused build serves nothing new: rolling back would undo the change before it, not this one
+        wrong = "fix the document, or roll back with `advisor rollback`" if self.published else "fix the document"
+        return lines + [f"  Read the answer: if it is right, drop the old decision: {drop}; if it is wrong, {wrong}."]
 
     def untaken_lines(self) -> list[str]:
         """The not-covered decisions this version still answers: their gap did not take, their check guards nothing."""
@@ -178,7 +179,7 @@ def _checks_line(c: CheckOutcome, serving: str | None) -> str:
     else:
         said += f", which failed {'the' if c.failed_before == failing else f'{c.failed_before} of the'} other {failing} too."
     return (said + f" Only a check that passed in {c.baseline} and fails now keeps a version from being published"
-            + (" (not a question marked not covered that a document this version adds or changes now answers: below)."
+            + (" (not a question marked not covered that this version answers with new words: below)."
                if c.answered else "."))
 
 

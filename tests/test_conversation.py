@@ -6,13 +6,7 @@ import sys
 
 import pytest
 
-from advisor.conversation import Conversations, Turn, ask_in
-from advisor.errors import AdvisorError
-from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
-from advisor.reading import asks_whom_next, names, refers_to_earlier
-from advisor.retrieve import Hit, Ranking
-from advisor.strings import t
-from advisor.text import (
+from advisor.asking import (
     asks_count,
     asks_reason,
     asks_when,
@@ -21,12 +15,20 @@ from advisor.text import (
     gives_count,
     gives_date,
     gives_reason,
-    is_follow_up,
     names_whom,
+    without_asking_whom,
+)
+from advisor.conversation import Conversations, Turn, ask_in
+from advisor.errors import AdvisorError
+from advisor.evaluate import Figures, format_summary, read_cases, read_threads, run, run_threads, summarize
+from advisor.reading import asks_whom_next, names, refers_to_earlier
+from advisor.retrieve import Hit, Ranking
+from advisor.strings import t
+from advisor.text import (
+    is_follow_up,
     opens_on,
     points_back,
     refers_back,
-    without_asking_whom,
     without_elision,
 )
 from bot.serve import Runtime
@@ -125,9 +127,9 @@ def test_the_checks_asked_in_one_long_conversation_score_as_they_do_alone(adviso
     ("en", "Can I host a visiting researcher from Russia in my group?", "And what about PhD students?",
      "Reading this as: “PhD students”, with “Russia” from your earlier question"),
     ("fr", "Puis-je accueillir un chercheur russe en visite dans mon équipe ?", "Et pour les doctorants ?",
-     "Compris comme : « doctorants », avec « russe » de votre question précédente"),
+     "Compris comme : « doctorants », avec « russe » repris de votre question précédente"),
     ("nl", "Mag ik een Russische gastonderzoeker in mijn groep ontvangen?", "En voor doctoraatsstudenten?",
-     "Gelezen als: “doctoraatsstudenten”, met “Russische” uit uw vorige vraag"),
+     "Gelezen als: “doctoraatsstudenten”, met “Russische” overgenomen uit uw vorige vraag"),
 ])
 def test_a_follow_up_naming_a_new_subject_is_answered_about_it(advisor, lang, hosting, phd_students, subject):
     """Issue 23: "And what about PhD students?" after hosting a visitor quotes the guidance on PhD students."""
@@ -139,7 +141,7 @@ def test_a_follow_up_naming_a_new_subject_is_answered_about_it(advisor, lang, ho
     assert "PhD" in follow_up.quotes[0].text and "visiting researcher" not in follow_up.quotes[0].text
     assert topic.startswith(phd_students)  # what a later follow-up leans on: PhD students, not the visitor
     back, _ = ask_in(advisor, store, "k", "Why?" if lang == "en" else "Pourquoi ?" if lang == "fr" else "Waarom?", lang)
-    assert back.context.startswith(t(lang, "context", previous="")[:12]) and phd_students in back.context
+    assert back.context.startswith(t(lang, "context", previous="\0").split("\0")[0]) and phd_students in back.context
 
 
 def test_what_only_points_back_stays_on_the_earlier_passage_and_bad_follow_ups_stay_sensible(advisor):
@@ -218,7 +220,7 @@ def test_who_do_i_ask_is_answered_by_whom_to_ask_about_the_earlier_subject(advis
     first, _ = ask_in(advisor, store, "k", earlier, lang)
     assert first.answered
     answer, _ = ask_in(advisor, store, "k", whom, lang)
-    assert answer.answered and answer.context.startswith(t(lang, "context", previous="")[:12])
+    assert answer.answered and answer.context.startswith(t(lang, "context", previous="\0").split("\0")[0])
     assert "export-control" in answer.quotes[0].text and "contact" in answer.quotes[0].text
 
 
@@ -230,7 +232,7 @@ def test_asking_whom_to_turn_to_and_a_sentence_that_says_it():
     for other in ("Who signed it?", "Who decided that?", "Wie heeft dat beslist?", "Ça s'adresse à qui, exactement ?",
                   "Who can host a Russian PhD student?", "Qui a signé ce texte côté francophone ?"):
         assert not asks_whom(other), other
-    assert without_asking_whom("En voor een ERC-aanvraag, bij wie kan ik dan terecht?") == "En voor een ERC-aanvraag, kan ik dan terecht?"
+    assert without_asking_whom("En voor een ERC-aanvraag, bij wie kan ik dan terecht?") == "En voor een ERC-aanvraag, ik dan terecht?"
     assert asks_whom_next("Who do I ask?", "en") and asks_whom_next("Alors je demande à qui, concrètement ?", "fr")
     assert asks_whom_next("And for a student exchange with a university in Yekaterinburg, who do I ask?", "en")
     assert not asks_whom_next("Whom should I ask whether our MoU with a Russian institute is still valid?", "en")
@@ -448,6 +450,7 @@ async def test_the_api_keeps_the_conversation_so_the_client_need_not_send_previo
         assert follow["quotes"][0]["passage_id"] == first["quotes"][0]["passage_id"]
         other = (await client.post("/api/ask", json={"question": "Is that the same in Wallonia?"})).json()
         assert other["conversation"] != key and other["context"] == ""  # another conversation knows nothing of it
+        assert not other["answered"] and other["intro"] == t("en", "no_earlier")  # and says so, quoting no near miss
 
         assert first["topic"] == CONFERENCE and follow["topic"] == CONFERENCE
         services.conversations.forget(key)  # restarted or expired: the client's topic carries the follow-up

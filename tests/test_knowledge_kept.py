@@ -252,6 +252,8 @@ def test_a_question_marked_not_covered_that_an_unchanged_document_now_answers_is
     (kb / "questions").mkdir()  # a question attached to a.md pulls the not-covered one to it; a.md itself is unchanged
     (kb / "questions" / "a.md").write_text("---\nquestions_for: a.md\n---\n\n<!-- original: Researchers decide themselves "
                                            "whether to keep -->\n- Peer reviewing manuscripts with Russian colleagues?\n")
+    with open(kb / "a.md", "a") as edited:  # a.md changed elsewhere: the words quoted are still the old ones
+        edited.write("\n## Contacts\n\nThe research office answers questions about it.\n")
     report = admin.reingest("test")
     said = report.summary()
     assert not report.published and [r.id for r in report.checks.regressions] == ["review-en-0123456789ab"], said
@@ -272,6 +274,7 @@ def test_a_filled_gap_whose_decision_is_not_published_yet_is_taken_back_with_rev
     assert "drop the old decision: `advisor review undo 12` (the decision is not published yet)" in said
     assert ("“Do researchers decide?” quoted “Researchers decide themselves”; now it is declined (the passage it quoted "
             "is unchanged)") in said
+    assert "advisor rollback" not in said  # refused: nothing new serves, so a rollback would undo the change before
 
 
 @pytest.fixture

@@ -96,8 +96,8 @@ CHAT: dict[str, dict[str, str]] = {
                       "issuer: …, date: 2024-05-02, url: https://…) et une ligne replace.",
         "remove_usage": "Nommez le document à retirer tel que /sources le liste, par exemple /remove guidance/a.md",
         "rolled_back": "La version {version} des connaissances est désormais en service.",
-        "rolled_back_moved": "Déplacés du dossier des connaissances vers {trash} : {files}.",
-        "rolled_back_restored": "Remis dans le dossier des connaissances tels qu'ils étaient dans {version} : {files}.",
+        "rolled_back_moved": "Fichiers déplacés du dossier des connaissances vers {trash} : {files}.",
+        "rolled_back_restored": "Fichiers remis dans le dossier des connaissances tels qu'ils étaient dans la version {version} : {files}.",
         "about": "Collaboration Advisor cite des textes publiés sur la collaboration scientifique avec des collègues "
                  "russes. Il ne rédige jamais de réponse lui-même : chaque citation est un passage exact d'un "
                  "document, avec son auteur, sa date et un lien. Les traductions en français et en néerlandais ne "
@@ -168,8 +168,8 @@ CHAT: dict[str, dict[str, str]] = {
                       "date: 2024-05-02, url: https://…) en een regel replace.",
         "remove_usage": "Noem het document dat weg moet zoals /sources het toont, bijvoorbeeld /remove guidance/a.md",
         "rolled_back": "Versie {version} van de kennis is nu in gebruik.",
-        "rolled_back_moved": "Uit de kennismap verplaatst naar {trash}: {files}.",
-        "rolled_back_restored": "Teruggezet in de kennismap zoals ze in {version} waren: {files}.",
+        "rolled_back_moved": "Bestanden uit de kennismap verplaatst naar {trash}: {files}.",
+        "rolled_back_restored": "Bestanden teruggezet in de kennismap zoals ze in versie {version} waren: {files}.",
         "about": "Collaboration Advisor citeert gepubliceerde richtlijnen over onderzoekssamenwerking met Russische "
                  "collega's. Hij schrijft nooit zelf een antwoord: elk citaat is een letterlijke passage uit een "
                  "document, met uitgever, datum en link. Vertalingen in het Frans en Nederlands zijn niet officieel.\n\n"

@@ -70,8 +70,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "publish_help": "Construit une nouvelle version avec le dossier de connaissances et les décisions, lance les "
         "contrôles, et ne la met en service que s'ils réussissent.", "rollback": "Revenir à",
         "rollback_default": "la version précédemment en service", "rolled_back": "Version {version} en service.",
-        "rolled_back_moved": "Déplacés du dossier des connaissances vers {trash} : {files}.",
-        "rolled_back_restored": "Remis dans le dossier des connaissances tels qu'ils étaient dans {version} : {files}.",
+        "rolled_back_moved": "Fichiers déplacés du dossier des connaissances vers {trash} : {files}.",
+        "rolled_back_restored": "Fichiers remis dans le dossier des connaissances tels qu'ils étaient dans la version {version} : {files}.",
         "audit": "Changements récents", "documents": "Documents", "upload": "Ajouter ou remplacer un document",
         "file": "Fichier", "replace": "Remplacer le document du même nom (cochez pour confirmer)", "doc_title": "Titre",
         "issuer": "Émetteur", "date": "Date (AAAA-MM-JJ)", "url": "Adresse web", "authority": "Autorité",
@@ -117,8 +117,8 @@ ADMIN_TEXT: dict[str, dict[str, str]] = {
         "publish_help": "Bouwt een nieuwe versie met de kennismap en de beslissingen, voert de controles uit en neemt ze "
         "alleen in gebruik als ze slagen.", "rollback": "Terug naar", "rollback_default": "de versie die eerder in gebruik was",
         "rolled_back": "Versie {version} is nu in gebruik.", "audit": "Recente wijzigingen", "documents": "Documenten",
-        "rolled_back_moved": "Uit de kennismap verplaatst naar {trash}: {files}.",
-        "rolled_back_restored": "Teruggezet in de kennismap zoals ze in {version} waren: {files}.",
+        "rolled_back_moved": "Bestanden uit de kennismap verplaatst naar {trash}: {files}.",
+        "rolled_back_restored": "Bestanden teruggezet in de kennismap zoals ze in versie {version} waren: {files}.",
         "upload": "Een document toevoegen of vervangen", "file": "Bestand",
         "replace": "Het document met dezelfde naam vervangen (aanvinken om te bevestigen)", "doc_title": "Titel",
         "issuer": "Uitgever", "date": "Datum (JJJJ-MM-DD)", "url": "Webadres", "authority": "Gezag",

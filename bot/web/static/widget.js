@@ -14,8 +14,10 @@
   var API = new URL(script.src, location.href).origin;
   var data = script.dataset || {};
 
-  var STRINGS = /*STRINGS*/null;  // filled in by the server from advisor/strings.py (WIDGET, EXAMPLES)
-  var LIMIT = /*LIMIT*/1000;  // the server's longest question (ADVISOR_MAX_QUESTION_CHARS)
+  // filled in by the server from advisor/strings.py (WIDGET, EXAMPLES)
+  var STRINGS = /*STRINGS*/null;
+  // the server's longest question (ADVISOR_MAX_QUESTION_CHARS)
+  var LIMIT = /*LIMIT*/1000;
 
   function pickLanguage() {
     var wanted = [data.lang].concat(navigator.languages || [navigator.language]);
@@ -114,7 +116,8 @@
     return node;
   }
 
-  var ICONS = { // Material icons (Apache 2.0): no emoji font needed
+  // Material icons (Apache 2.0): no emoji font needed
+  var ICONS = {
     chat: "M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2z",
     newc: "M19 13h-6v6h-2v-6H5v-2h6V5h2v6h6v2z",
     up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
@@ -195,7 +198,8 @@
 
     var form = el("form");
     var input = el("textarea");
-    input.rows = 1;  // no maxLength: an over-long question is refused with a word, never cut
+    // no maxLength: an over-long question is refused with a word, never cut
+    input.rows = 1;
     input.enterKeyHint = "send";
     input.setAttribute("aria-describedby", "count alert");
     var send = el("button", "send");
@@ -218,7 +222,8 @@
     var KEY = "collab-advisor:" + API;
     var DRAFT = KEY + ":draft";
 
-    function keepDraft() {  // unsent text survives a reload of the page
+    // unsent text survives a reload of the page
+    function keepDraft() {
       try {
         if (input.value) sessionStorage.setItem(DRAFT, input.value);
         else sessionStorage.removeItem(DRAFT);
@@ -268,7 +273,8 @@
       counter();
     }
 
-    function length(text) {  // as the server counts: white space collapsed, code points
+    // as the server counts: white space collapsed, code points
+    function length(text) {
       return Array.from(text.trim().replace(/\s+/g, " ")).length;
     }
 
@@ -290,7 +296,7 @@
         var newest = log.lastElementChild;
         if (newest) log.scrollTop = Math.max(0, newest.offsetTop - 8);
       }
-      state.open = true;
+      state.open = location.pathname;  // this page only: another page of the site opens it closed
       save();
       // opened by the reader, not brought back by a reload: only then does the box take the focus
       if (event) input.focus();
@@ -306,7 +312,7 @@
     }
 
     function restart() {
-      state = { conversation: null, turns: [], open: true };
+      state = { conversation: null, turns: [], open: location.pathname };
       save();
       log.textContent = "";
       addMessage(el("p", null, T.greeting));
@@ -675,7 +681,7 @@
       addMessage(renderAnswer(turn));
     });
     // open before the reload: open again, at the newest message
-    if (state.open) open();
+    if (state.open === location.pathname) open();
   }
 
   if (document.body) mount();
