@@ -371,9 +371,8 @@ class Advisor:
             # the review's own topic is a heading, not a subject: say what it means instead of naming it
             intro = (t(language, "reviewed_gap") if known.topic == REVIEWED_TOPIC
                      else t(language, "known_gap", topic=known.topic_for(language)))
-            footer = t(language, "ask_contact", contact=gap.question.gap.ask_for(language))
-            return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version,
-                          known_gap=gap.question.gap.topic)
+            footer = t(language, "ask_contact", contact=known.ask_for(language))
+            return Answer(question, language, False, (), f"{intro} {footer}", intro, footer, version, known_gap=known.topic)
         if not quotes:
             intro = t(language, silence)
             footer = t(language, "ask_contact", contact=contact)
@@ -467,7 +466,8 @@ def source_line(quote: Quote, language: str) -> str:
     if not quote.url:
         return f"{line}."
     # a summary's link leads to a page it summarises, which need not hold these words: it says so
-    return f"{line}. {t(language, 'summary_source', url=quote.url) if quote.authority == SUMMARY else quote.url}"
+    link = t(language, "summary_source", url=quote.url) if quote.authority == SUMMARY else quote.url
+    return f"{line}. {link}"
 
 
 def _check_model(snapshot: Snapshot, embedder: Embedder) -> None:
