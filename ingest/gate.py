@@ -119,11 +119,12 @@ def checks_gate(settings: Settings, embedder: Embedder) -> Gate:
                       if v and store.manifest(v).model == embedder.model_id]
         if not candidates:
             return replace(outcome, note="the serving version was built with other models, so there is nothing to compare with")
-        runs = {v: run(Advisor(settings, remembering, store, snapshot=store.load(v)), cases) for v in candidates}
+        compared = {v: store.load(v) for v in candidates}
+        runs = {v: run(Advisor(settings, remembering, store, snapshot=compared[v]), cases) for v in candidates}
         baseline = max(candidates, key=lambda v: summarize(runs[v]).overall.hit_at_1 or 0.0)  # ties: the serving one
         before = runs[baseline]
         baseline_hit = summarize(before).overall.hit_at_1 or 0.0
-        known = [p.text for p in store.load(baseline).passages.values()]  # the words the version compared with held
+        known = [p.text for p in compared[baseline].passages.values()]  # the words the version compared with held
         worse = [(_regression(old, now, snapshot), _gap_filled(now, known))
                  for old, now in zip(before, results) if old.passed and not now.passed]
         regressions = tuple(r for r, filled in worse if not filled)
